@@ -1,0 +1,68 @@
+"""Near-duplicate groups across all sources: same bytes, or perceptual hashes a few bits apart.
+
+garbage12 holds hundreds of TrashNet photos again (resized, re-encoded); a split that lets one copy
+into training and another into the test set measures memory, not recognition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from zerowaste.datasets.manifest import Entry
+
+# Hamming distance between 64-bit pHashes at or under which two photos count as the same photo.
+# Re-encoded and resized copies land at 0-4; different photos of similar objects on a white
+# background rarely come below 10.
+DEFAULT_MAX_DISTANCE = 6
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def near_duplicate_pairs(hashes: Sequence[str], max_distance: int) -> list[tuple[int, int]]:
+    values = np.array([int(h, 16) for h in hashes], dtype=np.uint64)
+    pairs: list[tuple[int, int]] = []
+    block = 1024
+    for start in range(0, len(values), block):
+        chunk = values[start : start + block]
+        dist = np.bitwise_count(chunk[:, None] ^ values[None, :])
+        rows, cols = np.nonzero(dist <= max_distance)
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            i = start + r
+            if i < c:
+                pairs.append((i, c))
+    return pairs
+
+
+def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE) -> int:
+    """Set `entry.group` (the smallest index in its group); return the number of duplicate pairs."""
+    uf = _UnionFind(len(entries))
+    first_by_sha: dict[str, int] = {}
+    pairs = 0
+    for i, e in enumerate(entries):
+        if e.sha256 in first_by_sha:
+            uf.union(first_by_sha[e.sha256], i)
+            pairs += 1
+        else:
+            first_by_sha[e.sha256] = i
+    near = near_duplicate_pairs([e.phash for e in entries], max_distance)
+    for a, b in near:
+        uf.union(a, b)
+    for i, e in enumerate(entries):
+        e.group = uf.find(i)
+    return pairs + len(near)

@@ -1,0 +1,1 @@
+"""On-device code (the `edge` extra: onnxruntime, OpenCV, numpy; never torch)."""

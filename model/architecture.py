@@ -1,0 +1,85 @@
+"""EfficientNet-Lite0 with two heads: waste classes and the kept ImageNet item classes.
+
+Lite variants drop squeeze-excite and use ReLU6, which keeps INT8 accurate. Padding follows
+TensorFlow's "same" rule the pretrained weights were trained with: for a stride-2 convolution on an
+even-sized input that is one pixel less on the top/left than on the bottom/right.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+# (repeats, kernel, stride, expand ratio, in channels, out channels) per stage, width/depth 1.0
+STAGES: tuple[tuple[int, int, int, int, int, int], ...] = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
+BN_EPS = 1e-3
+BN_MOMENTUM = 0.01
+FEATURES = 1280
+IMAGENET_CLASSES = 1000
+
+
+def conv_bn(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    if stride == 1:
+        conv = nn.Conv2d(cin, cout, kernel, 1, kernel // 2, groups=groups, bias=False)
+    else:
+        total = kernel - stride
+        layers.append(nn.ZeroPad2d((total // 2, total - total // 2, total // 2, total - total // 2)))
+        conv = nn.Conv2d(cin, cout, kernel, stride, 0, groups=groups, bias=False)
+    layers += [conv, nn.BatchNorm2d(cout, eps=BN_EPS, momentum=BN_MOMENTUM)]
+    if act:
+        layers.append(nn.ReLU6(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class MBConv(nn.Module):
+    def __init__(self, cin: int, cout: int, kernel: int, stride: int, expand: int) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.expand = conv_bn(cin, mid, 1) if expand != 1 else nn.Identity()
+        self.depthwise = conv_bn(mid, mid, kernel, stride, groups=mid)
+        self.project = conv_bn(mid, cout, 1, act=False)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.project(self.depthwise(self.expand(x)))
+        return x + y if self.residual else y
+
+
+class EfficientNetLite0(nn.Module):
+    """`forward` returns (waste logits, item logits); `item_head` is the ImageNet classifier."""
+
+    def __init__(self, num_classes: int, dropout: float = 0.2) -> None:
+        super().__init__()
+        self.stem = conv_bn(3, 32, 3, 2)
+        blocks: list[nn.Module] = []
+        for repeats, kernel, stride, expand, cin, cout in STAGES:
+            for i in range(repeats):
+                blocks.append(MBConv(cin if i == 0 else cout, cout, kernel, stride if i == 0 else 1, expand))
+        self.blocks = nn.Sequential(*blocks)
+        self.head = conv_bn(320, FEATURES, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.waste_head = nn.Linear(FEATURES, num_classes)
+        self.item_head = nn.Linear(FEATURES, IMAGENET_CLASSES)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(self.pool(self.head(self.blocks(self.stem(x)))), 1)
+
+    def heads(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.waste_head(self.dropout(feats)), self.item_head(feats)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.heads(self.features(x))
+
+
+def num_blocks() -> int:
+    return sum(s[0] for s in STAGES)

@@ -1,0 +1,65 @@
+"""`zerowaste classify PATH...`: files or folders -> one line per image, ONNX Runtime only (no torch)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from zerowaste.model.image_io import ImageRejected, load_image
+from zerowaste.model.runtime import Classifier, OnnxClassifier, shipped_model_path
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"}
+
+
+def iter_images(paths: Sequence[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            yield p
+
+
+def result_for(classifier: Classifier, probs: Any, path: Path, top: int) -> dict[str, Any]:
+    labels = classifier.spec.labels
+    order = probs.argsort()[::-1][:top]
+    return {
+        "path": str(path),
+        "label": labels[int(order[0])],
+        "confidence": round(float(probs[order[0]]), 4),
+        "top": [[labels[int(i)], round(float(probs[i]), 4)] for i in order],
+    }
+
+
+def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json: bool = False, top: int = 3,
+                   threads: int = 0, batch_size: int = 16) -> int:
+    """Print one result per image; unreadable files print an error line and make the exit code 1."""
+    classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
+    failures = 0
+    files = list(iter_images(paths))
+    if not files:
+        print("no image files found", file=sys.stderr)
+        return 2
+    for start in range(0, len(files), batch_size):
+        images, good = [], []
+        for f in files[start : start + batch_size]:
+            try:
+                images.append(load_image(f))
+                good.append(f)
+            except (ImageRejected, OSError) as exc:
+                failures += 1
+                line = {"path": str(f), "error": str(exc)}
+                print(json.dumps(line) if as_json else f"{f}: error: {exc}", flush=True)
+        if not images:
+            continue
+        pred = classifier.predict_images(images)
+        for f, probs in zip(good, pred.waste, strict=True):
+            r = result_for(classifier, probs, f, top)
+            if as_json:
+                print(json.dumps(r, ensure_ascii=False), flush=True)
+            else:
+                alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
+                print(f"{f}: {r['label']} ({r['confidence']:.0%}; then {alts})", flush=True)
+    return 1 if failures else 0

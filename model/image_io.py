@@ -1,0 +1,55 @@
+"""Decoding photos safely: EXIF orientation, format allow-list, byte and pixel limits."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "MPO", "HEIF", "GIF", "BMP", "TIFF"})
+
+
+class ImageRejected(ValueError):
+    """The bytes are not a photo we accept; the message says why, for a developer."""
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    max_bytes: int = 15 * 1024 * 1024
+    max_pixels: int = 40_000_000
+    formats: frozenset[str] = ALLOWED_FORMATS
+
+
+def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Image:
+    """Bytes -> upright RGB image, or ImageRejected with a reason."""
+    if not data:
+        raise ImageRejected("empty file")
+    if len(data) > limits.max_bytes:
+        raise ImageRejected(f"file is {len(data)} bytes; the limit is {limits.max_bytes}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in limits.formats:
+                raise ImageRejected(f"format {image.format} is not accepted ({', '.join(sorted(limits.formats))})")
+            w, h = image.size
+            if w * h > limits.max_pixels:
+                raise ImageRejected(f"image has {w}x{h} pixels; the limit is {limits.max_pixels} pixels")
+            image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(f"image too large to decode safely: {exc}") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("not an image in a known format") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"image could not be decoded (truncated or corrupt?): {exc}") from exc
+    image = ImageOps.exif_transpose(image)
+    return image.convert("RGB")
+
+
+def load_image(path: str | Path, limits: ImageLimits = ImageLimits()) -> Image.Image:
+    return decode_image(Path(path).read_bytes(), limits)

@@ -1,0 +1,1 @@
+"""FastAPI service (the `service` extra)."""

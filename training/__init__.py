@@ -1,0 +1,1 @@
+"""Fine-tuning, calibration, evaluation, ONNX export and INT8 quantisation (needs the `train` extra)."""

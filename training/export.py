@@ -1,0 +1,57 @@
+"""ONNX export (FP32): one graph, one pass, two outputs, calibrated probabilities, self-describing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+import torch
+from torch import nn
+
+from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.spec import INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
+
+OPSET = 17
+
+
+class Deployable(nn.Module):
+    """The shipped graph: temperature-scaled waste probabilities and ImageNet item probabilities."""
+
+    def __init__(self, model: EfficientNetLite0, temperature: float) -> None:
+        super().__init__()
+        self.model = model
+        self.register_buffer("temperature", torch.tensor(float(temperature)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        waste, item = self.model(x)
+        return torch.softmax(waste / self.temperature, dim=1), torch.softmax(item, dim=1)
+
+
+def write_metadata(path: Path, spec: ModelSpec) -> None:
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, spec.to_json()
+    model.producer_name = "zerowaste"
+    tmp = path.with_suffix(".tmp.onnx")
+    onnx.save(model, str(tmp))
+    tmp.replace(path)
+
+
+def export_onnx(model: EfficientNetLite0, temperature: float, spec: ModelSpec, path: Path) -> Path:
+    deployable = Deployable(model, temperature).eval()
+    size = spec.preprocessing.crop_size
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        deployable,
+        (torch.zeros(1, 3, size, size),),
+        str(path),
+        input_names=[INPUT_NAME],
+        output_names=[WASTE_OUTPUT, ITEM_OUTPUT],
+        dynamic_axes={INPUT_NAME: {0: "batch"}, WASTE_OUTPUT: {0: "batch"}, ITEM_OUTPUT: {0: "batch"}},
+        opset_version=OPSET,
+        dynamo=False,
+    )
+    write_metadata(path, spec)
+    onnx.checker.check_model(str(path))
+    return path

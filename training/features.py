@@ -1,0 +1,128 @@
+"""Cache what the frozen part of the network computes, so a 2-core CPU can fine-tune in minutes.
+
+The stem and the first `cut` blocks stay frozen at their ImageNet weights. They run once per
+augmented view through ONNX Runtime (about ten times faster than PyTorch eager on a CPU), together
+with the original ImageNet head, whose outputs are the targets that keep the item head intact
+(learning without forgetting). Training then runs only the blocks after `cut` and the heads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import torch
+from PIL import Image
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from zerowaste.datasets.manifest import Entry, manifest_hash
+from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.runtime import session_options
+from zerowaste.training.presets import ClassificationPresetEval, ClassificationPresetTrain
+
+log = logging.getLogger(__name__)
+
+
+class _Teacher(nn.Module):
+    def __init__(self, model: EfficientNetLite0, cut: int) -> None:
+        super().__init__()
+        self.model = model
+        self.cut = cut
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        trunk = self.model.blocks[: self.cut](self.model.stem(x))
+        rest = self.model.blocks[self.cut :](trunk)
+        feats = torch.flatten(self.model.pool(self.model.head(rest)), 1)
+        return trunk, self.model.item_head(feats)
+
+
+class _Views(Dataset[tuple[torch.Tensor, int]]):
+    def __init__(self, entries: list[Entry], views: int, train: bool, seed: int) -> None:
+        self.entries = entries
+        self.views = views
+        self.train = train
+        self.seed = seed
+        self.eval_tf = ClassificationPresetEval()
+
+    def __len__(self) -> int:
+        return len(self.entries) * self.views
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        entry = self.entries[i // self.views]
+        with Image.open(entry.path) as im:
+            img = im.convert("RGB")
+        if not self.train:
+            return self.eval_tf(img), i
+        # One generator per view: the same seed gives the same cache whatever the worker layout.
+        torch.manual_seed(self.seed * 1_000_003 + i)
+        tf = ClassificationPresetTrain()
+        tf.transforms.transforms[0].rng = np.random.default_rng(self.seed * 1_000_003 + i)
+        return tf(img), i
+
+
+@dataclass
+class FeatureCache:
+    trunk: np.ndarray  # (N * views, C, H, W) float16
+    teacher: np.ndarray  # (N * views, 1000) float16: original ImageNet logits of the same view
+    views: int
+
+
+def cache_key(entries: list[Entry], *, cut: int, views: int, train: bool, seed: int) -> str:
+    spec = json.dumps({"m": manifest_hash(entries), "cut": cut, "views": views, "train": train, "seed": seed, "v": 2})
+    return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def compute_features(
+    entries: list[Entry],
+    model: EfficientNetLite0,
+    *,
+    cut: int,
+    views: int,
+    train: bool,
+    cache_dir: Path,
+    seed: int,
+    workers: int,
+    threads: int,
+    desc: str,
+) -> FeatureCache:
+    key = cache_key(entries, cut=cut, views=views, train=train, seed=seed)
+    path = cache_dir / f"features-{key}.npz"
+    if path.exists():
+        data = np.load(path)
+        log.info("features from cache %s", path)
+        return FeatureCache(data["trunk"], data["teacher"], views)
+    teacher = _Teacher(model, cut).eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = Path(tmp) / "teacher.onnx"
+        torch.onnx.export(
+            teacher,
+            (torch.zeros(1, 3, 224, 224),),
+            str(onnx_path),
+            input_names=["input"],
+            output_names=["trunk", "teacher"],
+            dynamic_axes={"input": {0: "n"}, "trunk": {0: "n"}, "teacher": {0: "n"}},
+            dynamo=False,
+        )
+        session = ort.InferenceSession(str(onnx_path), session_options(threads), providers=["CPUExecutionProvider"])
+    loader = DataLoader(_Views(entries, views, train, seed), batch_size=32, num_workers=workers, shuffle=False)
+    trunks: list[np.ndarray] = []
+    logits: list[np.ndarray] = []
+    for x, _ in tqdm(loader, desc=desc, unit="batch"):
+        t, z = session.run(None, {"input": x.numpy()})
+        trunks.append(t.astype(np.float16))
+        logits.append(z.astype(np.float16))
+    result = FeatureCache(np.concatenate(trunks), np.concatenate(logits), views)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(".tmp.npz")
+    np.savez(tmp_path, trunk=result.trunk, teacher=result.teacher)
+    os.replace(tmp_path, path)
+    return result

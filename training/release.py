@@ -1,0 +1,115 @@
+"""From a calibrated PyTorch model to the released files: FP32 ONNX, INT8 ONNX, reports, model card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from zerowaste.datasets.manifest import Entry, manifest_hash
+from zerowaste.model import taxonomy
+from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.image_io import load_image
+from zerowaste.model.preprocess import DEFAULT, preprocess
+from zerowaste.model.pretrained import load_imagenet
+from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
+from zerowaste.model.spec import ModelSpec
+from zerowaste.training.evaluate import evaluate_model
+from zerowaste.training.export import Deployable, export_onnx, write_metadata
+from zerowaste.training.model_card import model_card
+from zerowaste.training.quantize import calibration_subset, quantize_int8
+from zerowaste.training.train import command_line, timestamp
+
+log = logging.getLogger(__name__)
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
+
+
+def item_labels() -> list[str]:
+    path = Path(__file__).resolve().parent.parent / "model" / "imagenet_classes.txt"
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def parity(model: EfficientNetLite0, temperature: float, onnx_path: Path, entries: list[Entry]) -> dict[str, float]:
+    """ONNX Runtime against PyTorch on the same real photos."""
+    x = np.stack([preprocess(load_image(e.path)) for e in entries])
+    with torch.no_grad():
+        tw, ti = Deployable(model, temperature).eval()(torch.from_numpy(x))
+    pred = OnnxClassifier(onnx_path).predict(x)
+    return {
+        "max_abs_diff_waste": float(np.abs(pred.waste - tw.numpy()).max()),
+        "max_abs_diff_item": float(np.abs(pred.item - ti.numpy()).max()),
+        "top1_identical": float((pred.waste.argmax(1) == tw.numpy().argmax(1)).mean()),
+    }
+
+
+def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], args: argparse.Namespace,
+            training: dict[str, object]) -> dict[str, object]:
+    out: Path = args.output
+    test = [e for e in entries if e.split == "test"]
+    spec = ModelSpec(
+        labels=list(taxonomy.LABELS),
+        label_names={c.key: {"de": c.de, "en": c.en} for c in taxonomy.CLASSES},
+        item_labels=item_labels(),
+        taxonomy_version=taxonomy.TAXONOMY_VERSION,
+        preprocessing=DEFAULT,
+        temperature=temperature,
+        manifest_sha256=manifest_hash(entries),
+        created=timestamp(),
+        training_command=command_line(),
+    )
+    model.eval()
+    fp32 = export_onnx(model, temperature, spec, out / SHIPPED_FILES["fp32"])
+    checks = parity(model, temperature, fp32, test[:64])
+    log.info("ONNX parity on 64 test photos: %s", checks)
+
+    int8 = quantize_int8(fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images),
+                         DEFAULT)
+
+    # The untouched ImageNet model: what the item head must keep agreeing with.
+    original = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
+    original_path = export_onnx(original, 1.0, spec, out / "original-imagenet.onnx")
+
+    reports = {name: evaluate_model(path, test, out / f"eval-{name}")
+               for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))}
+    orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
+    sources = np.array([e.source for e in test])
+    metrics: dict[str, object] = {"test": {}, "parity": checks, "training": {
+        k: training[k] for k in ("seconds", "epochs_run", "val_acc", "temperature", "val_ece_before", "val_ece_after")
+    }}
+    for name in ("fp32", "int8"):
+        r = reports[name]
+        item_agree = r["_item"].argmax(1) == orig_item  # type: ignore[union-attr]
+        metrics["test"][name] = {  # type: ignore[index]
+            "all": r["all"],
+            "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")}
+                      for k, v in r["parts"].items()},  # type: ignore[union-attr]
+            "item_agreement_with_imagenet": {s: float(item_agree[sources == s].mean()) for s in sorted(set(sources))},
+            "size_bytes": (fp32 if name == "fp32" else int8).stat().st_size,
+        }
+    agree = reports["int8"]["_probs"].argmax(1) == reports["fp32"]["_probs"].argmax(1)  # type: ignore[union-attr]
+    item_agree = reports["int8"]["_item"].argmax(1) == reports["fp32"]["_item"].argmax(1)  # type: ignore[union-attr]
+    metrics["int8_vs_fp32"] = {
+        "waste_top1_agreement": float(agree.mean()),
+        "item_top1_agreement": float(item_agree.mean()),
+    }
+    original_path.unlink()
+
+    spec.metrics = metrics
+    write_metadata(fp32, spec)
+    spec.precision = "int8"
+    write_metadata(int8, spec)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "MODEL_CARD.md").write_text(model_card(spec, metrics, entries))
+    log.info("released %s and %s", fp32, int8)
+    if args.ship:
+        SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
+        for f in (fp32, int8, out / "metrics.json", out / "MODEL_CARD.md"):
+            shutil.copy2(f, SHIPPED_DIR / f.name)
+        for f in sorted((out / "eval-int8").glob("*.png")):
+            shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")
+    return metrics

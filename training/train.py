@@ -1,0 +1,324 @@
+"""`zerowaste train`: fine-tune EfficientNet-Lite0 on a manifest, calibrate, export, quantise, evaluate.
+
+Laid out like torchvision's references/classification/train.py: train_one_epoch, evaluate,
+load_data, main(args), get_args_parser. The frozen stem and first blocks are cached per augmented
+view (training/features.py), so each epoch runs only the tail of the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime
+import json
+import logging
+import math
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from zerowaste.datasets.manifest import Entry, manifest_hash, read_manifest
+from zerowaste.model import taxonomy
+from zerowaste.model.architecture import EfficientNetLite0, num_blocks
+from zerowaste.model.pretrained import load_imagenet
+from zerowaste.training import utils
+from zerowaste.training.features import FeatureCache, compute_features
+
+log = logging.getLogger(__name__)
+
+
+class Tail(nn.Module):
+    """The trainable part: blocks from `cut` on, the head convolution and both heads."""
+
+    def __init__(self, model: EfficientNetLite0, cut: int) -> None:
+        super().__init__()
+        self.model = model
+        self.cut = cut
+
+    def forward(self, trunk: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        m = self.model
+        feats = torch.flatten(m.pool(m.head(m.blocks[self.cut :](trunk))), 1)
+        return m.heads(feats)
+
+
+@dataclass
+class Split:
+    entries: list[Entry]
+    features: FeatureCache
+    mask: torch.Tensor
+    weights: torch.Tensor  # per-sample loss weight (class balancing)
+
+
+def train_one_epoch(
+    tail: Tail, data: Split, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler,
+    args: argparse.Namespace, epoch: int,
+) -> dict[str, float]:
+    tail.train()
+    # Batch-norm statistics stay at their ImageNet values: small, class-sorted data would skew them,
+    # and the item head needs the features it was trained on. Their scale and shift still learn.
+    for module in tail.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
+    n = len(data.entries)
+    gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)
+    order = torch.randperm(n, generator=gen)
+    # One cached augmented view per photo and epoch.
+    view = torch.randint(0, data.features.views, (n,), generator=gen)
+    totals = {"loss": 0.0, "waste": 0.0, "distill": 0.0}
+    bar = tqdm(range(0, n, args.batch_size), desc=f"epoch {epoch}", unit="batch", leave=False)
+    for start in bar:
+        idx = order[start : start + args.batch_size]
+        rows = (idx * data.features.views + view[idx]).numpy()
+        trunk = torch.from_numpy(data.features.trunk[rows].astype(np.float32))
+        teacher = torch.from_numpy(data.features.teacher[rows].astype(np.float32))
+        waste, item = tail(trunk)
+        w = data.weights[idx]
+        waste_loss = (utils.set_nll(waste, data.mask[idx]) * w).sum() / w.sum()
+        distill = utils.distillation(item, teacher, args.distill_temperature).mean()
+        loss = waste_loss + args.distill_weight * distill
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        k = len(idx)
+        totals["loss"] += loss.item() * k
+        totals["waste"] += waste_loss.item() * k
+        totals["distill"] += distill.item() * k
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    return {k: v / n for k, v in totals.items()}
+
+
+@torch.no_grad()
+def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object]:
+    """Logits of the first (eval) view of each photo, with set accuracy overall and per source."""
+    tail.eval()
+    v = data.features.views
+    waste_parts, item_parts = [], []
+    for start in range(0, len(data.entries), batch_size):
+        rows = np.arange(start, min(start + batch_size, len(data.entries))) * v
+        waste, item = tail(torch.from_numpy(data.features.trunk[rows].astype(np.float32)))
+        waste_parts.append(waste)
+        item_parts.append(item)
+    logits = torch.cat(waste_parts)
+    item_logits = torch.cat(item_parts)
+    teacher = torch.from_numpy(data.features.teacher[:: v].astype(np.float32))
+    correct = data.mask[torch.arange(len(logits)), logits.argmax(1)].numpy()
+    sources = np.array([e.source for e in data.entries])
+    result: dict[str, object] = {
+        "logits": logits,
+        "acc": float(correct.mean()),
+        "item_agreement": float((item_logits.argmax(1) == teacher.argmax(1)).float().mean()),
+    }
+    for s in sorted(set(sources)):
+        result[f"acc_{s}"] = float(correct[sources == s].mean())
+    return result
+
+
+def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split, Split, list[Entry]]:
+    entries = read_manifest(args.manifest)
+    if args.extra:
+        from zerowaste.datasets.build import build_manifest
+
+        extra = build_manifest({"extra": Path(args.extra)}).entries
+        for e in extra:
+            e.split = "train"
+        entries += extra
+    train = [e for e in entries if e.split == "train"]
+    val = [e for e in entries if e.split == "val"]
+    if args.limit:
+        train, val = train[: args.limit], val[: max(args.limit // 4, 8)]
+    if not train or not val:
+        raise SystemExit(f"{args.manifest}: the manifest needs photos in both train and val splits")
+    common = {"cut": args.cut, "cache_dir": args.cache_dir, "seed": args.seed, "workers": args.workers,
+              "threads": args.threads}
+    train_feats = compute_features(train, model, views=args.views, train=True, desc="cache train views", **common)
+    val_feats = compute_features(val, model, views=1, train=False, desc="cache val", **common)
+
+    counts: dict[str, int] = {}
+    for e in train:
+        counts[e.label] = counts.get(e.label, 0) + 1
+    # Inverse square-root frequency: rare classes (clothes) count more without drowning the rest.
+    weight = {label: (max(counts.values()) / c) ** 0.5 for label, c in counts.items()}
+
+    def split(part: list[Entry], feats: FeatureCache) -> Split:
+        return Split(part, feats, utils.label_masks([e.label for e in part]),
+                     torch.tensor([weight.get(e.label, 1.0) for e in part]))
+
+    return split(train, train_feats), split(val, val_feats), entries
+
+
+def save_checkpoint(path: Path, **state: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)  # an interrupted save never corrupts the last good checkpoint
+
+
+def main(args: argparse.Namespace) -> dict[str, object]:
+    started = time.time()
+    log.info("args: %s", vars(args))
+    utils.set_seed(args.seed)
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    args.output.mkdir(parents=True, exist_ok=True)
+    if args.device != "cpu" and not torch.cuda.is_available():
+        raise SystemExit(f"--device {args.device} asked for, but torch sees no CUDA device")
+    device = torch.device(args.device)
+    if not 0 < args.cut < num_blocks():
+        raise SystemExit(f"--cut must be between 1 and {num_blocks() - 1}")
+
+    model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS), dropout=args.dropout))
+    train, val, all_entries = load_data(args, model)
+    for p in model.parameters():
+        p.requires_grad = False
+    tail = Tail(model, args.cut)
+    trainable = [*model.blocks[args.cut :].parameters(), *model.head.parameters()]
+    for p in trainable:
+        p.requires_grad = True
+    for p in model.waste_head.parameters():
+        p.requires_grad = True
+    # The item head stays fixed: its inputs drift with fine-tuning, distillation pulls them back.
+    param_groups = [
+        {"params": trainable, "lr": args.lr * args.backbone_lr_factor},
+        {"params": list(model.waste_head.parameters()), "lr": args.lr},
+    ]
+    if args.opt == "adamw":
+        optimizer: torch.optim.Optimizer = torch.optim.AdamW(param_groups, weight_decay=args.weight_decay)
+    elif args.opt == "sgd":
+        optimizer = torch.optim.SGD(param_groups, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        raise SystemExit(f"invalid optimizer {args.opt!r}; supported: adamw, sgd")
+    steps = args.epochs * math.ceil(len(train.entries) / args.batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=[g["lr"] for g in param_groups], total_steps=steps, pct_start=0.1
+    )
+    tail.to(device)
+
+    start_epoch, best_acc, best_state, stale, history = 0, -1.0, None, 0, []
+    ckpt_path = args.output / "checkpoint.pth"
+    if args.resume:
+        ckpt = torch.load(args.resume, map_location="cpu", weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        start_epoch, best_acc, stale = ckpt["epoch"] + 1, ckpt["best_acc"], ckpt["stale"]
+        best_state, history = ckpt["best_model"], ckpt["history"]
+        log.info("resumed from %s at epoch %d", args.resume, start_epoch)
+
+    if not args.test_only:
+        for epoch in range(start_epoch, args.epochs):
+            stats = train_one_epoch(tail, train, optimizer, scheduler, args, epoch)
+            ev = evaluate(tail, val)
+            row = {"epoch": epoch, **stats, **{k: v for k, v in ev.items() if k != "logits"}}
+            history.append(row)
+            log.info("epoch %d: %s", epoch, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
+            if float(ev["acc"]) > best_acc:  # type: ignore[arg-type]
+                best_acc, best_state, stale = float(ev["acc"]), copy.deepcopy(model.state_dict()), 0  # type: ignore[arg-type]
+            else:
+                stale += 1
+            save_checkpoint(
+                ckpt_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict(), epoch=epoch, best_acc=best_acc, stale=stale,
+                best_model=best_state, history=history, args=vars(args), labels=list(taxonomy.LABELS),
+            )
+            if stale >= args.patience:
+                log.info("early stop: no better validation accuracy for %d epochs", args.patience)
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+
+    ev = evaluate(tail, val)
+    logits = ev["logits"]
+    assert isinstance(logits, torch.Tensor)
+    temperature = utils.fit_temperature(logits, val.mask)
+    labels = [e.label for e in val.entries]
+    from zerowaste.training.evaluate import calibration_view
+
+    ece_before = utils.expected_calibration_error(*calibration_view(torch.softmax(logits, 1).numpy(), labels))
+    ece_after = utils.expected_calibration_error(
+        *calibration_view(torch.softmax(logits / temperature, 1).numpy(), labels)
+    )
+    log.info("temperature %.3f; validation ECE %.4f -> %.4f", temperature, ece_before, ece_after)
+    torch.save({"model": model.state_dict(), "temperature": temperature, "args": vars(args),
+                "labels": list(taxonomy.LABELS)}, args.output / "model_best.pth")
+
+    training = {
+        "seconds": round(time.time() - started, 1),
+        "epochs_run": len(history),
+        "history": history,
+        "val_acc": ev["acc"],
+        "val_item_agreement": ev["item_agreement"],
+        "temperature": temperature,
+        "val_ece_before": ece_before,
+        "val_ece_after": ece_after,
+        "manifest_sha256": manifest_hash(all_entries),
+    }
+    (args.output / "training.json").write_text(json.dumps(training, indent=2, default=float))
+    if args.no_export:
+        return training
+
+    from zerowaste.training.release import release
+
+    return release(model, temperature, all_entries, args, training)
+
+
+def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Fine-tune the zerowaste classifier", add_help=add_help)
+    # data
+    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"),
+                        help="manifest from `zerowaste data build` (default: runs/data/manifest.jsonl)")
+    parser.add_argument("--extra", type=str, default=None,
+                        help="an extra ImageFolder (e.g. exported feedback) added to training (default: none)")
+    parser.add_argument("--limit", type=int, default=0, help="use at most this many training photos (default: 0 = all)")
+    parser.add_argument("--workers", type=int, default=2, help="data loading processes (default: 2)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
+                        help="where cached trunk features live (default: runs/cache)")
+    # model
+    parser.add_argument("--cut", type=int, default=11,
+                        help="blocks before this index stay frozen and are cached (default: 11 of 16)")
+    parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")
+    # optim
+    parser.add_argument("--opt", default="adamw", help="adamw or sgd (default: adamw)")
+    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the waste head (default: 3e-3)")
+    parser.add_argument("--backbone-lr-factor", type=float, default=0.3,
+                        help="learning rate of the fine-tuned blocks relative to --lr (default: 0.3)")
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default: 1e-4)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
+    # schedule
+    parser.add_argument("--epochs", type=int, default=14, help="maximum epochs (default: 14)")
+    parser.add_argument("--patience", type=int, default=4,
+                        help="stop after this many epochs without a better validation accuracy (default: 4)")
+    # augment
+    parser.add_argument("--views", type=int, default=5,
+                        help="augmented views cached per training photo; each epoch draws one (default: 5)")
+    # forgetting
+    parser.add_argument("--distill-weight", type=float, default=1.0,
+                        help="weight of the ImageNet-head distillation loss (default: 1.0)")
+    parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
+    # checkpoint
+    parser.add_argument("--output", type=Path, default=Path("runs/train"), help="output folder (default: runs/train)")
+    parser.add_argument("--resume", type=Path, default=None, help="checkpoint.pth to resume from (default: none)")
+    parser.add_argument("--test-only", action="store_true", help="skip training; calibrate/export the resumed model")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    # export
+    parser.add_argument("--no-export", action="store_true", help="stop after calibration (no ONNX, no INT8)")
+    parser.add_argument("--calibration-images", type=int, default=256,
+                        help="training photos used to calibrate INT8 activations (default: 256)")
+    parser.add_argument("--ship", action="store_true",
+                        help="also copy the models and model card into model/shipped/ (default: off)")
+    return parser
+
+
+def command_line() -> str:
+    return "zerowaste train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 1 else "zerowaste train"
+
+
+def timestamp() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,69 @@
+"""Helpers kept out of the training script: label masks, the set loss, calibration metrics, seeding."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from zerowaste.model import taxonomy
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def label_masks(labels: list[str]) -> torch.Tensor:
+    """(N, classes) bool: which classes each label allows (one, or all glass colours for "glass")."""
+    mask = torch.zeros(len(labels), len(taxonomy.LABELS), dtype=torch.bool)
+    for i, label in enumerate(labels):
+        mask[i, list(taxonomy.members(label))] = True
+    return mask
+
+
+def set_nll(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """-log of the probability summed over the allowed classes, per sample. With one allowed class it
+    is cross-entropy; for TrashNet's colourless glass it trains on P(any glass)."""
+    allowed = logits.masked_fill(~mask, float("-inf"))
+    return torch.logsumexp(logits, dim=1) - torch.logsumexp(allowed, dim=1)
+
+
+def distillation(student: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
+    """KL(teacher || student) on softened outputs, scaled by T^2 (Hinton et al.), per sample."""
+    t = temperature
+    log_p = F.log_softmax(student / t, dim=1)
+    q = F.softmax(teacher / t, dim=1)
+    return (q * (torch.log(q.clamp_min(1e-12)) - log_p)).sum(dim=1) * t * t
+
+
+def set_correct(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return mask[np.arange(len(probs)), probs.argmax(axis=1)]
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        sel = (confidence > lo) & (confidence <= hi)
+        if sel.any():
+            ece += sel.mean() * abs(correct[sel].mean() - confidence[sel].mean())
+    return float(ece)
+
+
+def fit_temperature(logits: torch.Tensor, mask: torch.Tensor) -> float:
+    """Temperature scaling (Guo et al. 2017): the T > 0 that minimises validation NLL."""
+    log_t = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = set_nll(logits / log_t.exp(), mask).mean()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp())

@@ -1,0 +1,111 @@
+"""The one console script: `zerowaste <command>`. Heavy imports happen inside each command, so
+`zerowaste classify` on an edge device never imports torch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def _data_build(args: argparse.Namespace) -> int:
+    from zerowaste.datasets.build import build_manifest, report
+
+    sources: dict[str, Path] = {}
+    for item in args.source:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--source takes NAME=FOLDER, got {item!r}")
+        sources[name] = Path(path)
+    result = build_manifest(sources, args.out, max_distance=args.max_distance, seed=args.seed)
+    print(report(result.entries, result.problems))
+    print(f"manifest: {args.out}")
+    return 0
+
+
+def _data_report(args: argparse.Namespace) -> int:
+    from zerowaste.datasets.build import report
+    from zerowaste.datasets.manifest import read_manifest
+
+    print(report(read_manifest(args.manifest)))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from zerowaste.training.train import main
+
+    main(args)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from zerowaste.datasets.manifest import read_manifest
+    from zerowaste.training.evaluate import evaluate_model
+
+    entries = [e for e in read_manifest(args.manifest) if e.split == args.split]
+    report = evaluate_model(args.model, entries, args.out)
+    summary = {k: v for k, v in report.items() if not k.startswith("_")}
+    print(json.dumps({"model": summary["model"], "all": summary["all"],
+                      **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()}}, indent=2))
+    print(f"report: {args.out}")
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from zerowaste.model.classify import classify_paths
+
+    return classify_paths(args.paths, model=args.model, as_json=args.json, top=args.top, threads=args.threads)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from zerowaste.training.train import get_args_parser
+
+    parser = argparse.ArgumentParser(prog="zerowaste", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build and inspect training manifests").add_subparsers(dest="data_command",
+                                                                                             required=True)
+    build = data.add_parser("build", help="scan ImageFolder sets, group near-duplicates, split, write a manifest")
+    build.add_argument("--source", action="append", required=True,
+                       help="NAME=FOLDER, repeatable (trashnet and garbage12 have known label maps)")
+    build.add_argument("--out", type=Path, default=Path("runs/data/manifest.jsonl"),
+                       help="manifest path (default: runs/data/manifest.jsonl)")
+    build.add_argument("--max-distance", type=int, default=6, help="pHash bits for a near-duplicate (default: 6)")
+    build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
+    build.set_defaults(func=_data_build)
+    rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
+    rep.add_argument("manifest", type=Path)
+    rep.set_defaults(func=_data_report)
+
+    train = sub.add_parser("train", help="fine-tune, calibrate, export and quantise", parents=[get_args_parser(False)])
+    train.set_defaults(func=_train)
+
+    ev = sub.add_parser("evaluate", help="evaluate an ONNX model on a manifest split")
+    ev.add_argument("--model", type=Path, required=True, help="ONNX file")
+    ev.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"), help="manifest")
+    ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="split (default: test)")
+    ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="report folder (default: runs/eval)")
+    ev.set_defaults(func=_evaluate)
+
+    cl = sub.add_parser("classify", help="classify image files or folders with ONNX Runtime (no torch)")
+    cl.add_argument("paths", nargs="+", type=Path, help="image files or folders")
+    cl.add_argument("--model", type=Path, default=None, help="ONNX file (default: the shipped INT8 model)")
+    cl.add_argument("--json", action="store_true", help="one JSON line per image")
+    cl.add_argument("--top", type=int, default=3, help="how many labels to list (default: 3)")
+    cl.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
+    cl.set_defaults(func=_classify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
