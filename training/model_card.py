@@ -40,18 +40,21 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         "",
         "## Test results (de-duplicated test split)",
         "",
-        "| model | size | TrashNet top-1 (6 cl.) | garbage12 top-1 (12 cl.) | macro-F1 TN / G12 | ECE all |"
-        " item head = ImageNet (TN / G12) |",
-        "|---|---|---|---|---|---|---|",
+    ]
+    names = {"trashnet": "TrashNet (glass merged)", "garbage12": "garbage12"}
+    lines += [
+        "| model | size | " + " | ".join(f"{names.get(s, s)} top-1 / macro-F1" for s in sources)
+        + " | ECE all | item head = ImageNet top-1 |",
+        "|---|---|" + "---|" * len(sources) + "---|---|",
     ]
     for name in ("int8", "fp32"):
         m = t[name]
         p = m["parts"]
         ia = m["item_agreement_with_imagenet"]
         lines.append(
-            f"| {name.upper()} | {m['size_bytes'] / 1e6:.2f} MB | {_pct(p['trashnet']['top1'])} |"
-            f" {_pct(p['garbage12']['top1'])} | {p['trashnet']['macro_f1']:.3f} / {p['garbage12']['macro_f1']:.3f} |"
-            f" {_pct(m['all']['ece'])} | {_pct(ia['trashnet'])} / {_pct(ia['garbage12'])} |"
+            f"| {name.upper()} | {m['size_bytes'] / 1e6:.2f} MB | "
+            + " | ".join(f"{_pct(p[s]['top1'])} / {p[s]['macro_f1']:.3f}" for s in sources)
+            + f" | {_pct(m['all']['ece'])} | " + ", ".join(f"{s} {_pct(ia[s])}" for s in sources) + " |"
         )
     tr = metrics["training"]
     lines += [

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import onnx
 from onnxruntime.quantization import (
     CalibrationDataReader,
     CalibrationMethod,
@@ -60,6 +61,9 @@ def quantize_int8(fp32: Path, out: Path, calibration: list[Entry], preprocessing
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+        # The stem sees raw pixels through 3 input channels: 864 weights, cheap in float and the
+        # layer INT8 hurts most (measured: item-head agreement with FP32 65 % -> 48 % without this).
+        stem = next(n.name for n in onnx.load(str(prepared)).graph.node if n.op_type == "Conv")
         quantize_static(
             str(prepared),
             str(out),
@@ -69,8 +73,12 @@ def quantize_int8(fp32: Path, out: Path, calibration: list[Entry], preprocessing
             activation_type=QuantType.QInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
-            # Softmax and the temperature division stay in float: probabilities keep their resolution.
-            op_types_to_quantize=["Conv", "Gemm", "MatMul", "Add", "GlobalAveragePool", "Flatten"],
-            extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
+            nodes_to_exclude=[stem],
+            # Clip (ReLU6) must be listed: then its range is the convolution's output range. Left out,
+            # each convolution's output is quantised over its whole pre-activation range, and INT8
+            # agreed with FP32 on only 86 % of validation photos instead of 98 %.
+            # Softmax and the temperature division stay in float; so do the head logits.
+            op_types_to_quantize=["Conv", "Gemm", "MatMul", "Add", "GlobalAveragePool", "Flatten", "Clip", "Relu"],
+            extra_options={"WeightSymmetric": True, "OpTypesToExcludeOutputQuantization": ["Gemm"]},
         )
     return out

@@ -15,6 +15,7 @@ from zerowaste.datasets.manifest import Entry, manifest_hash
 from zerowaste.model import taxonomy
 from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.image_io import load_image
+from zerowaste.model.items import imagenet_labels
 from zerowaste.model.preprocess import DEFAULT, preprocess
 from zerowaste.model.pretrained import load_imagenet
 from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
@@ -27,11 +28,6 @@ from zerowaste.training.train import command_line, timestamp
 
 log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
-
-
-def item_labels() -> list[str]:
-    path = Path(__file__).resolve().parent.parent / "model" / "imagenet_classes.txt"
-    return path.read_text(encoding="utf-8").splitlines()
 
 
 def parity(model: EfficientNetLite0, temperature: float, onnx_path: Path, entries: list[Entry]) -> dict[str, float]:
@@ -54,7 +50,7 @@ def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], 
     spec = ModelSpec(
         labels=list(taxonomy.LABELS),
         label_names={c.key: {"de": c.de, "en": c.en} for c in taxonomy.CLASSES},
-        item_labels=item_labels(),
+        item_labels=list(imagenet_labels()),
         taxonomy_version=taxonomy.TAXONOMY_VERSION,
         preprocessing=DEFAULT,
         temperature=temperature,

@@ -60,6 +60,7 @@ def train_one_epoch(
     tail: Tail, data: Split, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler,
     args: argparse.Namespace, epoch: int,
 ) -> dict[str, float]:
+    device = next(tail.parameters()).device
     tail.train()
     # Batch-norm statistics stay at their ImageNet values: small, class-sorted data would skew them,
     # and the item head needs the features it was trained on. Their scale and shift still learn.
@@ -76,11 +77,11 @@ def train_one_epoch(
     for start in bar:
         idx = order[start : start + args.batch_size]
         rows = (idx * data.features.views + view[idx]).numpy()
-        trunk = torch.from_numpy(data.features.trunk[rows].astype(np.float32))
-        teacher = torch.from_numpy(data.features.teacher[rows].astype(np.float32))
+        trunk = torch.from_numpy(data.features.trunk[rows].astype(np.float32)).to(device)
+        teacher = torch.from_numpy(data.features.teacher[rows].astype(np.float32)).to(device)
         waste, item = tail(trunk)
-        w = data.weights[idx]
-        waste_loss = (utils.set_nll(waste, data.mask[idx]) * w).sum() / w.sum()
+        w = data.weights[idx].to(device)
+        waste_loss = (utils.set_nll(waste, data.mask[idx].to(device)) * w).sum() / w.sum()
         distill = utils.distillation(item, teacher, args.distill_temperature).mean()
         loss = waste_loss + args.distill_weight * distill
         optimizer.zero_grad(set_to_none=True)
@@ -99,13 +100,14 @@ def train_one_epoch(
 def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object]:
     """Logits of the first (eval) view of each photo, with set accuracy overall and per source."""
     tail.eval()
+    device = next(tail.parameters()).device
     v = data.features.views
     waste_parts, item_parts = [], []
     for start in range(0, len(data.entries), batch_size):
         rows = np.arange(start, min(start + batch_size, len(data.entries))) * v
-        waste, item = tail(torch.from_numpy(data.features.trunk[rows].astype(np.float32)))
-        waste_parts.append(waste)
-        item_parts.append(item)
+        waste, item = tail(torch.from_numpy(data.features.trunk[rows].astype(np.float32)).to(device))
+        waste_parts.append(waste.cpu())
+        item_parts.append(item.cpu())
     logits = torch.cat(waste_parts)
     item_logits = torch.cat(item_parts)
     teacher = torch.from_numpy(data.features.teacher[:: v].astype(np.float32))
@@ -207,6 +209,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         start_epoch, best_acc, stale = ckpt["epoch"] + 1, ckpt["best_acc"], ckpt["stale"]
+        started -= ckpt.get("seconds", 0.0)  # wall time counts across resumed runs
         best_state, history = ckpt["best_model"], ckpt["history"]
         log.info("resumed from %s at epoch %d", args.resume, start_epoch)
 
@@ -225,12 +228,14 @@ def main(args: argparse.Namespace) -> dict[str, object]:
                 ckpt_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
                 scheduler=scheduler.state_dict(), epoch=epoch, best_acc=best_acc, stale=stale,
                 best_model=best_state, history=history, args=vars(args), labels=list(taxonomy.LABELS),
+                seconds=time.time() - started,
             )
             if stale >= args.patience:
                 log.info("early stop: no better validation accuracy for %d epochs", args.patience)
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
+    tail.to("cpu")  # calibration, export and quantisation run on the CPU
 
     ev = evaluate(tail, val)
     logits = ev["logits"]
@@ -279,16 +284,16 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
                         help="where cached trunk features live (default: runs/cache)")
     # model
-    parser.add_argument("--cut", type=int, default=11,
-                        help="blocks before this index stay frozen and are cached (default: 11 of 16)")
+    parser.add_argument("--cut", type=int, default=8,
+                        help="blocks before this index stay frozen and are cached (default: 8 of 16)")
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")
     # optim
     parser.add_argument("--opt", default="adamw", help="adamw or sgd (default: adamw)")
-    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the waste head (default: 3e-3)")
-    parser.add_argument("--backbone-lr-factor", type=float, default=0.3,
-                        help="learning rate of the fine-tuned blocks relative to --lr (default: 0.3)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of the waste head (default: 1e-3)")
+    parser.add_argument("--backbone-lr-factor", type=float, default=0.1,
+                        help="learning rate of the fine-tuned blocks relative to --lr (default: 0.1)")
     parser.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default: 1e-4)")
     parser.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
     # schedule
@@ -299,8 +304,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--views", type=int, default=5,
                         help="augmented views cached per training photo; each epoch draws one (default: 5)")
     # forgetting
-    parser.add_argument("--distill-weight", type=float, default=1.0,
-                        help="weight of the ImageNet-head distillation loss (default: 1.0)")
+    parser.add_argument("--distill-weight", type=float, default=3.0,
+                        help="weight of the ImageNet-head distillation loss (default: 3.0)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
     # checkpoint
     parser.add_argument("--output", type=Path, default=Path("runs/train"), help="output folder (default: runs/train)")

@@ -66,4 +66,4 @@ def fit_temperature(logits: torch.Tensor, mask: torch.Tensor) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp())
+    return log_t.exp().item()

@@ -1,0 +1,58 @@
+"""Accuracy of the shipped models on the de-duplicated test split: INT8 against FP32, same photos.
+
+    python benchmarks/accuracy.py [--manifest runs/data/manifest.jsonl]
+
+Builds the manifest from ../shared/datasets first if it does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHARED, machine  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"))
+    parser.add_argument("--split", default="test")
+    args = parser.parse_args()
+
+    from zerowaste.datasets.build import build_manifest
+    from zerowaste.datasets.manifest import read_manifest
+    from zerowaste.model.runtime import shipped_model_path
+    from zerowaste.training.evaluate import evaluate_model
+
+    if not args.manifest.exists():
+        build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
+                        "garbage12": SHARED / "datasets" / "garbage12"}, args.manifest)
+    entries = [e for e in read_manifest(args.manifest) if e.split == args.split]
+    print(f"machine: {machine()}")
+    reports = {}
+    for precision in ("fp32", "int8"):
+        t = time.perf_counter()
+        reports[precision] = evaluate_model(shipped_model_path(precision), entries)
+        reports[precision]["seconds"] = time.perf_counter() - t
+    print(f"{args.split} split: {len(entries)} photos, no near-duplicate of any training photo\n")
+    print("| model | TrashNet top-1 (6 cl.) | garbage12 top-1 (12 cl.) | macro-F1 TN / G12 | ECE | "
+          "top-1 agreement with FP32 | Δ top-1 vs FP32 (TN / G12) | eval time s |")
+    print("|---|---|---|---|---|---|---|---|")
+    base = reports["fp32"]
+    for precision in ("fp32", "int8"):
+        r = reports[precision]
+        p, bp = r["parts"], base["parts"]
+        agree = float((r["_probs"].argmax(1) == base["_probs"].argmax(1)).mean())
+        print(f"| {precision.upper()} | {p['trashnet']['top1']:.1%} | {p['garbage12']['top1']:.1%} | "
+              f"{p['trashnet']['macro_f1']:.3f} / {p['garbage12']['macro_f1']:.3f} | {r['all']['ece']:.1%} | "
+              f"{agree:.1%} | {100 * (p['trashnet']['top1'] - bp['trashnet']['top1']):+.1f} / "
+              f"{100 * (p['garbage12']['top1'] - bp['garbage12']['top1']):+.1f} pt | {r['seconds']:.0f} |")
+    item = float((reports["int8"]["_item"].argmax(1) == base["_item"].argmax(1)).mean())
+    print(f"\nitem head (ImageNet), INT8 vs FP32 top-1 agreement: {item:.1%}")
+
+
+if __name__ == "__main__":
+    main()

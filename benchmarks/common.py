@@ -1,0 +1,38 @@
+"""What every benchmark prints with its numbers: the machine, the runtimes and the model."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+SHARED = Path(os.environ.get("ZEROWASTE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    import onnxruntime
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu_model()}, {os.cpu_count()} logical cores, {mem:.0f} GiB RAM, {platform.system()} "
+            f"{platform.machine()}, Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}")
+
+
+def sample_photos(n: int) -> list[Path]:
+    """A fixed mix of real photos from both shared sets (the same ones on every run)."""
+    files: list[Path] = []
+    for folder in sorted((SHARED / "datasets").glob("*/*")):
+        if folder.is_dir():
+            files += sorted(folder.glob("*.jpg"))[:3]
+    if not files:
+        raise SystemExit(f"benchmarks need the shared photos under {SHARED / 'datasets'}")
+    return files[:n]

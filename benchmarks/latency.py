@@ -1,0 +1,102 @@
+"""Classifier latency per image (batch 1, 224 px): PyTorch eager vs ONNX Runtime FP32 vs INT8.
+
+Each backend and thread count runs in its own process, so the peak resident memory it reports is
+its own. All of them classify the same real photos, after a warm-up. Run:
+
+    python benchmarks/latency.py [--runs 200] [--threads 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, sample_photos  # noqa: E402
+
+BACKENDS = ("pytorch-eager", "onnx-fp32", "onnx-int8")
+
+
+def measure(backend: str, threads: int, runs: int) -> dict[str, float]:
+    from PIL import Image
+
+    from zerowaste.model.preprocess import preprocess
+
+    batch = [preprocess(Image.open(f))[None] for f in sample_photos(24)]
+    if backend == "pytorch-eager":
+        import torch
+
+        from zerowaste.model.architecture import EfficientNetLite0
+        from zerowaste.model.pretrained import load_imagenet
+
+        torch.set_num_threads(threads)
+        # Same architecture and size as the shipped model; the weights do not change the speed.
+        model = load_imagenet(EfficientNetLite0(12)).eval()
+
+        def run(x: np.ndarray) -> None:
+            with torch.inference_mode():
+                model(torch.from_numpy(x))
+    else:
+        from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+
+        classifier = OnnxClassifier(shipped_model_path("int8" if backend == "onnx-int8" else "fp32"), threads)
+
+        def run(x: np.ndarray) -> None:
+            classifier.predict(x)
+
+    for x in batch[:5]:
+        run(x)
+    times = []
+    for i in range(runs):
+        x = batch[i % len(batch)]
+        t = time.perf_counter()
+        run(x)
+        times.append((time.perf_counter() - t) * 1000)
+    return {
+        "p50": float(np.percentile(times, 50)),
+        "p95": float(np.percentile(times, 95)),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=200, help="timed runs per backend (default: 200)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default: 1 2)")
+    parser.add_argument("--child", nargs=2, metavar=("BACKEND", "THREADS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child[0], int(args.child[1]), args.runs)))
+        return
+
+    from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+
+    print(f"machine: {machine()}")
+    for precision in ("fp32", "int8"):
+        path = shipped_model_path(precision)
+        print(f"model {precision}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
+              f"sha256 {OnnxClassifier(path).sha256[:16]}")
+    print(f"batch 1, 224x224, {args.runs} timed runs after 5 warm-up runs, real photos\n")
+    print(f"| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
+    print("|---|---|---|---|---|---|")
+    for threads in args.threads:
+        rows = {}
+        for backend in BACKENDS:
+            out = subprocess.run([sys.executable, __file__, "--runs", str(args.runs), "--child", backend,
+                                  str(threads)], capture_output=True, text=True, check=True)
+            rows[backend] = json.loads(out.stdout.strip().splitlines()[-1])
+        base = rows["pytorch-eager"]["p50"]
+        for backend, r in rows.items():
+            print(f"| {backend} | {threads} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
+                  f"{base / r['p50']:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""The models that ship in the repository: self-describing, small, accurate on the held-out photos."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import photos
+from zerowaste.model import taxonomy
+from zerowaste.model.runtime import OnnxClassifier, create_classifier, shipped_model_path
+
+
+@pytest.fixture(scope="module")
+def int8() -> OnnxClassifier:
+    return OnnxClassifier(shipped_model_path("int8"))
+
+
+@pytest.fixture(scope="module")
+def fp32() -> OnnxClassifier:
+    return OnnxClassifier(shipped_model_path("fp32"))
+
+
+def test_metadata_is_complete(int8: OnnxClassifier, fp32: OnnxClassifier) -> None:
+    for m in (int8, fp32):
+        assert m.spec.labels == list(taxonomy.LABELS)
+        assert m.spec.taxonomy_version == taxonomy.TAXONOMY_VERSION
+        assert len(m.spec.item_labels) == 1000
+        assert 0.2 < m.spec.temperature < 5
+        assert len(m.spec.manifest_sha256) == 64
+        assert m.spec.metrics["test"]["int8"]["parts"]["trashnet"]["top1"] > 0
+        assert set(m.spec.label_names["battery"]) == {"de", "en"}
+    assert int8.spec.precision == "int8" and fp32.spec.precision == "fp32"
+    assert int8.sha256 != fp32.sha256
+
+
+def test_int8_is_at_most_6_mb() -> None:
+    assert shipped_model_path("int8").stat().st_size <= 6 * 1024 * 1024
+
+
+def test_unknown_runtime_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="supported: onnx"):
+        create_classifier("tflite", shipped_model_path("int8"))
+
+
+@pytest.mark.parametrize(("folder", "label"), [
+    (("garbage12", "battery"), "battery"),
+    (("garbage12", "shoes"), "shoes"),
+    (("garbage12", "green-glass"), "green-glass"),
+    (("trashnet", "cardboard"), "cardboard"),
+])
+def test_real_photos_of_a_class_are_mostly_that_class(int8: OnnxClassifier, folder: tuple[str, str],
+                                                      label: str) -> None:
+    files = photos(*folder, n=12)
+    pred = int8.predict_images([Image.open(f) for f in files])
+    hits = sum(int8.spec.labels[i] == label for i in pred.waste.argmax(1))
+    assert hits >= 9, (label, [int8.spec.labels[i] for i in pred.waste.argmax(1)])
+    np.testing.assert_allclose(pred.waste.sum(1), 1.0, atol=1e-4)
+
+
+def test_int8_agrees_with_fp32_on_real_photos(int8: OnnxClassifier, fp32: OnnxClassifier) -> None:
+    files = [f for label in ("paper", "plastic", "metal", "glass") for f in photos("trashnet", label, n=8)]
+    images = [Image.open(f) for f in files]
+    a, b = int8.predict_images(images), fp32.predict_images(images)
+    assert (a.waste.argmax(1) == b.waste.argmax(1)).mean() >= 0.9
+    assert (a.item.argmax(1) == b.item.argmax(1)).mean() >= 0.8
+
+
+def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Path) -> None:
+    files = photos("garbage12", "battery", n=2) + photos("trashnet", "paper", n=1)
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
+    code = (
+        "import sys; from zerowaste.cli import main; rc = main(sys.argv[1:]); "
+        "assert 'torch' not in sys.modules, 'classify imported torch'; sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "classify", "--json", *map(str, files), str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr  # one unreadable file
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(lines) == 4
+    good = [r for r in lines if "error" not in r]
+    assert [r["path"] for r in good] == [str(f) for f in files]
+    for r in good:
+        assert set(r) == {"path", "label", "confidence", "top"}
+        assert r["label"] == r["top"][0][0] and r["confidence"] == r["top"][0][1]
+        assert len(r["top"]) == 3 and r["top"][0][1] >= r["top"][1][1] >= r["top"][2][1]
+    assert good[0]["label"] == "battery"
+    assert "decoded" in lines[-1]["error"] or "not an image" in lines[-1]["error"]
+
+
+def test_classify_cli_walks_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in photos("garbage12", "shoes", n=3):
+        (folder / f.name).write_bytes(f.read_bytes())
+    from zerowaste.model.classify import iter_images
+
+    assert len(list(iter_images([folder]))) == 3

@@ -1,0 +1,45 @@
+"""`zerowaste data build` + `zerowaste train` on a small folder of real photos, all the way to the
+INT8 file, its report and model card. Small and short, but every step is the real one."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import photos
+
+pytest.importorskip("torch")
+
+
+@pytest.mark.slow
+def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: Path) -> None:
+    from zerowaste.cli import main
+    from zerowaste.model.runtime import OnnxClassifier
+
+    src = tmp_path / "photos"
+    for label in ("battery", "shoes", "green-glass"):
+        (src / label).mkdir(parents=True)
+        for f in photos("garbage12", label, n=20):
+            shutil.copy(f, src / label / f.name)
+    manifest = tmp_path / "manifest.jsonl"
+    assert main(["data", "build", "--source", f"garbage12={src}", "--out", str(manifest)]) == 0
+
+    out = tmp_path / "run"
+    args = ["train", "--manifest", str(manifest), "--output", str(out), "--cache-dir", str(tmp_path / "cache"),
+            "--epochs", "3", "--views", "2", "--calibration-images", "16", "--workers", "0", "--batch-size", "16"]
+    assert main(args) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["parity"]["top1_identical"] == 1.0
+    assert metrics["parity"]["max_abs_diff_waste"] < 1e-4
+    assert metrics["training"]["temperature"] > 0
+    int8 = OnnxClassifier(out / "zerowaste-int8.onnx")
+    fp32 = OnnxClassifier(out / "zerowaste-fp32.onnx")
+    assert int8.spec.precision == "int8" and fp32.spec.precision == "fp32"
+    assert int8.spec.metrics["test"]["int8"]["parts"]["garbage12"]["n"] > 0
+    assert (out / "zerowaste-int8.onnx").stat().st_size < 0.4 * (out / "zerowaste-fp32.onnx").stat().st_size
+    for png in ("eval-int8/confusion-garbage12.png", "eval-int8/reliability.png"):
+        assert (out / png).stat().st_size > 1000
+    assert "Known limits" in (out / "MODEL_CARD.md").read_text()
+    # Resuming from the last checkpoint with --test-only re-calibrates and exports again.
+    assert main([*args, "--resume", str(out / "checkpoint.pth"), "--test-only", "--no-export"]) == 0
