@@ -84,7 +84,7 @@ def main() -> None:
         print(f"model {precision}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
               f"sha256 {OnnxClassifier(path).sha256[:16]}")
     print(f"batch 1, 224x224, {args.runs} timed runs after 5 warm-up runs, real photos\n")
-    print(f"| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
+    print("| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
     print("|---|---|---|---|---|---|")
     for threads in args.threads:
         rows = {}

@@ -71,14 +71,17 @@ class EfficientNetLite0(nn.Module):
         self.waste_head = nn.Linear(FEATURES, num_classes)
         self.item_head = nn.Linear(FEATURES, IMAGENET_CLASSES)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.flatten(self.pool(self.head(self.blocks(self.stem(x)))), 1)
+    def trunk(self, x: torch.Tensor, cut: int) -> torch.Tensor:
+        """The stem and the first `cut` blocks (what training keeps frozen and caches)."""
+        return self.blocks[:cut](self.stem(x))
 
-    def heads(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def tail(self, trunk: torch.Tensor, cut: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Blocks from `cut` on, the head convolution and both heads."""
+        feats = torch.flatten(self.pool(self.head(self.blocks[cut:](trunk))), 1)
         return self.waste_head(self.dropout(feats)), self.item_head(feats)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.heads(self.features(x))
+        return self.tail(self.trunk(x, 0), 0)
 
 
 def num_blocks() -> int:

@@ -39,10 +39,8 @@ class _Teacher(nn.Module):
         self.cut = cut
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        trunk = self.model.blocks[: self.cut](self.model.stem(x))
-        rest = self.model.blocks[self.cut :](trunk)
-        feats = torch.flatten(self.model.pool(self.model.head(rest)), 1)
-        return trunk, self.model.item_head(feats)
+        trunk = self.model.trunk(x, self.cut)
+        return trunk, self.model.tail(trunk, self.cut)[1]
 
 
 class _Views(Dataset[tuple[torch.Tensor, int]]):

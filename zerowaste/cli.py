@@ -60,7 +60,7 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from zerowaste.training.train import get_args_parser
+    from zerowaste.training.args import get_args_parser
 
     parser = argparse.ArgumentParser(prog="zerowaste", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")

@@ -27,9 +27,8 @@ def imagenet_model():
 
 
 def _top1(model, files) -> list[str]:
-    from zerowaste.model.preprocess import preprocess
-
     from zerowaste.model.items import imagenet_labels
+    from zerowaste.model.preprocess import preprocess
 
     labels = imagenet_labels()
     x = torch.from_numpy(np.stack([preprocess(Image.open(f)) for f in files]))

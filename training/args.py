@@ -1,0 +1,56 @@
+"""The flags of `zerowaste train`, kept free of torch so that `zerowaste --help` and `zerowaste classify`
+start without it (torchvision's get_args_parser, returned, not parsed)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="Fine-tune the zerowaste classifier", add_help=add_help)
+    # data
+    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"),
+                        help="manifest from `zerowaste data build` (default: runs/data/manifest.jsonl)")
+    parser.add_argument("--extra", type=str, default=None,
+                        help="an extra ImageFolder (e.g. exported feedback) added to training (default: none)")
+    parser.add_argument("--limit", type=int, default=0, help="use at most this many training photos (default: 0 = all)")
+    parser.add_argument("--workers", type=int, default=2, help="data loading processes (default: 2)")
+    parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
+                        help="where cached trunk features live (default: runs/cache)")
+    # model
+    parser.add_argument("--cut", type=int, default=8,
+                        help="blocks before this index stay frozen and are cached (default: 8 of 16)")
+    parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")
+    # optim
+    parser.add_argument("--opt", default="adamw", help="adamw or sgd (default: adamw)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of the waste head (default: 1e-3)")
+    parser.add_argument("--backbone-lr-factor", type=float, default=0.1,
+                        help="learning rate of the fine-tuned blocks relative to --lr (default: 0.1)")
+    parser.add_argument("--weight-decay", type=float, default=1e-4, help="weight decay (default: 1e-4)")
+    parser.add_argument("--batch-size", type=int, default=64, help="batch size (default: 64)")
+    # schedule
+    parser.add_argument("--epochs", type=int, default=14, help="maximum epochs (default: 14)")
+    parser.add_argument("--patience", type=int, default=4,
+                        help="stop after this many epochs without a better validation accuracy (default: 4)")
+    # augment
+    parser.add_argument("--views", type=int, default=5,
+                        help="augmented views cached per training photo; each epoch draws one (default: 5)")
+    # forgetting
+    parser.add_argument("--distill-weight", type=float, default=3.0,
+                        help="weight of the ImageNet-head distillation loss (default: 3.0)")
+    parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
+    # checkpoint
+    parser.add_argument("--output", type=Path, default=Path("runs/train"), help="output folder (default: runs/train)")
+    parser.add_argument("--resume", type=Path, default=None, help="checkpoint.pth to resume from (default: none)")
+    parser.add_argument("--test-only", action="store_true", help="skip training; calibrate/export the resumed model")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    # export
+    parser.add_argument("--no-export", action="store_true", help="stop after calibration (no ONNX, no INT8)")
+    parser.add_argument("--calibration-images", type=int, default=256,
+                        help="training photos used to calibrate INT8 activations (default: 256)")
+    parser.add_argument("--ship", action="store_true",
+                        help="also copy the models and model card into model/shipped/ (default: off)")
+    return parser
