@@ -59,6 +59,14 @@ def _classify(args: argparse.Namespace) -> int:
     return classify_paths(args.paths, model=args.model, as_json=args.json, top=args.top, threads=args.threads)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run("zerowaste.service.main:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, proxy_headers=True, log_level="info")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zerowaste.training.args import get_args_parser
 
@@ -97,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--top", type=int, default=3, help="how many labels to list (default: 3)")
     cl.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
     cl.set_defaults(func=_classify)
+
+    sv = sub.add_parser("serve", help="run the HTTP service (settings: ZEROWASTE_* environment variables)")
+    sv.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    sv.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    sv.set_defaults(func=_serve)
     return parser
 
 

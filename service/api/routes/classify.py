@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from zerowaste.model.image_io import ImageLimits, ImageRejected, decode_image
+from zerowaste.service import schemas
+from zerowaste.service.api.tags import Tags
+from zerowaste.service.db.models import Classification
+from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
+from zerowaste.service.guidance import Guide, clarifying_question, offer_public, rank_offers, top_labels
+
+router = APIRouter(tags=[Tags.classify])
+
+ACCEPTED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
+ERRORS = {
+    413: {"description": "the photo is larger than the configured byte limit"},
+    415: {"description": "not a JPEG, PNG, WebP or HEIC upload"},
+    422: {"description": "the bytes are not a decodable photo, or its pixel count is over the limit"},
+}
+
+
+async def read_bounded(upload: UploadFile, limit: int) -> bytes:
+    """Read at most `limit` bytes; one byte more means the upload is too large (never read it all)."""
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"photo larger than {limit} bytes")
+    return data
+
+
+@router.post("/classify", response_model=schemas.ClassifyResponse, responses=ERRORS,
+             summary="What is it, where does it go, and where can it be reused, repaired or borrowed?")
+async def classify(
+    session: SessionDep,
+    classifier: ClassifierDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="the photo: JPEG, PNG, WebP or HEIC")],
+    lang: Annotated[schemas.Lang, Form()] = "de",
+    lat: Annotated[float | None, Form(ge=-90, le=90, description="citizen's latitude (WGS84)")] = None,
+    lon: Annotated[float | None, Form(ge=-180, le=180, description="citizen's longitude (WGS84)")] = None,
+    district: Annotated[str | None, Form(max_length=100, description="Stadtbezirk, e.g. Elberfeld")] = None,
+) -> schemas.ClassifyResponse:
+    if (lat is None) != (lon is None):
+        raise HTTPException(422, "give both lat and lon, or neither")
+    if file.content_type not in ACCEPTED_TYPES:
+        raise HTTPException(415, f"content type {file.content_type!r} is not one of {sorted(ACCEPTED_TYPES)}")
+    data = await read_bounded(file, settings.max_upload_bytes)
+    limits = ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_upload_pixels)
+    try:
+        image = await run_in_threadpool(decode_image, data, limits)
+    except ImageRejected as exc:
+        raise HTTPException(422, str(exc)) from exc
+    prediction = await run_in_threadpool(classifier.predict_images, [image])
+    probs = prediction.waste[0]
+    del image, data  # the photo is not kept
+
+    guide = Guide(session, settings.municipality)
+    top = top_labels(classifier, probs, lang)
+    decided = top[0].probability >= settings.decision_threshold
+    candidates = top[:1] if decided else [t for t in top if t.probability >= 0.1][:3] or top[:2]
+    if len(candidates) == 1 and not decided:
+        candidates = top[:2]
+    categories = sorted({c for t in candidates for c in guide.categories(t.label)})
+    offers = rank_offers(guide.offers, categories, lat=lat, lon=lon, district=district, limit=settings.max_offers)
+
+    cid = str(uuid.uuid4())
+    session.add(Classification(id=cid, municipality=settings.municipality, model_sha256=classifier.sha256,
+                                label=top[0].label, confidence=top[0].probability, decided=decided,
+                                top=[t.model_dump() for t in top]))
+    session.commit()
+    return schemas.ClassifyResponse(
+        id=cid,
+        lang=lang,
+        model=schemas.ModelInfo(sha256=classifier.sha256, taxonomy_version=classifier.spec.taxonomy_version,
+                                precision=classifier.spec.precision),
+        top=top,
+        decided=decided,
+        clarify=None if decided else clarifying_question(candidates, lang),
+        guidance=[guide.guidance(c.label, lang) for c in candidates],
+        offers=[offer_public(o, lang) for o in offers],
+    )

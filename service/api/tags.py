@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class Tags(StrEnum):
+    classify = "classify"
+    search = "search"
+    health = "health"

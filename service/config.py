@@ -1,0 +1,57 @@
+"""Service settings (pydantic-settings): environment variables with the prefix ZEROWASTE_, or a .env file.
+
+| variable | default | meaning |
+|---|---|---|
+| DATABASE_URL / ZEROWASTE_DATABASE_URL | SQLite in ZEROWASTE_DATA_DIR | SQLAlchemy URL; postgresql://… uses psycopg 3 |
+| ZEROWASTE_DATA_DIR | ./var | where the embedded SQLite database lives |
+| ZEROWASTE_MODEL_PATH | the shipped INT8 model | ONNX file to serve |
+| ZEROWASTE_MODEL_THREADS | 0 (ONNX Runtime decides) | inference threads per worker |
+| ZEROWASTE_MUNICIPALITY | wuppertal | which rules file is loaded at start-up |
+| ZEROWASTE_MAX_UPLOAD_BYTES | 10485760 | largest accepted photo |
+| ZEROWASTE_MAX_UPLOAD_PIXELS | 40000000 | decompression-bomb guard |
+| ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZEROWASTE_", env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = Field(default="", validation_alias=AliasChoices("ZEROWASTE_DATABASE_URL", "DATABASE_URL"))
+    model_path: Path | None = None
+    model_threads: int = Field(default=0, ge=0, le=64)
+    municipality: str = "wuppertal"
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_upload_pixels: int = Field(default=40_000_000, gt=0)
+    decision_threshold: float = Field(default=0.6, gt=0, lt=1)
+    max_offers: int = Field(default=5, ge=1, le=50)
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, v: str) -> str:
+        # One driver for PostgreSQL: psycopg 3, whatever scheme the operator wrote.
+        for prefix in ("postgres://", "postgresql://"):
+            if v.startswith(prefix):
+                return "postgresql+psycopg://" + v[len(prefix) :]
+        return v
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zerowaste.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

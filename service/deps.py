@@ -1,0 +1,30 @@
+"""FastAPI dependencies: settings, a database session per request, the loaded classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from zerowaste.model.runtime import Classifier
+from zerowaste.service.config import Settings
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_classifier(request: Request) -> Classifier:
+    return request.app.state.classifier  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ClassifierDep = Annotated[Classifier, Depends(get_classifier)]

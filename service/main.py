@@ -1,0 +1,50 @@
+"""The app factory: `create_app(settings)` migrates, loads the municipality's rules and the model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.orm import sessionmaker
+
+from zerowaste.model.runtime import create_classifier, shipped_model_path
+from zerowaste.service.api.main import api_router
+from zerowaste.service.config import Settings, get_settings
+from zerowaste.service.db.engine import make_engine
+from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.rules import load_rules, read_rules, rules_path
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.sqlalchemy_url
+        upgrade(url)
+        engine = make_engine(url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        with app.state.sessionmaker() as session:
+            written = load_rules(session, read_rules(rules_path(settings.municipality)))
+        log.info("rules for %s loaded: %s", settings.municipality, written)
+        app.state.classifier = create_classifier("onnx", settings.model_path or shipped_model_path("int8"),
+                                                 settings.model_threads)
+        log.info("model %s loaded", app.state.classifier.sha256[:12])
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="zerowaste",
+        version="0.1.0",
+        summary="What is it, where does it go in Wuppertal, and where can it be reused, repaired or borrowed?",
+        lifespan=lifespan,
+    )
+    app.include_router(api_router, prefix=API_PREFIX)
+    return app

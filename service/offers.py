@@ -1,0 +1,65 @@
+"""Ranking reuse, repair and lending offers for an item: fit first, then nearness, then open now.
+
+Only offers whose categories meet the item's are shown. Distances are great-circle distances where
+both the citizen and the offer have coordinates; an offer without coordinates (most of them: the
+sources give addresses, and coordinates are never invented) counts as near when it lies in the
+citizen's district and as far otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from zerowaste.service.db.models import Offer
+from zerowaste.service.schedule import open_at
+
+KIND_ORDER = {"repair": 0, "lending": 1, "second-hand": 2, "give-away": 3, "book-shelf": 4, "food-sharing": 5}
+SAME_DISTRICT_KM = 2.5
+ELSEWHERE_KM = 10.0
+
+
+@dataclass
+class RankedOffer:
+    offer: Offer
+    matches: list[str]
+    distance_km: float | None
+    open_now: bool | None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def rank_offers(
+    offers: list[Offer],
+    categories: list[str],
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    district: str | None = None,
+    now: dt.datetime | None = None,
+    limit: int = 5,
+) -> list[RankedOffer]:
+    now = now or dt.datetime.now(dt.UTC)
+    wanted = set(categories)
+    ranked: list[tuple[tuple[float, ...], RankedOffer]] = []
+    for o in offers:
+        matches = sorted(wanted & set(o.categories))
+        if not o.active or not matches:
+            continue
+        distance = None
+        if lat is not None and lon is not None and o.lat is not None and o.lon is not None:
+            distance = haversine_km(lat, lon, o.lat, o.lon)
+        proxy = distance if distance is not None else (
+            SAME_DISTRICT_KM if district and o.district == district else ELSEWHERE_KM
+        )
+        is_open = open_at(o.schedule, now)
+        key = (-len(matches), round(proxy, 1), 0 if is_open else 1, KIND_ORDER.get(o.kind, 9))
+        ranked.append((key, RankedOffer(o, matches, distance, is_open)))
+    ranked.sort(key=lambda kv: (kv[0], kv[1].offer.key))
+    return [r for _, r in ranked[:limit]]

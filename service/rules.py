@@ -1,0 +1,198 @@
+"""Municipality data as data: a YAML file per municipality, validated, then loaded into the database.
+
+Loading inserts what is missing and leaves rows staff have edited alone, so a restart never undoes
+their work; `replace=True` (the `zerowaste rules load --replace` path) makes the file win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zerowaste.model import taxonomy
+from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
+
+OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Text(_Strict):
+    de: str
+    en: str
+
+
+class TextList(_Strict):
+    de: list[str] = []
+    en: list[str] = []
+
+
+class StreamRule(_Strict):
+    key: str
+    name: Text
+    where: Text
+    instructions: Text
+    not_allowed: TextList = TextList()
+    source: str
+
+
+class Question(_Strict):
+    de: str
+    en: str
+    yes: str
+    no: str
+
+
+class ClassRule(_Strict):
+    stream: str
+    items: list[str] = []
+    categories: list[str] = []
+    container: Text | None = None
+    ask: Question | None = None
+
+
+class AbcRule(_Strict):
+    key: str
+    de: str
+    en: str
+    stream: str
+    synonyms: list[str] = []
+    categories: list[str] = []
+    notes: Text | None = None
+
+
+class WeeklySlot(_Strict):
+    days: list[Day]
+    open: str = Field(pattern=r"^\d\d:\d\d$")
+    close: str = Field(pattern=r"^\d\d:\d\d$")
+
+
+class MonthlySlot(_Strict):
+    nth: int = Field(ge=-1, le=5)
+    day: Day
+    open: str = Field(pattern=r"^\d\d:\d\d$")
+    close: str = Field(pattern=r"^\d\d:\d\d$")
+
+
+class Schedule(_Strict):
+    weekly: list[WeeklySlot] = []
+    monthly: list[MonthlySlot] = []
+
+
+class OfferRule(_Strict):
+    key: str
+    name: str
+    kind: OfferKind
+    address: str
+    district: str | None = None
+    quarter: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    categories: list[str]
+    schedule: Schedule = Schedule()
+    schedule_text: Text
+    source: str
+    active: bool = True
+
+
+class MunicipalityRules(_Strict):
+    municipality: str
+    name: str
+    operator: str = ""
+    verified_on: dt.date
+    streams: list[StreamRule]
+    classes: dict[str, ClassRule]
+    abc: list[AbcRule]
+    offers: list[OfferRule]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MunicipalityRules:
+        streams = {s.key for s in self.streams}
+        items = {a.key for a in self.abc}
+        missing = set(taxonomy.LABELS) - set(self.classes)
+        if missing:
+            raise ValueError(f"every model class needs a rule; missing: {sorted(missing)}")
+        for label, rule in self.classes.items():
+            targets = [rule.stream] + ([rule.ask.yes, rule.ask.no] if rule.ask else [])
+            for t in targets:
+                if t not in streams:
+                    raise ValueError(f"class {label}: unknown stream {t!r}")
+            for i in rule.items:
+                if i not in items:
+                    raise ValueError(f"class {label}: unknown Abfall-ABC item {i!r}")
+        for a in self.abc:
+            if a.stream not in streams:
+                raise ValueError(f"Abfall-ABC item {a.key}: unknown stream {a.stream!r}")
+        for kind, keys in (("stream", [s.key for s in self.streams]), ("item", [a.key for a in self.abc]),
+                           ("offer", [o.key for o in self.offers])):
+            if len(keys) != len(set(keys)):
+                raise ValueError(f"duplicate {kind} keys")
+        return self
+
+
+def rules_path(municipality: str) -> Path:
+    return Path(str(resources.files("zerowaste.service") / "rules" / f"{municipality}.yaml"))
+
+
+def read_rules(path: Path) -> MunicipalityRules:
+    with path.open(encoding="utf-8") as f:
+        data: Any = yaml.safe_load(f)
+    return MunicipalityRules.model_validate(data)
+
+
+def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = False) -> dict[str, int]:
+    """Write the rules into the database; returns how many rows of each kind were written."""
+    m = session.get(Municipality, rules.municipality)
+    class_map = {k: v.model_dump(exclude_none=True) for k, v in rules.classes.items()}
+    if m is None:
+        m = Municipality(key=rules.municipality)
+        session.add(m)
+    m.name, m.operator, m.verified_on, m.class_map = rules.name, rules.operator, rules.verified_on, class_map
+    written = {"streams": 0, "abc": 0, "offers": 0}
+
+    def existing(model: type[Any]) -> dict[str, Any]:
+        rows = session.scalars(select(model).where(model.municipality == rules.municipality))
+        return {r.key: r for r in rows}
+
+    streams = existing(Stream)
+    for s in rules.streams:
+        if s.key in streams and not replace:
+            continue
+        row = streams.get(s.key) or Stream(municipality=rules.municipality, key=s.key)
+        row.name, row.where, row.instructions = s.name.model_dump(), s.where.model_dump(), s.instructions.model_dump()
+        row.not_allowed, row.source = s.not_allowed.model_dump(), s.source
+        session.add(row)
+        written["streams"] += 1
+    items = existing(AbcItem)
+    for a in rules.abc:
+        if a.key in items and not replace:
+            continue
+        row = items.get(a.key) or AbcItem(municipality=rules.municipality, key=a.key)
+        row.name_de, row.name_en, row.synonyms, row.stream_key = a.de, a.en, a.synonyms, a.stream
+        row.categories, row.notes = a.categories, a.notes.model_dump() if a.notes else {}
+        session.add(row)
+        written["abc"] += 1
+    offers = existing(Offer)
+    for o in rules.offers:
+        if o.key in offers and not replace:
+            continue
+        row = offers.get(o.key) or Offer(municipality=rules.municipality, key=o.key)
+        for field in ("name", "kind", "address", "district", "quarter", "lat", "lon", "categories", "source", "active"):
+            setattr(row, field, getattr(o, field))
+        row.schedule = o.schedule.model_dump()
+        row.schedule_text = o.schedule_text.model_dump()
+        row.verified_on = rules.verified_on
+        session.add(row)
+        written["offers"] += 1
+    session.commit()
+    return written

@@ -1,0 +1,96 @@
+"""Request and response models of the HTTP API (pydantic); table rows never leave without one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Lang = Literal["de", "en"]
+
+
+class LabelProbability(BaseModel):
+    label: str = Field(examples=["battery"])
+    name: str = Field(examples=["Batterie"])
+    probability: float = Field(ge=0, le=1, examples=[0.93])
+
+
+class StreamPublic(BaseModel):
+    key: str = Field(examples=["batterien"])
+    name: str = Field(examples=["Batterien und Akkus"])
+    where: str
+    instructions: str
+    not_allowed: list[str]
+    source: str
+
+
+class Question(BaseModel):
+    text: str = Field(examples=["Ist es eine Verpackung (z. B. Dose, Deckel, Alufolie)?"])
+    answers: dict[str, StreamPublic] = Field(description="stream for each answer, keyed 'yes' / 'no'")
+
+
+class Guidance(BaseModel):
+    label: str
+    stream: StreamPublic
+    container: str | None = Field(default=None, description="which glass container", examples=["Braunglas"])
+    question: Question | None = Field(default=None, description="a follow-up that can change the stream")
+
+
+class OfferPublic(BaseModel):
+    key: str
+    name: str
+    kind: str = Field(examples=["repair"])
+    address: str
+    district: str | None
+    lat: float | None
+    lon: float | None
+    categories: list[str]
+    matches: list[str] = Field(description="the item's categories this offer accepts")
+    distance_km: float | None = Field(description="only where both positions are known")
+    open_now: bool | None = Field(description="null where no machine-readable schedule is published")
+    schedule: str
+    source: str
+
+
+class ModelInfo(BaseModel):
+    sha256: str
+    taxonomy_version: str
+    precision: str
+
+
+class ClassifyResponse(BaseModel):
+    id: str = Field(description="classification id, for feedback")
+    lang: Lang
+    model: ModelInfo
+    top: list[LabelProbability]
+    decided: bool = Field(description="false: the model is unsure and asks which candidate it is")
+    clarify: str | None = Field(default=None, description="the question to ask when not decided")
+    guidance: list[Guidance] = Field(description="one entry when decided, one per candidate otherwise")
+    offers: list[OfferPublic] = Field(description="reuse, repair and lending first: shown before the bin")
+
+
+class AbcHit(BaseModel):
+    key: str
+    name: str
+    matched: str = Field(description="the name or synonym that matched")
+    score: float
+    stream: StreamPublic
+    categories: list[str]
+    note: str | None = None
+
+
+class SearchResponse(BaseModel):
+    query: str
+    lang: Lang
+    results: list[AbcHit]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: str
+    model_sha256: str
+    municipality: str

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+@pytest.mark.parametrize("q", ["Kühlschrank", "kuehlschrank", "KÜHLSCHRANK", "Kühlshrank", "fridge", "Gefriertruhe"])
+def test_search_forgives_case_umlauts_typos_synonyms_and_english(client: TestClient, q: str) -> None:
+    r = client.get("/v1/search", params={"q": q})
+    assert r.status_code == 200, r.text
+    first = r.json()["results"][0]
+    assert first["key"] == "kuehlschrank", r.json()["results"][:3]
+    assert first["stream"]["key"] == "elektro-gross"
+
+
+def test_search_in_english_and_with_notes(client: TestClient) -> None:
+    body = client.get("/v1/search", params={"q": "christmas tree", "lang": "en"}).json()
+    assert body["results"][0]["name"] == "Christmas tree"
+    assert "January" in body["results"][0]["note"]
+
+
+def test_search_rejects_empty_and_overlong_queries(client: TestClient) -> None:
+    assert client.get("/v1/search", params={"q": ""}).status_code == 422
+    assert client.get("/v1/search", params={"q": "x" * 101}).status_code == 422
+    assert client.get("/v1/search", params={"q": "zzqqxx"}).json()["results"] == []
+
+
+def test_health_and_readiness(client: TestClient, database_url: str) -> None:
+    assert client.get("/v1/health").json() == {"status": "ok"}
+    ready = client.get("/v1/ready").json()
+    assert ready["status"] == "ready" and ready["municipality"] == "wuppertal"
+    assert ready["database"] == ("sqlite" if database_url.startswith("sqlite") else "postgresql")
+
+
+def test_openapi_lists_the_v1_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/classify", "/v1/search", "/v1/health", "/v1/ready"} <= set(paths)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from zerowaste.model import taxonomy
+from zerowaste.service.db.models import Offer
+from zerowaste.service.offers import haversine_km, rank_offers
+from zerowaste.service.rules import read_rules, rules_path
+from zerowaste.service.schedule import LOCAL, nth_weekday, open_at
+
+REPAIR_CAFE = {"monthly": [{"nth": 2, "day": "fri", "open": "16:30", "close": "19:30"}]}
+LAST_FRIDAY = {"monthly": [{"nth": -1, "day": "fri", "open": "15:00", "close": "17:00"}]}
+SHOP = {"weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "open": "10:00", "close": "17:00"}]}
+
+
+def at(y: int, m: int, d: int, hh: int, mm: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hh, mm, tzinfo=LOCAL)
+
+
+def test_second_friday_of_the_month() -> None:
+    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 17)) is True  # 13 Nov 2026 is the 2nd Friday
+    assert open_at(REPAIR_CAFE, at(2026, 11, 6, 17)) is False  # 1st Friday
+    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 19, 30)) is False  # closing time is exclusive
+    # A UTC moment is compared in Wuppertal's local time (UTC+1 in November).
+    assert open_at(REPAIR_CAFE, dt.datetime(2026, 11, 13, 16, 0, tzinfo=dt.UTC)) is True
+
+
+def test_last_friday_and_weekly_hours() -> None:
+    assert nth_weekday(dt.date(2026, 11, 27)) == (4, True)
+    assert open_at(LAST_FRIDAY, at(2026, 11, 27, 16)) is True
+    assert open_at(LAST_FRIDAY, at(2026, 11, 20, 16)) is False
+    assert open_at(SHOP, at(2026, 11, 23, 9, 59)) is False and open_at(SHOP, at(2026, 11, 23, 10)) is True
+    assert open_at(SHOP, at(2026, 11, 22, 12)) is False  # Sunday
+    assert open_at({}, at(2026, 11, 22, 12)) is None
+
+
+def _offer(key: str, cats: list[str], **kw: object) -> Offer:
+    return Offer(key=key, name=key, kind=kw.pop("kind", "repair"), categories=cats, schedule=kw.pop("schedule", {}),
+                 active=kw.pop("active", True), **kw)
+
+
+def test_ranking_fit_then_distance_then_district() -> None:
+    mirke = _offer("mirke", ["bicycle"], lat=51.26667, lon=7.14528, district="Elberfeld")
+    far = _offer("far", ["bicycle"], lat=51.18, lon=7.19, district="Ronsdorf")
+    nearby_district = _offer("cron", ["bicycle"], district="Cronenberg")
+    everything = _offer("all", ["bicycle", "tool"], district="Barmen")
+    retired = _offer("old", ["bicycle", "tool"], active=False)
+    unrelated = _offer("books", ["book"], kind="book-shelf")
+    offers = [far, nearby_district, mirke, everything, retired, unrelated]
+    ranked = rank_offers(offers, ["bicycle", "tool"], lat=51.2667, lon=7.1453, district="Cronenberg")
+    assert [r.offer.key for r in ranked] == ["all", "mirke", "cron", "far"]
+    assert ranked[1].distance_km is not None and ranked[1].distance_km < 0.1
+    assert ranked[2].distance_km is None
+    assert haversine_km(51.26667, 7.14528, 51.18, 7.19) == pytest.approx(10.2, abs=0.3)
+
+
+def test_open_offers_rank_before_closed_ones_of_equal_fit() -> None:
+    a = _offer("a", ["textile"], schedule=SHOP, kind="second-hand")
+    b = _offer("b", ["textile"], schedule=REPAIR_CAFE)
+    monday_noon = at(2026, 11, 23, 12)
+    assert [r.offer.key for r in rank_offers([b, a], ["textile"], now=monday_noon)] == ["a", "b"]
+
+
+def test_wuppertal_rules_cover_every_class_and_enough_items() -> None:
+    rules = read_rules(rules_path("wuppertal"))
+    assert set(rules.classes) == set(taxonomy.LABELS)
+    assert len(rules.abc) >= 150
+    assert len(rules.offers) >= 28
+    with_coords = [o for o in rules.offers if o.lat is not None]
+    # Only Bahnhof Mirke has sourced coordinates; nothing may be invented.
+    assert {o.address for o in with_coords} <= {"Utopiastadt / Bahnhof Mirke, Mirker Str. 48", "Mirker Str. 48"}
+    assert all(o.source.startswith("http") for o in rules.offers)
+
+
+def test_a_broken_rules_file_names_the_problem(tmp_path: Path) -> None:
+    data = yaml.safe_load(rules_path("wuppertal").read_text(encoding="utf-8"))
+    data["classes"]["battery"]["stream"] = "moon"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match="unknown stream 'moon'"):
+        read_rules(bad)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zerowaste.service.db.engine import make_engine
+from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.db.models import AbcItem, Offer
+from zerowaste.service.rules import load_rules, read_rules, rules_path
+
+
+def test_loading_twice_keeps_staff_edits_unless_replaced(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    rules = read_rules(rules_path("wuppertal"))
+    with Session(engine) as s:
+        load_rules(s, rules)
+        assert s.scalar(select(func.count()).select_from(AbcItem)) == len(rules.abc)
+        offer = s.scalars(select(Offer).where(Offer.key == "leihbar-stadtbibliothek")).one()
+        offer.name = "LeihBar (edited by staff)"
+        s.commit()
+        assert load_rules(s, rules) == {"streams": 0, "abc": 0, "offers": 0}
+        assert s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek")).one().endswith("staff)")
+        written = load_rules(s, rules, replace=True)
+        assert written["offers"] == len(rules.offers)
+        assert s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek")).one().startswith(
+            "LeihBar – Bibliothek")
+        assert s.scalar(select(func.count()).select_from(Offer)) == len(rules.offers)
+    engine.dispose()
