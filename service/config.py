@@ -9,6 +9,7 @@
 | ZEROWASTE_MUNICIPALITY | wuppertal | which rules file is loaded at start-up |
 | ZEROWASTE_MAX_UPLOAD_BYTES | 10485760 | largest accepted photo |
 | ZEROWASTE_MAX_UPLOAD_PIXELS | 40000000 | decompression-bomb guard |
+| ZEROWASTE_PHOTO_DIR | ZEROWASTE_DATA_DIR/photos | donated photos (shared by all workers) |
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
 """
 
@@ -35,6 +36,7 @@ class Settings(BaseSettings):
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
     decision_threshold: float = Field(default=0.6, gt=0, lt=1)
     max_offers: int = Field(default=5, ge=1, le=50)
+    photo_dir_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_PHOTO_DIR"))
 
     @field_validator("database_url")
     @classmethod
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix) :]
         return v
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.photo_dir_override or self.data_dir / "photos"
 
     @property
     def sqlalchemy_url(self) -> str:

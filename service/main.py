@@ -14,6 +14,7 @@ from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import load_rules, read_rules, rules_path
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade(url)
         engine = make_engine(url)
         app.state.settings = settings
+        app.state.photos = PhotoStore(settings.photo_dir)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
         with app.state.sessionmaker() as session:

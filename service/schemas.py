@@ -94,3 +94,59 @@ class Readiness(BaseModel):
     database: str
     model_sha256: str
     municipality: str
+
+
+class FeedbackReceipt(BaseModel):
+    id: str
+    photo_stored: bool
+    receipt: str | None = Field(default=None, description="keep it: DELETE /v1/feedback/photo/{receipt} removes "
+                                                           "the donated photo again. Shown only once.")
+
+
+class FeedbackPublic(BaseModel):
+    id: str
+    created_at: str
+    classification_id: str
+    predicted: str
+    correct: bool
+    label: str | None
+    comment: str | None
+    has_photo: bool
+    review_status: str
+    reviewed_label: str | None
+
+
+class Review(BaseModel):
+    action: Literal["accept", "relabel", "reject"]
+    label: str | None = Field(default=None, description="required for relabel: a model class")
+
+
+class OfferIn(BaseModel):
+    key: str = Field(pattern=r"^[a-z0-9-]{2,100}$")
+    name: str = Field(min_length=2, max_length=300)
+    kind: Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
+    address: str = Field(max_length=300)
+    district: str | None = Field(default=None, max_length=100)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    categories: list[str] = Field(min_length=1)
+    schedule_text_de: str = ""
+    schedule_text_en: str = ""
+    source: str = Field(min_length=4, description="where the facts come from (URL)")
+
+
+class OfferPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=2, max_length=300)
+    address: str | None = Field(default=None, max_length=300)
+    district: str | None = Field(default=None, max_length=100)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    categories: list[str] | None = None
+    schedule_text_de: str | None = None
+    schedule_text_en: str | None = None
+    source: str | None = None
+    active: bool | None = None
+
+
+class ItemStreamPatch(BaseModel):
+    stream: str = Field(description="key of an existing stream")

@@ -67,6 +67,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_create(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from zerowaste.service.config import get_settings
+    from zerowaste.service.db.engine import make_engine
+    from zerowaste.service.db.migrate import upgrade
+    from zerowaste.service.security import create_key
+
+    url = get_settings().sqlalchemy_url
+    upgrade(url)
+    with Session(make_engine(url)) as session:
+        token = create_key(session, args.name, args.role)
+    print(f"api key for {args.name} ({args.role}); shown once, store it now:\n{token}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zerowaste.training.args import get_args_parser
 
@@ -111,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     sv.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     sv.set_defaults(func=_serve)
+
+    keys = sub.add_parser("keys", help="API keys for staff and devices").add_subparsers(dest="keys_command",
+                                                                                        required=True)
+    kc = keys.add_parser("create", help="create a key (stored hashed; printed once)")
+    kc.add_argument("--name", required=True, help="who or what holds the key")
+    kc.add_argument("--role", required=True, choices=["admin", "staff", "device"], help="what the key may do")
+    kc.set_defaults(func=_keys_create)
     return parser
 
 

@@ -4,4 +4,6 @@ from enum import StrEnum
 class Tags(StrEnum):
     classify = "classify"
     search = "search"
+    feedback = "feedback"
+    staff = "staff"
     health = "health"

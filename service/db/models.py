@@ -88,3 +88,36 @@ class Classification(Base):
     confidence: Mapped[float] = mapped_column(Float)
     decided: Mapped[bool] = mapped_column(Boolean)
     top: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Feedback(Base):
+    """A citizen's verdict on a classification; the photo only with explicit consent."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    classification_id: Mapped[str] = mapped_column(ForeignKey("classification.id"), index=True)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    label: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_key: Mapped[str | None] = mapped_column(String(80))
+    receipt_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reviewed_label: Mapped[str | None] = mapped_column(String(64))
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """Credentials for staff and devices. Only the SHA-256 of a key is stored; the key is shown once."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,139 @@
+"""Staff endpoints: the feedback review queue, offers and Abfall-ABC edits without a redeploy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from sqlalchemy import select
+
+from zerowaste.model import taxonomy
+from zerowaste.service import schemas
+from zerowaste.service.api.tags import Tags
+from zerowaste.service.db.models import AbcItem, Classification, Feedback, Offer, Stream
+from zerowaste.service.deps import SessionDep, SettingsDep
+from zerowaste.service.security import StaffDep
+
+AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
+router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
+
+
+def _public(fb: Feedback, predicted: str) -> schemas.FeedbackPublic:
+    return schemas.FeedbackPublic(
+        id=fb.id, created_at=fb.created_at.isoformat() if fb.created_at else "", classification_id=fb.classification_id,
+        predicted=predicted, correct=fb.correct, label=fb.label, comment=fb.comment,
+        has_photo=fb.photo_key is not None, review_status=fb.review_status, reviewed_label=fb.reviewed_label,
+    )
+
+
+@router.get("/feedback", response_model=list[schemas.FeedbackPublic], summary="The review queue")
+def list_feedback(
+    session: SessionDep, _key: StaffDep,
+    status: Annotated[str, Query(pattern="^(pending|accepted|relabelled|rejected|withdrawn)$")] = "pending",
+    photos_only: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[schemas.FeedbackPublic]:
+    q = select(Feedback, Classification.label).join(Classification).where(Feedback.review_status == status)
+    if photos_only:
+        q = q.where(Feedback.photo_key.is_not(None))
+    rows = session.execute(q.order_by(Feedback.created_at).limit(limit)).all()
+    return [_public(fb, predicted) for fb, predicted in rows]
+
+
+@router.get("/feedback/{feedback_id}/photo", summary="The donated photo (JPEG)",
+            responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no photo"}})
+def feedback_photo(feedback_id: str, request: Request, session: SessionDep, _key: StaffDep) -> Response:
+    fb = session.get(Feedback, feedback_id)
+    if fb is None or fb.photo_key is None:
+        raise HTTPException(404, "no donated photo for this feedback")
+    return Response(request.app.state.photos.get(fb.photo_key), media_type="image/jpeg")
+
+
+@router.post("/feedback/{feedback_id}/review", response_model=schemas.FeedbackPublic,
+             summary="Accept, relabel or reject a donated photo")
+def review(feedback_id: str, body: schemas.Review, session: SessionDep, key: StaffDep) -> schemas.FeedbackPublic:
+    fb = session.get(Feedback, feedback_id)
+    if fb is None:
+        raise HTTPException(404, f"no feedback {feedback_id!r}")
+    if fb.photo_key is None:
+        raise HTTPException(409, "this feedback has no (or a withdrawn) photo to review")
+    predicted = session.get(Classification, fb.classification_id).label  # type: ignore[union-attr]
+    if body.action == "relabel":
+        if body.label not in taxonomy.LABELS:
+            raise HTTPException(422, f"relabel needs a label from: {', '.join(taxonomy.LABELS)}")
+        fb.reviewed_label, fb.review_status = body.label, "relabelled"
+    elif body.action == "accept":
+        fb.reviewed_label = fb.label or (predicted if fb.correct else None)
+        if fb.reviewed_label is None:
+            raise HTTPException(422, "the citizen gave no label and said the prediction was wrong: relabel instead")
+        fb.review_status = "accepted"
+    else:
+        fb.review_status, fb.reviewed_label = "rejected", None
+    fb.reviewed_by, fb.reviewed_at = key.name, dt.datetime.now(dt.UTC)
+    session.commit()
+    return _public(fb, predicted)
+
+
+@router.post("/offers", status_code=201, response_model=schemas.OfferIn, summary="Add an offer",
+             responses={409: {"description": "an offer with this key exists"}})
+def create_offer(body: schemas.OfferIn, session: SessionDep, settings: SettingsDep, _key: StaffDep) -> schemas.OfferIn:
+    exists = session.scalars(select(Offer).where(Offer.municipality == settings.municipality,
+                                                 Offer.key == body.key)).first()
+    if exists is not None:
+        raise HTTPException(409, f"offer {body.key!r} exists; PATCH it instead")
+    session.add(Offer(
+        municipality=settings.municipality, key=body.key, name=body.name, kind=body.kind, address=body.address,
+        district=body.district, lat=body.lat, lon=body.lon, categories=body.categories, schedule={},
+        schedule_text={"de": body.schedule_text_de, "en": body.schedule_text_en}, source=body.source,
+        verified_on=dt.date.today(), active=True,
+    ))
+    session.commit()
+    return body
+
+
+def _offer(session: SessionDep, municipality: str, key: str) -> Offer:
+    offer = session.scalars(select(Offer).where(Offer.municipality == municipality, Offer.key == key)).first()
+    if offer is None:
+        raise HTTPException(404, f"no offer {key!r}")
+    return offer
+
+
+@router.patch("/offers/{key}", summary="Edit an offer (also: active=false retires it)")
+def edit_offer(key: str, body: schemas.OfferPatch, session: SessionDep, settings: SettingsDep,
+               _key: StaffDep) -> dict[str, object]:
+    offer = _offer(session, settings.municipality, key)
+    changes = body.model_dump(exclude_unset=True)
+    text = dict(offer.schedule_text)
+    for lang in ("de", "en"):
+        if f"schedule_text_{lang}" in changes:
+            text[lang] = changes.pop(f"schedule_text_{lang}")
+    offer.schedule_text = text
+    for field, value in changes.items():
+        setattr(offer, field, value)
+    offer.verified_on = dt.date.today()
+    session.commit()
+    return {"key": key, "changed": sorted(body.model_dump(exclude_unset=True))}
+
+
+@router.delete("/offers/{key}", status_code=204, summary="Retire an offer (kept, no longer shown)")
+def retire_offer(key: str, session: SessionDep, settings: SettingsDep, _key: StaffDep) -> Response:
+    _offer(session, settings.municipality, key).active = False
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.patch("/items/{key}", summary="Move an Abfall-ABC item to another stream")
+def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, settings: SettingsDep,
+              _key: StaffDep) -> dict[str, str]:
+    item = session.scalars(select(AbcItem).where(AbcItem.municipality == settings.municipality,
+                                                 AbcItem.key == key)).first()
+    if item is None:
+        raise HTTPException(404, f"no Abfall-ABC item {key!r}")
+    stream = session.scalars(select(Stream).where(Stream.municipality == settings.municipality,
+                                                  Stream.key == body.stream)).first()
+    if stream is None:
+        raise HTTPException(422, f"no stream {body.stream!r}")
+    item.stream_key = body.stream
+    session.commit()
+    return {"key": key, "stream": body.stream}

@@ -1,0 +1,57 @@
+"""API keys for staff and devices: random tokens, stored as SHA-256, checked per request by role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zerowaste.service.db.models import ApiKey
+from zerowaste.service.deps import SessionDep
+
+ROLES = ("admin", "staff", "device")
+# Which roles may do what a role may do: an admin may do everything staff may do.
+GRANTS = {"admin": {"admin", "staff"}, "staff": {"staff"}, "device": {"device"}}
+TOKEN_PREFIX = "zw_"
+
+_bearer = HTTPBearer(auto_error=False, description="an API key from `zerowaste keys create`")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_key(session: Session, name: str, role: str) -> str:
+    """Store a new key and return it; the plain token is never stored and cannot be shown again."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiKey(name=name, role=role, key_hash=hash_token(token)))
+    session.commit()
+    return token
+
+
+def require_role(role: str) -> Callable[..., ApiKey]:
+    def check(session: SessionDep,
+              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
+        if credentials is None:
+            raise HTTPException(401, "credentials required: Authorization: Bearer <api key>",
+                                headers={"WWW-Authenticate": "Bearer"})
+        key = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_token(credentials.credentials))).first()
+        if key is None or key.revoked:
+            raise HTTPException(401, "unknown or revoked api key", headers={"WWW-Authenticate": "Bearer"})
+        if role not in GRANTS.get(key.role, set()):
+            raise HTTPException(403, f"this key has role {key.role!r}; {role!r} is needed")
+        return key
+
+    return check
+
+
+StaffDep = Annotated[ApiKey, Depends(require_role("staff"))]
+AdminDep = Annotated[ApiKey, Depends(require_role("admin"))]

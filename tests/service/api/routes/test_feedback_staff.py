@@ -1,0 +1,125 @@
+"""The learning loop's first half over HTTP: feedback, consented photos, receipts, staff review."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import photos
+from zerowaste.service.security import create_key
+
+
+@pytest.fixture(scope="module")
+def staff_headers(client: TestClient) -> dict[str, str]:
+    with client.app.state.sessionmaker() as session:
+        token = create_key(session, f"reviewer-{id(client)}", "staff")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def device_headers(client: TestClient) -> dict[str, str]:
+    with client.app.state.sessionmaker() as session:
+        token = create_key(session, f"bin-{id(client)}", "device")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def classify(client: TestClient, path) -> dict:
+    r = client.post("/v1/classify", files={"file": (path.name, path.read_bytes(), "image/jpeg")})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_wrong_answer_with_consented_photo_reaches_review_and_can_be_withdrawn(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
+    f = photos("trashnet", "plastic", n=1)[0]
+    result = classify(client, f)
+    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "false", "label": "plastic",
+                                          "consent": "true"},
+                    files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+    assert r.status_code == 201, r.text
+    receipt = r.json()["receipt"]
+    assert r.json()["photo_stored"] is True and receipt
+
+    queue = client.get("/v1/staff/feedback", headers=staff_headers).json()
+    mine = next(q for q in queue if q["id"] == r.json()["id"])
+    assert mine["has_photo"] and mine["label"] == "plastic" and mine["predicted"] == result["top"][0]["label"]
+    photo = client.get(f"/v1/staff/feedback/{mine['id']}/photo", headers=staff_headers)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert photo.content[:2] == b"\xff\xd8"
+
+    assert client.delete(f"/v1/feedback/photo/{receipt}").status_code == 204
+    assert client.delete(f"/v1/feedback/photo/{receipt}").status_code == 404
+    assert client.get(f"/v1/staff/feedback/{mine['id']}/photo", headers=staff_headers).status_code == 404
+    assert all(q["id"] != mine["id"] for q in client.get("/v1/staff/feedback", headers=staff_headers).json())
+
+
+def test_no_photo_is_kept_without_consent(client: TestClient) -> None:
+    f = photos("trashnet", "paper", n=1)[0]
+    result = classify(client, f)
+    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true"},
+                    files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+    assert r.status_code == 422 and "consent" in r.json()["detail"]
+    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true"})
+    assert r.status_code == 201 and r.json()["photo_stored"] is False and r.json()["receipt"] is None
+
+
+def test_feedback_input_errors(client: TestClient) -> None:
+    assert client.post("/v1/feedback", data={"classification_id": "nope", "correct": "true"}).status_code == 404
+    result = classify(client, photos("trashnet", "paper", n=1)[0])
+    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "false", "label": "styrofoam"})
+    assert r.status_code == 422 and "battery" in r.json()["detail"]
+
+
+def test_review_accept_relabel_reject(client: TestClient, staff_headers: dict[str, str]) -> None:
+    ids = []
+    for f in photos("garbage12", "metal", n=3):
+        result = classify(client, f)
+        r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true", "consent": "true"},
+                        files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+        ids.append(r.json()["id"])
+    accepted = client.post(f"/v1/staff/feedback/{ids[0]}/review", json={"action": "accept"}, headers=staff_headers)
+    assert accepted.status_code == 200 and accepted.json()["review_status"] == "accepted"
+    relabel = client.post(f"/v1/staff/feedback/{ids[1]}/review", json={"action": "relabel", "label": "plastic"},
+                          headers=staff_headers)
+    assert relabel.json()["reviewed_label"] == "plastic"
+    bad = client.post(f"/v1/staff/feedback/{ids[2]}/review", json={"action": "relabel", "label": "x"},
+                      headers=staff_headers)
+    assert bad.status_code == 422
+    assert client.post(f"/v1/staff/feedback/{ids[2]}/review", json={"action": "reject"},
+                       headers=staff_headers).json()["review_status"] == "rejected"
+
+
+def test_staff_endpoints_need_a_staff_key(client: TestClient, device_headers: dict[str, str]) -> None:
+    assert client.get("/v1/staff/feedback").status_code == 401
+    assert client.get("/v1/staff/feedback", headers={"Authorization": "Bearer zw_wrong"}).status_code == 401
+    assert client.get("/v1/staff/feedback", headers=device_headers).status_code == 403
+
+
+def test_staff_add_edit_retire_offer_without_redeploy(client: TestClient, staff_headers: dict[str, str]) -> None:
+    offer = {"key": "test-repair-cafe", "name": "Test Repair Café", "kind": "repair", "address": "Teststraße 1",
+             "district": "Ronsdorf", "categories": ["shoes"], "source": "https://example.org/test"}
+    assert client.post("/v1/staff/offers", json=offer, headers=staff_headers).status_code == 201
+    assert client.post("/v1/staff/offers", json=offer, headers=staff_headers).status_code == 409
+    f = photos("garbage12", "shoes", n=1)[0]
+
+    def offer_keys() -> list[str]:
+        r = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+                        data={"district": "Ronsdorf"})
+        return [o["key"] for o in r.json()["offers"]]
+
+    assert "test-repair-cafe" in offer_keys()
+    r = client.patch("/v1/staff/offers/test-repair-cafe", json={"name": "Renamed"}, headers=staff_headers)
+    assert r.status_code == 200 and r.json()["changed"] == ["name"]
+    assert client.delete("/v1/staff/offers/test-repair-cafe", headers=staff_headers).status_code == 204
+    assert "test-repair-cafe" not in offer_keys()
+    assert client.patch("/v1/staff/offers/nope", json={"name": "x y"}, headers=staff_headers).status_code == 404
+
+
+def test_staff_moves_an_item_to_another_stream(client: TestClient, staff_headers: dict[str, str]) -> None:
+    r = client.patch("/v1/staff/items/kork", json={"stream": "restmuell"}, headers=staff_headers)
+    assert r.status_code == 200
+    hit = client.get("/v1/search", params={"q": "Korken"}).json()["results"][0]
+    assert hit["key"] == "kork" and hit["stream"]["key"] == "restmuell"
+    client.patch("/v1/staff/items/kork", json={"stream": "recyclinghof"}, headers=staff_headers)
+    assert client.patch("/v1/staff/items/kork", json={"stream": "moon"}, headers=staff_headers).status_code == 422
