@@ -9,6 +9,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+try:  # HEIC from iPhones, where the service extra installed pillow-heif
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - the edge does not need it
+    pass
+
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "MPO", "HEIF", "GIF", "BMP", "TIFF"})
 
 

@@ -10,6 +10,8 @@
 | ZEROWASTE_MAX_UPLOAD_BYTES | 10485760 | largest accepted photo |
 | ZEROWASTE_MAX_UPLOAD_PIXELS | 40000000 | decompression-bomb guard |
 | ZEROWASTE_PHOTO_DIR | ZEROWASTE_DATA_DIR/photos | donated photos (shared by all workers) |
+| ZEROWASTE_RATE_LIMIT | 120/minute | per client address; 429 beyond it |
+| ZEROWASTE_RATE_LIMIT_STORAGE | memory:// | per worker; redis://… shares the count between workers |
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
 """
 
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
     decision_threshold: float = Field(default=0.6, gt=0, lt=1)
     max_offers: int = Field(default=5, ge=1, le=50)
+    rate_limit: str = "120/minute"
+    rate_limit_storage: str = "memory://"
     photo_dir_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_PHOTO_DIR"))
 
     @field_validator("database_url")

@@ -14,6 +14,7 @@ from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.observability import install
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import load_rules, read_rules, rules_path
 
@@ -48,5 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="What is it, where does it go in Wuppertal, and where can it be reused, repaired or borrowed?",
         lifespan=lifespan,
     )
+    app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
     app.include_router(api_router, prefix=API_PREFIX)
     return app

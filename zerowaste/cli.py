@@ -62,8 +62,11 @@ def _classify(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from zerowaste.service.observability import configure_logging
+
+    configure_logging()
     uvicorn.run("zerowaste.service.main:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, log_level="info")
+                workers=args.workers, proxy_headers=True, log_config=None, access_log=False)
     return 0
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from zerowaste.model.image_io import ImageLimits, ImageRejected, decode_image
@@ -34,6 +34,7 @@ async def read_bounded(upload: UploadFile, limit: int) -> bytes:
 @router.post("/classify", response_model=schemas.ClassifyResponse, responses=ERRORS,
              summary="What is it, where does it go, and where can it be reused, repaired or borrowed?")
 async def classify(
+    request: Request,
     session: SessionDep,
     classifier: ClassifierDep,
     settings: SettingsDep,
@@ -71,6 +72,7 @@ async def classify(
                                 label=top[0].label, confidence=top[0].probability, decided=decided,
                                 top=[t.model_dump() for t in top]))
     session.commit()
+    request.app.state.metrics.classifications.labels(top[0].label, str(decided).lower()).inc()
     return schemas.ClassifyResponse(
         id=cid,
         lang=lang,

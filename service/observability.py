@@ -1,0 +1,90 @@
+"""Request ids, one JSON log line per request, Prometheus metrics, and per-client rate limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+log = logging.getLogger("zerowaste.access")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                "message": record.getMessage()}
+        data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("zerowaste_http_requests_total", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)
+        self.latency = Histogram("zerowaste_http_request_seconds", "HTTP request latency", ["method", "route"],
+                                 registry=self.registry,
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+        self.classifications = Counter("zerowaste_classifications_total", "Classifications by label and decision",
+                                       ["label", "decided"], registry=self.registry)
+        self.rate_limited = Counter("zerowaste_rate_limited_total", "Requests refused by the rate limit",
+                                    registry=self.registry)
+
+
+def client_key(request: Request) -> str:
+    # uvicorn's proxy_headers already put the forwarded client address here when behind a proxy.
+    return request.client.host if request.client else "unknown"
+
+
+def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metrics:
+    metrics = Metrics()
+    limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
+    limit = parse(rate_limit)
+    exempt = {"/v1/health", "/v1/ready", "/metrics"}
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request.state.request_id = rid
+        start = time.perf_counter()
+        if request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
+            metrics.rate_limited.inc()
+            response: Response = JSONResponse({"detail": f"rate limit exceeded: {rate_limit} per client"},
+                                              status_code=429, headers={"Retry-After": "60"})
+        else:
+            response = await call_next(request)
+        elapsed = time.perf_counter() - start
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
+        metrics.latency.labels(request.method, template).observe(elapsed)
+        response.headers["X-Request-ID"] = rid
+        log.info("request", extra={"fields": {"request_id": rid, "method": request.method, "path": template,
+                                              "status": response.status_code, "ms": round(elapsed * 1000, 1),
+                                              "client": client_key(request)}})
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

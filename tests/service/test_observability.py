@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from tests.conftest import photos
+from zerowaste.service.config import Settings
+from zerowaste.service.main import create_app
+
+
+def test_request_id_is_echoed_or_made(client: TestClient) -> None:
+    assert client.get("/v1/health", headers={"X-Request-ID": "abc123"}).headers["x-request-id"] == "abc123"
+    assert len(client.get("/v1/health").headers["x-request-id"]) == 32
+
+
+def test_prometheus_metrics_count_requests_and_classifications(client: TestClient) -> None:
+    f = photos("garbage12", "battery", n=1)[0]
+    client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+    text = client.get("/metrics").text
+    assert 'zerowaste_http_requests_total{method="POST",route="/v1/classify",status="200"}' in text
+    assert 'zerowaste_classifications_total{label="battery",decided="true"}' in text
+    assert "zerowaste_http_request_seconds_bucket" in text
+
+
+def test_rate_limit_per_client(tmp_path: Path) -> None:
+    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'rl.db'}", data_dir=tmp_path,
+                        rate_limit="3/minute")
+    with TestClient(create_app(settings)) as c:
+        codes = [c.get("/v1/search", params={"q": "dose"}).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        assert c.get("/v1/health").status_code == 200  # probes are never limited
+        assert "rate limit" in c.get("/v1/search", params={"q": "dose"}).json()["detail"]
+
+
+def test_heic_from_an_iphone_is_accepted(client: TestClient) -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    image = Image.open(photos("garbage12", "battery", n=1)[0]).convert("RGB")
+    heif = pillow_heif.from_pillow(image)
+    buf = io.BytesIO()
+    heif.save(buf, quality=90)
+    r = client.post("/v1/classify", files={"file": ("IMG_0001.HEIC", buf.getvalue(), "image/heic")})
+    assert r.status_code == 200, r.text
+    assert r.json()["top"][0]["label"] == "battery"
