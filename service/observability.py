@@ -55,6 +55,16 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def route_template(request: Request) -> str:
+    """The path with its parameters as placeholders (/v1/staff/offers/{key}): bounded label values."""
+    if request.scope.get("route") is None:
+        return "unmatched"
+    path = request.url.path
+    for name, value in request.path_params.items():
+        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
+    return path
+
+
 def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metrics:
     metrics = Metrics()
     limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
@@ -73,8 +83,7 @@ def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metric
         else:
             response = await call_next(request)
         elapsed = time.perf_counter() - start
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
+        template = route_template(request)
         metrics.requests.labels(request.method, template, str(response.status_code)).inc()
         metrics.latency.labels(request.method, template).observe(elapsed)
         response.headers["X-Request-ID"] = rid

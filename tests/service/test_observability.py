@@ -22,7 +22,7 @@ def test_prometheus_metrics_count_requests_and_classifications(client: TestClien
     client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")})
     text = client.get("/metrics").text
     assert 'zerowaste_http_requests_total{method="POST",route="/v1/classify",status="200"}' in text
-    assert 'zerowaste_classifications_total{label="battery",decided="true"}' in text
+    assert 'zerowaste_classifications_total{decided="true",label="battery"}' in text
     assert "zerowaste_http_request_seconds_bucket" in text
 
 
