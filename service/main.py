@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model.runtime import create_classifier, shipped_model_path
@@ -51,4 +53,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
     app.include_router(api_router, prefix=API_PREFIX)
+    page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
     return app

@@ -1,0 +1,121 @@
+"""HTTP benchmark: classify requests/s and p50/p95 latency at concurrency 1, 4 and 16, for the service
+with the INT8 and the FP32 model, against the same network served naively (PyTorch eager in the
+request handler, benchmarks/naive_server.py), all in one run on this machine; plus search latency.
+
+    python benchmarks/service.py [--requests 200]
+
+Each server is a separate process with one worker on 127.0.0.1; the load generator is httpx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, sample_photos  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"server did not start: {cmd}")
+
+
+async def load(url: str, photos: list[bytes], total: int, concurrency: int) -> dict[str, float]:
+    latencies: list[float] = []
+    counter = iter(range(total))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        for i in counter:
+            t = time.perf_counter()
+            r = await client.post(url, files={"file": ("p.jpg", photos[i % len(photos)], "image/jpeg")})
+            r.raise_for_status()
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    async with httpx.AsyncClient(timeout=120) as client:
+        await client.post(url, files={"file": ("p.jpg", photos[0], "image/jpeg")})  # warm-up
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+    return {"rps": total / wall, "p50": float(np.percentile(latencies, 50)), "p95": float(np.percentile(latencies, 95))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level (default: 200)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    args = parser.parse_args()
+
+    from zerowaste.model.runtime import shipped_model_path
+
+    photos = [p.read_bytes() for p in sample_photos(24)]
+    print(f"machine: {machine()}")
+    print(f"{args.requests} POST /v1/classify per row, real photos ({np.mean([len(p) for p in photos]) / 1024:.0f} kB "
+          f"mean), one uvicorn worker per server, client on the same machine\n")
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    tmp = Path(tempfile.mkdtemp())
+    servers = {
+        "service INT8": ("int8", None),
+        "service FP32": ("fp32", None),
+        "naive PyTorch eager": (None, [sys.executable, str(HERE / "naive_server.py")]),
+    }
+    search_ms: list[float] = []
+    for name, (precision, cmd) in servers.items():
+        port = free_port()
+        env = dict(os.environ, ZEROWASTE_RATE_LIMIT="100000000/minute", ZEROWASTE_DATA_DIR=str(tmp / name[:12]),
+                   ZEROWASTE_DATABASE_URL="")
+        if precision:
+            env["ZEROWASTE_MODEL_PATH"] = str(shipped_model_path(precision))  # type: ignore[arg-type]
+            command = [sys.executable, "-m", "zerowaste.cli", "serve", "--port", str(port)]
+        else:
+            command = [*cmd, str(port)]  # type: ignore[misc]
+        proc = start(command, env, port)
+        try:
+            for c in args.concurrency:
+                rows[(name, c)] = asyncio.run(load(f"http://127.0.0.1:{port}/v1/classify", photos, args.requests, c))
+            if precision == "int8":
+                for q in ["kuehlschrank", "Bohrmaschine", "fridge", "Joghurtbecher", "Kühlshrank"] * 20:
+                    t = time.perf_counter()
+                    httpx.get(f"http://127.0.0.1:{port}/v1/search", params={"q": q}).raise_for_status()
+                    search_ms.append((time.perf_counter() - t) * 1000)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+    print("| server | concurrency | requests/s | p50 ms | p95 ms | throughput vs naive |")
+    print("|---|---|---|---|---|---|")
+    for (name, c), r in rows.items():
+        base = rows[("naive PyTorch eager", c)]["rps"]
+        print(f"| {name} | {c} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['rps'] / base:.2f}x |")
+    print(f"\nGET /v1/search (154-entry Abfall-ABC, {len(search_ms)} requests, sequential): "
+          f"p50 {np.percentile(search_ms, 50):.1f} ms, p95 {np.percentile(search_ms, 95):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
