@@ -51,7 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="What is it, where does it go in Wuppertal, and where can it be reused, repaired or borrowed?",
         lifespan=lifespan,
     )
-    app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
+    app.state.metrics = install(
+        app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage,
+        # the photo plus room for the multipart envelope and form fields
+        max_body_bytes=settings.max_upload_bytes + 64 * 1024,
+    )
     app.include_router(api_router, prefix=API_PREFIX)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
 

@@ -65,7 +65,7 @@ def route_template(request: Request) -> str:
     return path
 
 
-def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metrics:
+def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_bytes: int) -> Metrics:
     metrics = Metrics()
     limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
     limit = parse(rate_limit)
@@ -76,9 +76,15 @@ def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metric
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         request.state.request_id = rid
         start = time.perf_counter()
-        if request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit():
+            response: Response = JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
+        elif int(declared) > max_body_bytes:
+            # Refused before Starlette spools a single byte of the body to disk.
+            response = JSONResponse({"detail": f"request body over {max_body_bytes} bytes"}, status_code=413)
+        elif request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
             metrics.rate_limited.inc()
-            response: Response = JSONResponse({"detail": f"rate limit exceeded: {rate_limit} per client"},
+            response = JSONResponse({"detail": f"rate limit exceeded: {rate_limit} per client"},
                                               status_code=429, headers={"Retry-After": "60"})
         else:
             response = await call_next(request)

@@ -150,3 +150,11 @@ class OfferPatch(BaseModel):
 
 class ItemStreamPatch(BaseModel):
     stream: str = Field(description="key of an existing stream")
+
+
+class StreamPatch(BaseModel):
+    where_de: str | None = Field(default=None, min_length=2, max_length=500)
+    where_en: str | None = Field(default=None, min_length=2, max_length=500)
+    instructions_de: str | None = Field(default=None, min_length=2, max_length=2000)
+    instructions_en: str | None = Field(default=None, min_length=2, max_length=2000)
+    source: str | None = Field(default=None, min_length=4)

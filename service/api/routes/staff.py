@@ -137,3 +137,23 @@ def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, sett
     item.stream_key = body.stream
     session.commit()
     return {"key": key, "stream": body.stream}
+
+
+@router.patch("/streams/{key}", summary="Change where a stream goes or its instructions")
+def edit_stream(key: str, body: schemas.StreamPatch, session: SessionDep, settings: SettingsDep,
+                _key: StaffDep) -> dict[str, object]:
+    stream = session.scalars(select(Stream).where(Stream.municipality == settings.municipality,
+                                                  Stream.key == key)).first()
+    if stream is None:
+        raise HTTPException(404, f"no stream {key!r}")
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    for field in ("where", "instructions"):
+        texts = dict(getattr(stream, field))
+        for lang in ("de", "en"):
+            if f"{field}_{lang}" in changes:
+                texts[lang] = changes[f"{field}_{lang}"]
+        setattr(stream, field, texts)
+    if "source" in changes:
+        stream.source = changes["source"]
+    session.commit()
+    return {"key": key, "changed": sorted(changes)}

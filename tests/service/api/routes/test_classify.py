@@ -123,3 +123,10 @@ def test_bad_form_fields_are_422(client: TestClient, form: dict[str, str]) -> No
     f = photos("trashnet", "paper", n=1)[0]
     r = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}, data=form)
     assert r.status_code == 422, r.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient, settings) -> None:
+    r = client.post("/v1/classify", content=b"x" * 10, headers={"Content-Length": str(settings.max_upload_bytes * 2),
+                                                                "Content-Type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 413
+

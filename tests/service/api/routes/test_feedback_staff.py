@@ -123,3 +123,20 @@ def test_staff_moves_an_item_to_another_stream(client: TestClient, staff_headers
     assert hit["key"] == "kork" and hit["stream"]["key"] == "restmuell"
     client.patch("/v1/staff/items/kork", json={"stream": "recyclinghof"}, headers=staff_headers)
     assert client.patch("/v1/staff/items/kork", json={"stream": "moon"}, headers=staff_headers).status_code == 422
+
+
+def test_staff_edits_a_stream_text(client: TestClient, staff_headers: dict[str, str]) -> None:
+    old = client.get("/v1/search", params={"q": "Batterie"}).json()["results"][0]["stream"]["where"]
+    r = client.patch("/v1/staff/streams/batterien", json={"where_de": "Nur im Handel (Test)"}, headers=staff_headers)
+    assert r.status_code == 200 and r.json()["changed"] == ["where_de"]
+    assert client.get("/v1/search", params={"q": "Batterie"}).json()["results"][0]["stream"]["where"] == \
+        "Nur im Handel (Test)"
+    client.patch("/v1/staff/streams/batterien", json={"where_de": old}, headers=staff_headers)
+    assert client.patch("/v1/staff/streams/moon", json={"where_de": "xx"}, headers=staff_headers).status_code == 404
+
+
+def test_malformed_or_wrong_json_is_422(client: TestClient, staff_headers: dict[str, str]) -> None:
+    headers = {**staff_headers, "Content-Type": "application/json"}
+    assert client.post("/v1/staff/feedback/x/review", content=b"{not json", headers=headers).status_code == 422
+    r = client.post("/v1/staff/offers", json={"key": "Bad Key!", "name": "x"}, headers=staff_headers)
+    assert r.status_code == 422
