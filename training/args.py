@@ -19,8 +19,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
                         help="where cached trunk features live (default: runs/cache)")
     # model
-    parser.add_argument("--cut", type=int, default=8,
-                        help="blocks before this index stay frozen and are cached (default: 8 of 16)")
+    parser.add_argument("--cut", type=int, default=11,
+                        help="blocks before this index stay frozen and are cached (default: 11 of 16)")
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")
@@ -39,8 +39,8 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--views", type=int, default=5,
                         help="augmented views cached per training photo; each epoch draws one (default: 5)")
     # forgetting
-    parser.add_argument("--distill-weight", type=float, default=3.0,
-                        help="weight of the ImageNet-head distillation loss (default: 3.0)")
+    parser.add_argument("--distill-weight", type=float, default=2.0,
+                        help="weight of the ImageNet-head distillation loss (default: 2.0)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
     # checkpoint
     parser.add_argument("--output", type=Path, default=Path("runs/train"), help="output folder (default: runs/train)")
