@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from zerowaste.service.db.models import AbcItem, Classification, Feedback, Offer
 from zerowaste.service.deps import SessionDep, SettingsDep
 from zerowaste.service.security import StaffDep
 
+Keyed = TypeVar("Keyed", Offer, AbcItem, Stream)
+NAMES = {"offer": "offer", "abc_item": "Abfall-ABC item", "stream": "stream"}
 AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
@@ -92,17 +94,18 @@ def create_offer(body: schemas.OfferIn, session: SessionDep, settings: SettingsD
     return body
 
 
-def _offer(session: SessionDep, municipality: str, key: str) -> Offer:
-    offer = session.scalars(select(Offer).where(Offer.municipality == municipality, Offer.key == key)).first()
-    if offer is None:
-        raise HTTPException(404, f"no offer {key!r}")
-    return offer
+def _by_key(session: SessionDep, model: type[Keyed], municipality: str, key: str, status: int = 404) -> Keyed:
+    """One municipality's row by its key, or an HTTP error that names what was missing."""
+    row = session.scalars(select(model).where(model.municipality == municipality, model.key == key)).first()
+    if row is None:
+        raise HTTPException(status, f"no {NAMES[model.__tablename__]} {key!r}")
+    return row
 
 
 @router.patch("/offers/{key}", summary="Edit an offer (also: active=false retires it)")
 def edit_offer(key: str, body: schemas.OfferPatch, session: SessionDep, settings: SettingsDep,
                _key: StaffDep) -> dict[str, object]:
-    offer = _offer(session, settings.municipality, key)
+    offer = _by_key(session, Offer, settings.municipality, key)
     changes = body.model_dump(exclude_unset=True)
     text = dict(offer.schedule_text)
     for lang in ("de", "en"):
@@ -118,7 +121,7 @@ def edit_offer(key: str, body: schemas.OfferPatch, session: SessionDep, settings
 
 @router.delete("/offers/{key}", status_code=204, summary="Retire an offer (kept, no longer shown)")
 def retire_offer(key: str, session: SessionDep, settings: SettingsDep, _key: StaffDep) -> Response:
-    _offer(session, settings.municipality, key).active = False
+    _by_key(session, Offer, settings.municipality, key).active = False
     session.commit()
     return Response(status_code=204)
 
@@ -126,14 +129,8 @@ def retire_offer(key: str, session: SessionDep, settings: SettingsDep, _key: Sta
 @router.patch("/items/{key}", summary="Move an Abfall-ABC item to another stream")
 def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, settings: SettingsDep,
               _key: StaffDep) -> dict[str, str]:
-    item = session.scalars(select(AbcItem).where(AbcItem.municipality == settings.municipality,
-                                                 AbcItem.key == key)).first()
-    if item is None:
-        raise HTTPException(404, f"no Abfall-ABC item {key!r}")
-    stream = session.scalars(select(Stream).where(Stream.municipality == settings.municipality,
-                                                  Stream.key == body.stream)).first()
-    if stream is None:
-        raise HTTPException(422, f"no stream {body.stream!r}")
+    item = _by_key(session, AbcItem, settings.municipality, key)
+    _by_key(session, Stream, settings.municipality, body.stream, status=422)
     item.stream_key = body.stream
     session.commit()
     return {"key": key, "stream": body.stream}
@@ -142,10 +139,7 @@ def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, sett
 @router.patch("/streams/{key}", summary="Change where a stream goes or its instructions")
 def edit_stream(key: str, body: schemas.StreamPatch, session: SessionDep, settings: SettingsDep,
                 _key: StaffDep) -> dict[str, object]:
-    stream = session.scalars(select(Stream).where(Stream.municipality == settings.municipality,
-                                                  Stream.key == key)).first()
-    if stream is None:
-        raise HTTPException(404, f"no stream {key!r}")
+    stream = _by_key(session, Stream, settings.municipality, key)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     for field in ("where", "instructions"):
         texts = dict(getattr(stream, field))
