@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from zerowaste.service import examples
 
 Lang = Literal["de", "en"]
 
@@ -59,6 +61,8 @@ class ModelInfo(BaseModel):
 
 
 class ClassifyResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.CLASSIFY]})
+
     id: str = Field(description="classification id, for feedback")
     lang: Lang
     model: ModelInfo
@@ -80,6 +84,8 @@ class AbcHit(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.SEARCH]})
+
     query: str
     lang: Lang
     results: list[AbcHit]
@@ -146,6 +152,15 @@ class OfferPatch(BaseModel):
     schedule_text_en: str | None = None
     source: str | None = None
     active: bool | None = None
+
+    @model_validator(mode="after")
+    def _no_null_where_the_column_needs_a_value(self) -> OfferPatch:
+        # Absent means "leave it"; an explicit null may only clear district and coordinates.
+        nullable = {"district", "lat", "lon"}
+        for name in self.model_fields_set - nullable:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class ItemStreamPatch(BaseModel):

@@ -114,6 +114,11 @@ def test_staff_add_edit_retire_offer_without_redeploy(client: TestClient, staff_
     assert client.delete("/v1/staff/offers/test-repair-cafe", headers=staff_headers).status_code == 204
     assert "test-repair-cafe" not in offer_keys()
     assert client.patch("/v1/staff/offers/nope", json={"name": "x y"}, headers=staff_headers).status_code == 404
+    # Found by the fuzzer: null for a column that needs a value was a 500.
+    r = client.patch("/v1/staff/offers/test-repair-cafe", json={"active": None}, headers=staff_headers)
+    assert r.status_code == 422 and "active cannot be null" in r.text
+    r = client.patch("/v1/staff/offers/test-repair-cafe", json={"lat": None, "district": None}, headers=staff_headers)
+    assert r.status_code == 200
 
 
 def test_staff_moves_an_item_to_another_stream(client: TestClient, staff_headers: dict[str, str]) -> None:
