@@ -70,6 +70,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_load(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from zerowaste.service.config import get_settings
+    from zerowaste.service.db.engine import make_engine
+    from zerowaste.service.db.migrate import upgrade
+    from zerowaste.service.rules import load_rules, read_rules, rules_path
+
+    settings = get_settings()
+    url = settings.sqlalchemy_url
+    upgrade(url)
+    rules = read_rules(args.file or rules_path(args.municipality or settings.municipality))
+    with Session(make_engine(url)) as session:
+        written = load_rules(session, rules, replace=args.replace)
+    print(f"{rules.municipality}: wrote {written}")
+    return 0
+
+
 def _keys_create(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
@@ -130,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     sv.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     sv.set_defaults(func=_serve)
+
+    rules = sub.add_parser("rules", help="municipality rules and offers").add_subparsers(dest="rules_command",
+                                                                                        required=True)
+    rl = rules.add_parser("load", help="validate a rules file and write it into the database")
+    rl.add_argument("--municipality", default=None, help="shipped rules to load (default: ZEROWASTE_MUNICIPALITY)")
+    rl.add_argument("--file", type=Path, default=None, help="a rules YAML file instead of a shipped one")
+    rl.add_argument("--replace", action="store_true", help="the file wins over staff edits (default: keep edits)")
+    rl.set_defaults(func=_rules_load)
 
     keys = sub.add_parser("keys", help="API keys for staff and devices").add_subparsers(dest="keys_command",
                                                                                         required=True)

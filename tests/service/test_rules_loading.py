@@ -28,3 +28,21 @@ def test_loading_twice_keeps_staff_edits_unless_replaced(database_url: str) -> N
         keys = [o.key for o in rules.offers]
         assert s.scalar(select(func.count()).select_from(Offer).where(Offer.key.in_(keys))) == len(rules.offers)
     engine.dispose()
+
+
+def test_rules_load_command_validates_and_replaces(tmp_path, monkeypatch, capsys) -> None:
+    from zerowaste.cli import main
+    from zerowaste.service.config import get_settings
+
+    monkeypatch.setenv("ZEROWASTE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    n = len(read_rules(rules_path("wuppertal")).offers)
+    try:
+        assert main(["rules", "load"]) == 0
+        assert f"'offers': {n}" in capsys.readouterr().out
+        assert main(["rules", "load"]) == 0
+        assert "'offers': 0" in capsys.readouterr().out
+        assert main(["rules", "load", "--replace"]) == 0
+        assert f"'offers': {n}" in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
