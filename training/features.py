@@ -60,11 +60,10 @@ class _Views(Dataset[tuple[torch.Tensor, int]]):
             img = im.convert("RGB")
         if not self.train:
             return self.eval_tf(img), i
-        # One generator per view: the same seed gives the same cache whatever the worker layout.
-        torch.manual_seed(self.seed * 1_000_003 + i)
-        tf = ClassificationPresetTrain()
-        tf.transforms.transforms[0].rng = np.random.default_rng(self.seed * 1_000_003 + i)
-        return tf(img), i
+        # One seed per view: the same seed gives the same cache whatever the worker layout.
+        view_seed = self.seed * 1_000_003 + i
+        torch.manual_seed(view_seed)
+        return ClassificationPresetTrain(seed=view_seed)(img), i
 
 
 @dataclass

@@ -60,10 +60,12 @@ class ClassificationPresetTrain:
         min_scale: float = 0.35,
         rotation: float = 25.0,
         preprocessing: Preprocessing = DEFAULT,
+        seed: int | None = None,
     ) -> None:
         self.transforms = v2.Compose(
             [
-                RandomBackground(p=background_prob),
+                # torchvision's transforms draw from torch's global generator; this one has its own.
+                RandomBackground(p=background_prob, seed=seed),
                 v2.RandomResizedCrop(crop_size, scale=(min_scale, 1.0), antialias=True),
                 v2.RandomHorizontalFlip(),
                 v2.RandomApply([v2.RandomRotation(rotation)], p=0.5),
