@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
-from zerowaste.service.offers import RankedOffer, rank_offers
+from zerowaste.service.offers import RankedOffer
 
 
 def stream_public(stream: Stream, lang: str) -> schemas.StreamPublic:
@@ -76,11 +76,17 @@ def top_labels(classifier: Classifier, probs: np.ndarray, lang: str, k: int = 3)
     ]
 
 
+def candidate_labels(top: list[schemas.LabelProbability], decided: bool,
+                     min_probability: float = 0.1) -> list[schemas.LabelProbability]:
+    """The decision alone, or, when unsure, every label of at least `min_probability` (never fewer than two)."""
+    if decided:
+        return top[:1]
+    likely = sum(t.probability >= min_probability for t in top)
+    return top[: max(2, likely)]
+
+
 def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -> str:
     names = [c.name for c in candidates]
     if lang == "de":
         return "Wir sind nicht sicher. Ist es " + ", ".join(names[:-1]) + " oder " + names[-1] + "?"
     return "We are not sure. Is it " + ", ".join(names[:-1]) + " or " + names[-1] + "?"
-
-
-__all__ = ["Guide", "clarifying_question", "offer_public", "rank_offers", "stream_public", "top_labels"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,6 +21,7 @@ from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
 
 
 class _Strict(BaseModel):
@@ -73,15 +74,15 @@ class AbcRule(_Strict):
 
 class WeeklySlot(_Strict):
     days: list[Day]
-    open: str = Field(pattern=r"^\d\d:\d\d$")
-    close: str = Field(pattern=r"^\d\d:\d\d$")
+    open: HourMinute
+    close: HourMinute
 
 
 class MonthlySlot(_Strict):
     nth: int = Field(ge=-1, le=5)
     day: Day
-    open: str = Field(pattern=r"^\d\d:\d\d$")
-    close: str = Field(pattern=r"^\d\d:\d\d$")
+    open: HourMinute
+    close: HourMinute
 
 
 class Schedule(_Strict):

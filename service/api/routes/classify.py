@@ -6,29 +6,27 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from zerowaste.model.image_io import ImageLimits, ImageRejected, decode_image
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
 from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, clarifying_question, offer_public, rank_offers, top_labels
+from zerowaste.service.guidance import (
+    Guide,
+    candidate_labels,
+    clarifying_question,
+    offer_public,
+    top_labels,
+)
+from zerowaste.service.offers import rank_offers
+from zerowaste.service.uploads import read_photo
 
 router = APIRouter(tags=[Tags.classify])
 
-ACCEPTED_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"}
 ERRORS = {
     413: {"description": "the photo is larger than the configured byte limit"},
     415: {"description": "not a JPEG, PNG, WebP or HEIC upload"},
     422: {"description": "the bytes are not a decodable photo, or its pixel count is over the limit"},
 }
-
-
-async def read_bounded(upload: UploadFile, limit: int) -> bytes:
-    """Read at most `limit` bytes; one byte more means the upload is too large (never read it all)."""
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"photo larger than {limit} bytes")
-    return data
 
 
 @router.post("/classify", response_model=schemas.ClassifyResponse, responses=ERRORS,
@@ -46,24 +44,15 @@ async def classify(
 ) -> schemas.ClassifyResponse:
     if (lat is None) != (lon is None):
         raise HTTPException(422, "give both lat and lon, or neither")
-    if file.content_type not in ACCEPTED_TYPES:
-        raise HTTPException(415, f"content type {file.content_type!r} is not one of {sorted(ACCEPTED_TYPES)}")
-    data = await read_bounded(file, settings.max_upload_bytes)
-    limits = ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_upload_pixels)
-    try:
-        image = await run_in_threadpool(decode_image, data, limits)
-    except ImageRejected as exc:
-        raise HTTPException(422, str(exc)) from exc
+    image = await read_photo(file, settings)
     prediction = await run_in_threadpool(classifier.predict_images, [image])
     probs = prediction.waste[0]
-    del image, data  # the photo is not kept
+    del image  # the photo is not kept
 
     guide = Guide(session, settings.municipality)
     top = top_labels(classifier, probs, lang)
     decided = top[0].probability >= settings.decision_threshold
-    candidates = top[:1] if decided else [t for t in top if t.probability >= 0.1][:3] or top[:2]
-    if len(candidates) == 1 and not decided:
-        candidates = top[:2]
+    candidates = candidate_labels(top, decided)
     categories = sorted({c for t in candidates for c in guide.categories(t.label)})
     offers = rank_offers(guide.offers, categories, lat=lat, lon=lon, district=district, limit=settings.max_offers)
 

@@ -9,13 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from zerowaste.model import taxonomy
-from zerowaste.model.image_io import ImageLimits, ImageRejected, decode_image
 from zerowaste.service import schemas
-from zerowaste.service.api.routes.classify import ACCEPTED_TYPES, read_bounded
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification, Feedback
 from zerowaste.service.deps import SessionDep, SettingsDep
 from zerowaste.service.security import hash_token
+from zerowaste.service.uploads import read_photo
 
 router = APIRouter(tags=[Tags.feedback])
 
@@ -43,14 +42,7 @@ async def give_feedback(
         raise HTTPException(422, "a photo is kept only with consent=true; send it without the photo otherwise")
     photo_key = receipt = None
     if file is not None:
-        if file.content_type not in ACCEPTED_TYPES:
-            raise HTTPException(415, f"content type {file.content_type!r} is not one of {sorted(ACCEPTED_TYPES)}")
-        data = await read_bounded(file, settings.max_upload_bytes)
-        try:
-            image = await run_in_threadpool(decode_image, data, ImageLimits(settings.max_upload_bytes,
-                                                                            settings.max_upload_pixels))
-        except ImageRejected as exc:
-            raise HTTPException(422, str(exc)) from exc
+        image = await read_photo(file, settings)
         photo_key = await run_in_threadpool(request.app.state.photos.put, image)
         receipt = secrets.token_urlsafe(24)
     fid = str(uuid.uuid4())
