@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import sessionmaker
 
+from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router, prefix=API_PREFIX)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
+    page = page.replace("__TAXONOMY__", json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:

@@ -80,6 +80,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         assert "Reuse first" in page.locator("#offers-title").inner_text()
 
         page.click("#wrong")
+        assert page.locator("#correct-label option[value=clothes]").inner_text() == "Clothes"
         page.select_option("#correct-label", "clothes")
         page.check("#consent")
         page.click("#send")
