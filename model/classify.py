@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zerowaste.model.image_io import ImageRejected, load_image
+from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD, recognise_item
 from zerowaste.model.runtime import Classifier, OnnxClassifier, shipped_model_path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"}
@@ -22,19 +23,27 @@ def iter_images(paths: Sequence[Path]) -> Iterator[Path]:
             yield p
 
 
-def result_for(classifier: Classifier, probs: Any, path: Path, top: int) -> dict[str, Any]:
+def result_for(classifier: Classifier, probs: Any, item_probs: Any, path: Path, top: int, lang: str = "de",
+               item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> dict[str, Any]:
     labels = classifier.spec.labels
     order = probs.argsort()[::-1][:top]
+    guess = recognise_item(item_probs, item_threshold)
+    item = None if guess is None else {
+        "imagenet": guess.item.imagenet, "abc": guess.item.abc, "name": guess.item.name(lang),
+        "category": guess.item.category, "display": guess.label(lang), "probability": guess.probability,
+    }
     return {
         "path": str(path),
         "label": labels[int(order[0])],
         "confidence": round(float(probs[order[0]]), 4),
         "top": [[labels[int(i)], round(float(probs[i]), 4)] for i in order],
+        "item": item,
     }
 
 
 def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json: bool = False, top: int = 3,
-                   threads: int = 0, batch_size: int = 16) -> int:
+                   threads: int = 0, batch_size: int = 16, lang: str = "de",
+                   item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
     """Print one result per image; unreadable files print an error line and make the exit code 1."""
     classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
     failures = 0
@@ -55,11 +64,12 @@ def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json:
         if not images:
             continue
         pred = classifier.predict_images(images)
-        for f, probs in zip(good, pred.waste, strict=True):
-            r = result_for(classifier, probs, f, top)
+        for f, probs, item_probs in zip(good, pred.waste, pred.item, strict=True):
+            r = result_for(classifier, probs, item_probs, f, top, lang, item_threshold)
             if as_json:
                 print(json.dumps(r, ensure_ascii=False), flush=True)
             else:
                 alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
-                print(f"{f}: {r['label']} ({r['confidence']:.0%}; then {alts})", flush=True)
+                item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}" if r["item"] else ""
+                print(f"{f}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}", flush=True)
     return 1 if failures else 0

@@ -13,6 +13,8 @@
 | ZEROWASTE_RATE_LIMIT | 120/minute | per client address; 429 beyond it |
 | ZEROWASTE_RATE_LIMIT_STORAGE | memory:// | per worker; redis://… shares the count between workers |
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
+| ZEROWASTE_ITEM_THRESHOLD | 0.5 | the household item is shown from this summed item-head probability on |
+| ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item settles the material's question or challenges it |
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zerowaste.model.items import DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
 
 
 class Settings(BaseSettings):
@@ -37,6 +41,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
     decision_threshold: float = Field(default=0.6, gt=0, lt=1)
+    item_threshold: float = Field(default=DEFAULT_ITEM_THRESHOLD, gt=0, le=1)
+    item_decisive_threshold: float = Field(default=DEFAULT_ITEM_DECISIVE_THRESHOLD, gt=0, le=1)
     max_offers: int = Field(default=5, ge=1, le=50)
     rate_limit: str = "120/minute"
     rate_limit_storage: str = "memory://"

@@ -1,15 +1,25 @@
-"""From probabilities to what a citizen reads: a decision or a question, the stream, the offers."""
+"""From probabilities to what a citizen reads: a decision or a question, the item, the stream, the offers.
+
+The waste head says which material; the item head may say which thing. They agree when the item's
+stream (from the Abfall-ABC) is one the material allows, its "is it packaging?" answers included;
+then the item also answers that question. When they disagree the answer says so and asks.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zerowaste.model.items import ItemGuess
 from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 from zerowaste.service.offers import RankedOffer
+
+log = logging.getLogger(__name__)
 
 
 def stream_public(stream: Stream, lang: str) -> schemas.StreamPublic:
@@ -27,7 +37,7 @@ def offer_public(r: RankedOffer, lang: str) -> schemas.OfferPublic:
     o = r.offer
     return schemas.OfferPublic(
         key=o.key, name=o.name, kind=o.kind, address=o.address, district=o.district, lat=o.lat, lon=o.lon,
-        categories=list(o.categories), matches=r.matches,
+        categories=list(o.categories), matches=r.matches, for_item=r.for_item,
         distance_km=None if r.distance_km is None else round(r.distance_km, 2),
         open_now=r.open_now, schedule=o.schedule_text.get(lang, ""), source=o.source,
     )
@@ -45,17 +55,47 @@ class Guide:
         self.items = {a.key: a for a in session.scalars(select(AbcItem).where(AbcItem.municipality == m.key))}
         self.offers = list(session.scalars(select(Offer).where(Offer.municipality == m.key)))
 
-    def guidance(self, label: str, lang: str) -> schemas.Guidance:
+    def allowed_streams(self, label: str) -> set[str]:
         rule = self.municipality.class_map[label]
-        question = None
+        ask = rule.get("ask")
+        return {rule["stream"]} | ({ask["yes"], ask["no"]} if ask else set())
+
+    def guidance(self, label: str, lang: str, item_stream: str | None = None) -> schemas.Guidance:
+        """The stream for a material; an agreeing item's stream settles the material's question."""
+        rule = self.municipality.class_map[label]
+        stream, question = rule["stream"], None
         if ask := rule.get("ask"):
-            question = schemas.Question(
-                text=ask[lang],
-                answers={a: stream_public(self.streams[ask[a]], lang) for a in ("yes", "no")},
-            )
+            if item_stream in (ask["yes"], ask["no"]):
+                stream = item_stream
+            else:
+                question = schemas.Question(
+                    text=ask[lang],
+                    answers={a: stream_public(self.streams[ask[a]], lang) for a in ("yes", "no")},
+                )
         container = rule.get("container", {}).get(lang)
-        return schemas.Guidance(label=label, stream=stream_public(self.streams[rule["stream"]], lang),
+        return schemas.Guidance(label=label, stream=stream_public(self.streams[stream], lang),
                                 container=container, question=question)
+
+    def item(self, guess: ItemGuess, candidates: list[str], lang: str) -> schemas.ItemPublic | None:
+        abc = self.items.get(guess.item.abc)
+        if abc is None:  # rules validation prevents it; a hand-edited database must not break answers
+            log.warning("item %s has no Abfall-ABC entry %r in %s", guess.item.imagenet, guess.item.abc,
+                        self.municipality.key)
+            return None
+        category = guess.item.category
+        note = abc.notes.get(lang) if abc.notes else None
+        return schemas.ItemPublic(
+            key=abc.key, imagenet=guess.item.imagenet, name=guess.item.name(lang), category=category,
+            display=guess.label(lang), probability=guess.probability,
+            stream=stream_public(self.streams[abc.stream_key], lang), note=note,
+            agrees=any(abc.stream_key in self.allowed_streams(c) for c in candidates),
+        )
+
+    def item_categories(self, item: schemas.ItemPublic) -> list[str]:
+        cats = set(self.items[item.key].categories)
+        if item.category:
+            cats.add(item.category)
+        return sorted(cats)
 
     def categories(self, label: str) -> list[str]:
         rule = self.municipality.class_map[label]
@@ -83,6 +123,14 @@ def candidate_labels(top: list[schemas.LabelProbability], decided: bool,
         return top[:1]
     likely = sum(t.probability >= min_probability for t in top)
     return top[: max(2, likely)]
+
+
+def disagreement_question(item: schemas.ItemPublic, material: schemas.LabelProbability, lang: str) -> str:
+    if lang == "de":
+        return (f"Das sieht aus wie {item.display}, das Material wirkt aber wie {material.name}. "
+                f"Ist es {item.name} ({item.stream.name}) oder {material.name}?")
+    return (f"This looks like {item.display}, but the material looks like {material.name}. "
+            f"Is it {item.name} ({item.stream.name}) or {material.name}?")
 
 
 def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -> str:

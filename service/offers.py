@@ -1,9 +1,10 @@
 """Ranking reuse, repair and lending offers for an item: fit first, then nearness, then open now.
 
-Only offers whose categories meet the item's are shown. Distances are great-circle distances where
-both the citizen and the offer have coordinates; an offer without coordinates (most of them: the
-sources give addresses, and coordinates are never invented) counts as near when it lies in the
-citizen's district and as far otherwise.
+Only offers whose categories meet the item's are shown; offers that take the recognised household
+item (a toaster -> repair café) come before those that only fit the material (metal -> scrap).
+Distances are great-circle distances where both the citizen and the offer have coordinates; an
+offer without coordinates (most of them: the sources give addresses, and coordinates are never
+invented) counts as near when it lies in the citizen's district and as far otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ELSEWHERE_KM = 10.0
 class RankedOffer:
     offer: Offer
     matches: list[str]
+    for_item: bool
     distance_km: float | None
     open_now: bool | None
 
@@ -39,6 +41,7 @@ def rank_offers(
     offers: list[Offer],
     categories: list[str],
     *,
+    preferred: list[str] | None = None,
     lat: float | None = None,
     lon: float | None = None,
     district: str | None = None,
@@ -46,7 +49,8 @@ def rank_offers(
     limit: int = 5,
 ) -> list[RankedOffer]:
     now = now or dt.datetime.now(dt.UTC)
-    wanted = set(categories)
+    preferred_set = set(preferred or [])
+    wanted = set(categories) | preferred_set
     ranked: list[tuple[tuple[float, ...], RankedOffer]] = []
     for o in offers:
         matches = sorted(wanted & set(o.categories))
@@ -59,7 +63,8 @@ def rank_offers(
             SAME_DISTRICT_KM if district and o.district == district else ELSEWHERE_KM
         )
         is_open = open_at(o.schedule, now)
-        key = (-len(matches), round(proxy, 1), 0 if is_open else 1, KIND_ORDER.get(o.kind, 9))
-        ranked.append((key, RankedOffer(o, matches, distance, is_open)))
+        for_item = bool(preferred_set & set(matches))
+        key = (0 if for_item else 1, -len(matches), round(proxy, 1), 0 if is_open else 1, KIND_ORDER.get(o.kind, 9))
+        ranked.append((key, RankedOffer(o, matches, for_item, distance, is_open)))
     ranked.sort(key=lambda kv: (kv[0], kv[1].offer.key))
     return [r for _, r in ranked[:limit]]

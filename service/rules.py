@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zerowaste.model import taxonomy
+from zerowaste.model.items import item_map
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
@@ -134,6 +135,16 @@ class MunicipalityRules(_Strict):
         for a in self.abc:
             if a.stream not in streams:
                 raise ValueError(f"Abfall-ABC item {a.key}: unknown stream {a.stream!r}")
+        imap = item_map()
+        unmapped = imap.abc_keys() - items
+        if unmapped:
+            raise ValueError(f"the item map (model/item_map.yaml) names Abfall-ABC items this file lacks: "
+                             f"{sorted(unmapped)}")
+        for kind, rows in (("Abfall-ABC item", self.abc), ("offer", self.offers)):
+            for row in rows:
+                unknown = set(row.categories) - set(imap.categories)
+                if unknown:
+                    raise ValueError(f"{kind} {row.key}: unknown categories {sorted(unknown)}")
         for kind, keys in (("stream", [s.key for s in self.streams]), ("item", [a.key for a in self.abc]),
                            ("offer", [o.key for o in self.offers])):
             if len(keys) != len(set(keys)):

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from zerowaste.model.items import item_map
 from zerowaste.service import examples
 
 Lang = Literal["de", "en"]
+
+
+def _known_category(key: str) -> str:
+    known = item_map().categories
+    if key not in known:
+        raise ValueError(f"unknown category {key!r}; known: {', '.join(sorted(known))}")
+    return key
+
+
+Category = Annotated[str, AfterValidator(_known_category)]
 
 
 class LabelProbability(BaseModel):
@@ -38,6 +49,19 @@ class Guidance(BaseModel):
     question: Question | None = Field(default=None, description="a follow-up that can change the stream")
 
 
+class ItemPublic(BaseModel):
+    key: str = Field(description="Abfall-ABC key of the item", examples=["toaster"])
+    imagenet: str = Field(description="the item head's class that names it", examples=["toaster"])
+    name: str = Field(examples=["Toaster"])
+    category: str | None = Field(description="what reuse offers accept; null: no second life",
+                                 examples=["small-electrical"])
+    display: str = Field(description="name with category, ready to show", examples=["Toaster (Elektrokleingerät)"])
+    probability: float = Field(ge=0, le=1, description="summed over every item-head class naming this item")
+    stream: StreamPublic = Field(description="where the item goes under the municipality's Abfall-ABC")
+    note: str | None = None
+    agrees: bool = Field(description="false: the item's stream is not one the material allows; the answer asks")
+
+
 class OfferPublic(BaseModel):
     key: str
     name: str
@@ -48,6 +72,7 @@ class OfferPublic(BaseModel):
     lon: float | None
     categories: list[str]
     matches: list[str] = Field(description="the item's categories this offer accepts")
+    for_item: bool = Field(default=False, description="it takes the recognised household item, not only the material")
     distance_km: float | None = Field(description="only where both positions are known")
     open_now: bool | None = Field(description="null where no machine-readable schedule is published")
     schedule: str
@@ -67,10 +92,13 @@ class ClassifyResponse(BaseModel):
     lang: Lang
     model: ModelInfo
     top: list[LabelProbability]
-    decided: bool = Field(description="false: the model is unsure and asks which candidate it is")
+    item: ItemPublic | None = Field(default=None, description="the household item, when the item head is sure "
+                                                              "enough and the item is one households discard")
+    decided: bool = Field(description="false: the model is unsure, or item and material disagree, and it asks")
     clarify: str | None = Field(default=None, description="the question to ask when not decided")
     guidance: list[Guidance] = Field(description="one entry when decided, one per candidate otherwise")
-    offers: list[OfferPublic] = Field(description="reuse, repair and lending first: shown before the bin")
+    offers: list[OfferPublic] = Field(description="reuse, repair and lending first: shown before the bin; "
+                                                  "offers for the item before those for the material")
 
 
 class AbcHit(BaseModel):
@@ -135,7 +163,7 @@ class OfferIn(BaseModel):
     district: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    categories: list[str] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
     schedule_text_de: str = ""
     schedule_text_en: str = ""
     source: str = Field(min_length=4, description="where the facts come from (URL)")
@@ -147,7 +175,7 @@ class OfferPatch(BaseModel):
     district: str | None = Field(default=None, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    categories: list[str] | None = None
+    categories: list[Category] | None = None
     schedule_text_de: str | None = None
     schedule_text_en: str | None = None
     source: str | None = None

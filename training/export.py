@@ -55,3 +55,11 @@ def export_onnx(model: EfficientNetLite0, temperature: float, spec: ModelSpec, p
     write_metadata(path, spec)
     onnx.checker.check_model(str(path))
     return path
+
+
+def export_original(spec: ModelSpec, path: Path) -> Path:
+    """The untouched ImageNet model (random waste head) as ONNX: what the kept item head is measured against."""
+    from zerowaste.model.pretrained import load_imagenet
+
+    original = load_imagenet(EfficientNetLite0(len(spec.labels))).eval()
+    return export_onnx(original, 1.0, spec, path)

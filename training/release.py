@@ -17,11 +17,10 @@ from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.image_io import load_image
 from zerowaste.model.items import imagenet_labels
 from zerowaste.model.preprocess import DEFAULT, preprocess
-from zerowaste.model.pretrained import load_imagenet
 from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
 from zerowaste.model.spec import ModelSpec
 from zerowaste.training.evaluate import evaluate_model
-from zerowaste.training.export import Deployable, export_onnx, write_metadata
+from zerowaste.training.export import Deployable, export_onnx, export_original, write_metadata
 from zerowaste.training.model_card import model_card
 from zerowaste.training.quantize import calibration_subset, quantize_int8
 from zerowaste.training.train import command_line, timestamp
@@ -67,8 +66,7 @@ def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], 
                          DEFAULT)
 
     # The untouched ImageNet model: what the item head must keep agreeing with.
-    original = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
-    original_path = export_onnx(original, 1.0, spec, out / "original-imagenet.onnx")
+    original_path = export_original(spec, out / "original-imagenet.onnx")
 
     reports = {name: evaluate_model(path, test, out / f"eval-{name}")
                for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))}

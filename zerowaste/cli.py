@@ -9,6 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
+from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
+
 
 def _data_build(args: argparse.Namespace) -> int:
     from zerowaste.datasets.build import build_manifest, report
@@ -56,7 +58,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _classify(args: argparse.Namespace) -> int:
     from zerowaste.model.classify import classify_paths
 
-    return classify_paths(args.paths, model=args.model, as_json=args.json, top=args.top, threads=args.threads)
+    return classify_paths(args.paths, model=args.model, as_json=args.json, top=args.top, threads=args.threads,
+                          lang=args.lang, item_threshold=args.item_threshold)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -141,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--json", action="store_true", help="one JSON line per image")
     cl.add_argument("--top", type=int, default=3, help="how many labels to list (default: 3)")
     cl.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
+    cl.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
+    cl.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
+                    help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
     cl.set_defaults(func=_classify)
 
     sv = sub.add_parser("serve", help="run the HTTP service (settings: ZEROWASTE_* environment variables)")

@@ -88,6 +88,8 @@ class Classification(Base):
     confidence: Mapped[float] = mapped_column(Float)
     decided: Mapped[bool] = mapped_column(Boolean)
     top: Mapped[list[Any]] = mapped_column(default=list)
+    item: Mapped[str | None] = mapped_column(String(100), default=None)  # item-head class shown, if any
+    item_probability: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class Feedback(Base):

@@ -84,3 +84,32 @@ def test_a_broken_rules_file_names_the_problem(tmp_path: Path) -> None:
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValidationError, match="unknown stream 'moon'"):
         read_rules(bad)
+
+
+def test_offers_for_the_item_come_before_offers_for_the_material() -> None:
+    # A toaster photographed as "metal": the repair café (small electrical) beats the nearer scrap dealer.
+    scrap = _offer("scrap", ["tool", "household"], district="Cronenberg")
+    repair = _offer("repair", ["small-electrical"], district="Barmen")
+    ranked = rank_offers([scrap, repair], ["tool", "household"], preferred=["small-electrical", "kitchenware"],
+                         district="Cronenberg")
+    assert [(r.offer.key, r.for_item) for r in ranked] == [("repair", True), ("scrap", False)]
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(rules_path("wuppertal").read_text(encoding="utf-8"))
+    change(data)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return bad
+
+
+def test_rules_must_define_every_item_the_model_can_name(tmp_path: Path) -> None:
+    bad = _broken(tmp_path, lambda d: d.update(abc=[a for a in d["abc"] if a["key"] != "toaster"]))
+    with pytest.raises(ValidationError, match=r"item map .* lacks: \['toaster'\]"):
+        read_rules(bad)
+
+
+def test_offer_categories_come_from_the_item_map(tmp_path: Path) -> None:
+    bad = _broken(tmp_path, lambda d: d["offers"][0].update(categories=["small-electrical", "electronics"]))
+    with pytest.raises(ValidationError, match=r"unknown categories \['electronics'\]"):
+        read_rules(bad)

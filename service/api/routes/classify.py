@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from zerowaste.model.items import recognise_item
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
@@ -14,6 +15,7 @@ from zerowaste.service.guidance import (
     Guide,
     candidate_labels,
     clarifying_question,
+    disagreement_question,
     offer_public,
     top_labels,
 )
@@ -53,13 +55,27 @@ async def classify(
     top = top_labels(classifier, probs, lang)
     decided = top[0].probability >= settings.decision_threshold
     candidates = candidate_labels(top, decided)
-    categories = sorted({c for t in candidates for c in guide.categories(t.label)})
-    offers = rank_offers(guide.offers, categories, lat=lat, lon=lon, district=district, limit=settings.max_offers)
+    guess = recognise_item(prediction.item[0], settings.item_threshold)
+    item = guide.item(guess, [c.label for c in candidates], lang) if guess else None
+    clarify = None if decided else clarifying_question(candidates, lang)
+    if item is not None and not item.agrees:
+        if item.probability >= settings.item_decisive_threshold:
+            decided, clarify = False, disagreement_question(item, top[0], lang)
+        else:
+            item = None  # a weak contradiction: the waste head knows waste photos better
+    strong = item is not None and item.agrees and item.probability >= settings.item_decisive_threshold
+    item_stream = item.stream.key if strong else None
+
+    material = sorted({c for t in candidates for c in guide.categories(t.label)})
+    preferred = guide.item_categories(item) if item is not None else []
+    offers = rank_offers(guide.offers, material, preferred=preferred, lat=lat, lon=lon, district=district,
+                         limit=settings.max_offers)
 
     cid = str(uuid.uuid4())
     session.add(Classification(id=cid, municipality=settings.municipality, model_sha256=classifier.sha256,
                                 label=top[0].label, confidence=top[0].probability, decided=decided,
-                                top=[t.model_dump() for t in top]))
+                                top=[t.model_dump() for t in top], item=item.imagenet if item else None,
+                                item_probability=item.probability if item else None))
     session.commit()
     request.app.state.metrics.classifications.labels(top[0].label, str(decided).lower()).inc()
     return schemas.ClassifyResponse(
@@ -68,8 +84,9 @@ async def classify(
         model=schemas.ModelInfo(sha256=classifier.sha256, taxonomy_version=classifier.spec.taxonomy_version,
                                 precision=classifier.spec.precision),
         top=top,
+        item=item,
         decided=decided,
-        clarify=None if decided else clarifying_question(candidates, lang),
-        guidance=[guide.guidance(c.label, lang) for c in candidates],
+        clarify=clarify,
+        guidance=[guide.guidance(c.label, lang, item_stream) for c in candidates],
         offers=[offer_public(o, lang) for o in offers],
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from tests.conftest import photos
+from tests.conftest import shared_folder
 from zerowaste.service.config import Settings
 from zerowaste.service.main import create_app
 
@@ -57,7 +57,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
     _need_browser()
     from playwright.sync_api import sync_playwright
 
-    photo = photos("garbage12", "shoes", n=1)[0]
+    photo = shared_folder("garbage12", "shoes") / "shoes_113.jpg"  # a boot
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -70,13 +70,16 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
         page.set_input_files("#photo", str(photo))
         page.wait_for_selector("#label", timeout=30_000)
-        assert page.locator("#label").inner_text() == "Schuhe"
+        assert page.locator("#item").inner_text().startswith("Stiefel (Schuhe)")
+        assert page.locator("#label").inner_text() == "Material: Schuhe"
         assert "Altkleider" in page.locator("#where").inner_text()
         assert page.locator("#offers .offer").count() >= 1
         page.screenshot(path=str(ARTIFACTS / "classify-de.png"), full_page=True)
 
         page.click("#lang-switch")
-        page.wait_for_function("document.getElementById('label').innerText === 'Shoes'", timeout=30_000)
+        page.wait_for_function("document.getElementById('label').innerText === 'Material: Shoes'", timeout=30_000)
+        assert page.locator("#item").inner_text().startswith("boot (shoes)")
+        assert "takes: boot" in page.locator("#offers").inner_text()
         assert "Reuse first" in page.locator("#offers-title").inner_text()
 
         page.click("#wrong")
