@@ -13,6 +13,16 @@ def _pct(v: float) -> str:
     return f"{100 * v:.1f} %"
 
 
+ITEM_LIMITS = [
+    "- The item head was never trained on labelled waste photos, only distilled from the original ImageNet"
+    " head. On plain-background photos its top-1 is often below 0.2, so raw top-1 agreement (INT8 most of"
+    " all) understates what is shown: an item appears only from a summed probability of 0.5 on"
+    " (`model/item_map.yaml`; `python benchmarks/items.py` measures both on every photo).",
+    "- It names what ImageNet knows: newspapers can come out as \"comic book\", tins as \"spotlight\". The"
+    " service drops an item that contradicts the material unless it is at least 0.8 sure.",
+]
+
+
 def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -> str:
     split = Counter((e.source, e.split) for e in entries)
     sources = sorted({e.source for e in entries})
@@ -82,6 +92,7 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         "- `clothes` has few photos; `trash` (residual waste) is a catch-all and the most confused class.",
         "- Glass colour comes from garbage12 alone (TrashNet's glass has no colour label).",
         "- Photos of several items at once, of dirty packaging, or at night were not in the data.",
+        *ITEM_LIMITS,
         "",
     ]
     return "\n".join(lines)
