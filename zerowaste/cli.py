@@ -62,6 +62,17 @@ def _classify(args: argparse.Namespace) -> int:
                           lang=args.lang, item_threshold=args.item_threshold)
 
 
+def _edge_classify(args: argparse.Namespace) -> int:
+    from zerowaste.edge.classify import run
+
+    if not args.paths and args.camera is None:
+        print("give image files or folders, or --camera SOURCE", file=sys.stderr)
+        return 2
+    return run(args.paths, camera=args.camera, frames=args.frames, every_s=args.every, model=args.model,
+               precision=args.precision, threads=args.threads, as_json=args.json, lang=args.lang,
+               item_threshold=args.item_threshold, benchmark_runs=args.benchmark_runs)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -148,6 +159,25 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
                     help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
     cl.set_defaults(func=_classify)
+
+    edge = sub.add_parser("edge", help="on-device commands (the edge extra: no torch)").add_subparsers(
+        dest="edge_command", required=True)
+    ec = edge.add_parser("classify", help="classify files, folders or camera frames offline; picks the faster model")
+    ec.add_argument("paths", nargs="*", type=Path, help="image files or folders")
+    ec.add_argument("--camera", default=None,
+                    help="camera index (0), device, stream URL or video file; frames are read with OpenCV")
+    ec.add_argument("--frames", type=int, default=0, help="stop after this many camera frames (default: 0 = never)")
+    ec.add_argument("--every", type=float, default=0.0, help="seconds between classified frames (default: 0)")
+    ec.add_argument("--model", type=Path, default=None, help="ONNX file (default: measure FP32 and INT8, pick)")
+    ec.add_argument("--precision", choices=["int8", "fp32"], default=None,
+                    help="use this shipped model instead of measuring (default: measure)")
+    ec.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
+    ec.add_argument("--benchmark-runs", type=int, default=30, help="timed runs per model at start (default: 30)")
+    ec.add_argument("--json", action="store_true", help="one JSON line per image")
+    ec.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
+    ec.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
+                    help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
+    ec.set_defaults(func=_edge_classify)
 
     sv = sub.add_parser("serve", help="run the HTTP service (settings: ZEROWASTE_* environment variables)")
     sv.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
