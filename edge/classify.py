@@ -12,22 +12,17 @@ service, the CLI and the device agree on every photo.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from zerowaste.model.classify import iter_images, result_for
-from zerowaste.model.image_io import ImageRejected, load_image
+from zerowaste.model.classify import classify_files, print_result, result_for
 from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
 from zerowaste.model.runtime import OnnxClassifier, Precision, shipped_model_path
-
-log = logging.getLogger(__name__)
 
 # The model card's promise for INT8: within 1 point of FP32 top-1 on every test set.
 INT8_BOUND_POINTS = 1.0
@@ -110,14 +105,6 @@ def camera_frames(source: str, every_s: float, limit: int) -> Iterator[tuple[str
         cap.release()
 
 
-def _emit(result: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(result, ensure_ascii=False), flush=True)
-    else:
-        item = f"; item: {result['item']['display']}" if result.get("item") else ""
-        print(f"{result['path']}: {result['label']} ({result['confidence']:.0%}){item}", flush=True)
-
-
 def run(paths: Sequence[Path], *, camera: str | None = None, frames: int = 0, every_s: float = 0.0,
         model: Path | None = None, precision: Precision | None = None, threads: int = 0, as_json: bool = False,
         lang: str = "de", item_threshold: float = DEFAULT_ITEM_THRESHOLD, benchmark_runs: int = 30) -> int:
@@ -125,27 +112,9 @@ def run(paths: Sequence[Path], *, camera: str | None = None, frames: int = 0, ev
     print(json.dumps({"model": choice.precision, "sha256": choice.classifier.sha256, "threads": threads,
                       "timings_ms": choice.timings_ms, "reason": choice.reason}), file=sys.stderr, flush=True)
     clf = choice.classifier
-    failures = 0
-    if camera is not None:
-        for name, frame in camera_frames(camera, every_s, frames):
-            pred = clf.predict_images([frame])
-            _emit(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold), as_json)
-        return 0
-    files = list(iter_images(paths))
-    if not files:
-        print("no image files found", file=sys.stderr)
-        return 2
-    for f in files:
-        try:
-            image = load_image(f)
-        except (ImageRejected, OSError) as exc:
-            failures += 1
-            _emit_error(f, exc, as_json)
-            continue
-        pred = clf.predict_images([image])
-        _emit(result_for(clf, pred.waste[0], pred.item[0], f, 3, lang, item_threshold), as_json)
-    return 1 if failures else 0
-
-
-def _emit_error(path: Path, exc: Exception, as_json: bool) -> None:
-    print(json.dumps({"path": str(path), "error": str(exc)}) if as_json else f"{path}: error: {exc}", flush=True)
+    if camera is None:
+        return classify_files(clf, paths, as_json=as_json, lang=lang, item_threshold=item_threshold)
+    for name, frame in camera_frames(camera, every_s, frames):
+        pred = clf.predict_images([frame])
+        print_result(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold), as_json)
+    return 0

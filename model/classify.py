@@ -41,11 +41,18 @@ def result_for(classifier: Classifier, probs: Any, item_probs: Any, path: Path, 
     }
 
 
-def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json: bool = False, top: int = 3,
-                   threads: int = 0, batch_size: int = 16, lang: str = "de",
-                   item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
+def print_result(r: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(r, ensure_ascii=False), flush=True)
+    else:
+        alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
+        item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}" if r["item"] else ""
+        print(f"{r['path']}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}", flush=True)
+
+
+def classify_files(classifier: Classifier, paths: Sequence[Path], *, as_json: bool = False, top: int = 3,
+                   batch_size: int = 16, lang: str = "de", item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
     """Print one result per image; unreadable files print an error line and make the exit code 1."""
-    classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
     failures = 0
     files = list(iter_images(paths))
     if not files:
@@ -65,11 +72,14 @@ def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json:
             continue
         pred = classifier.predict_images(images)
         for f, probs, item_probs in zip(good, pred.waste, pred.item, strict=True):
-            r = result_for(classifier, probs, item_probs, f, top, lang, item_threshold)
-            if as_json:
-                print(json.dumps(r, ensure_ascii=False), flush=True)
-            else:
-                alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
-                item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}" if r["item"] else ""
-                print(f"{f}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}", flush=True)
+            print_result(result_for(classifier, probs, item_probs, f, top, lang, item_threshold), as_json)
     return 1 if failures else 0
+
+
+def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json: bool = False, top: int = 3,
+                   threads: int = 0, batch_size: int = 16, lang: str = "de",
+                   item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
+    """`zerowaste classify`: the shipped INT8 model (or `model`) on files and folders."""
+    classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
+    return classify_files(classifier, paths, as_json=as_json, top=top, batch_size=batch_size, lang=lang,
+                          item_threshold=item_threshold)
