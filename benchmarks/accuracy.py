@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, machine  # noqa: E402
+from common import machine, manifest_entries  # noqa: E402
 
 
 def main() -> None:
@@ -22,15 +22,10 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     args = parser.parse_args()
 
-    from zerowaste.datasets.build import build_manifest
-    from zerowaste.datasets.manifest import read_manifest
     from zerowaste.model.runtime import shipped_model_path
     from zerowaste.training.evaluate import evaluate_model
 
-    if not args.manifest.exists():
-        build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, args.manifest)
-    entries = [e for e in read_manifest(args.manifest) if e.split == args.split]
+    entries = [e for e in manifest_entries(args.manifest) if e.split == args.split]
     print(f"machine: {machine()}")
     reports = {}
     for precision in ("fp32", "int8"):

@@ -36,3 +36,14 @@ def sample_photos(n: int) -> list[Path]:
     if not files:
         raise SystemExit(f"benchmarks need the shared photos under {SHARED / 'datasets'}")
     return files[:n]
+
+
+def manifest_entries(path: Path) -> list:
+    """The manifest's entries, building it from the shared sets first where it does not exist yet."""
+    from zerowaste.datasets.build import build_manifest
+    from zerowaste.datasets.manifest import read_manifest
+
+    if not path.exists():
+        build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
+                        "garbage12": SHARED / "datasets" / "garbage12"}, path)
+    return read_manifest(path)

@@ -23,27 +23,21 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHARED, machine  # noqa: E402
+from common import machine, manifest_entries  # noqa: E402
 
 KNOWN_CATEGORY = {"shoes": "shoes", "clothes": "textile"}  # waste class -> the item category it implies
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def item_probs(path: Path, entries: list, cache: Path) -> np.ndarray:
-    from zerowaste.model.image_io import load_image
     from zerowaste.model.runtime import OnnxClassifier
     from zerowaste.model.spec import file_sha256
+    from zerowaste.training.evaluate import predict_entries
 
     key = cache / f"items-{file_sha256(path)[:16]}-{len(entries)}.npy"
     if key.exists():
         return np.load(key)
-    from tqdm import tqdm
-
-    model = OnnxClassifier(path)
-    out = []
-    for start in tqdm(range(0, len(entries), 32), desc=f"item head {path.name}", unit="batch"):
-        out.append(model.predict_images([load_image(e.path) for e in entries[start : start + 32]]).item)
-    probs = np.concatenate(out).astype(np.float32)
+    probs = predict_entries(OnnxClassifier(path), entries)[1].astype(np.float32)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(key, probs)
     return probs
@@ -72,16 +66,11 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("runs/bench"))
     args = parser.parse_args()
 
-    from zerowaste.datasets.build import build_manifest
-    from zerowaste.datasets.manifest import read_manifest
     from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD, item_map
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
     from zerowaste.training.export import export_original
 
-    if not args.manifest.exists():
-        build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, args.manifest)
-    entries = read_manifest(args.manifest)
+    entries = manifest_entries(args.manifest)
     fp32 = args.fp32 or shipped_model_path("fp32")
     int8 = args.int8 or shipped_model_path("int8")
     original = args.cache / "original-imagenet.onnx"

@@ -50,6 +50,7 @@ class ItemMap:
     classes: tuple[ItemClass, ...]
     groups: tuple[str, ...]  # Abfall-ABC keys in first-seen order
     group_of: np.ndarray  # per item-head output: index into groups, -1 where unmapped
+    class_at: dict[int, ItemClass]  # item-head output index -> its entry
 
     def abc_keys(self) -> set[str]:
         return set(self.groups)
@@ -94,7 +95,8 @@ def parse_item_map(data: Any, labels: tuple[str, ...]) -> ItemMap:
     group_of = np.full(len(labels), -1, dtype=np.int64)
     for c in classes:
         group_of[c.index] = groups.index(c.abc)
-    return ItemMap(categories=dict(categories), classes=tuple(classes), groups=groups, group_of=group_of)
+    return ItemMap(categories=dict(categories), classes=tuple(classes), groups=groups, group_of=group_of,
+                   class_at={c.index: c for c in classes})
 
 
 @cache
@@ -126,5 +128,4 @@ def recognise_item(item_probs: np.ndarray, threshold: float = DEFAULT_ITEM_THRES
         return None
     members = np.flatnonzero(imap.group_of == best)
     top = int(members[item_probs[members].argmax()])
-    by_index = {c.index: c for c in imap.classes}
-    return ItemGuess(item=by_index[top], probability=round(float(sums[best]), 4))
+    return ItemGuess(item=imap.class_at[top], probability=round(float(sums[best]), 4))

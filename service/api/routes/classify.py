@@ -58,13 +58,13 @@ async def classify(
     guess = recognise_item(prediction.item[0], settings.item_threshold)
     item = guide.item(guess, [c.label for c in candidates], lang) if guess else None
     clarify = None if decided else clarifying_question(candidates, lang)
+    decisive = item is not None and item.probability >= settings.item_decisive_threshold
     if item is not None and not item.agrees:
-        if item.probability >= settings.item_decisive_threshold:
+        if decisive:
             decided, clarify = False, disagreement_question(item, top[0], lang)
         else:
             item = None  # a weak contradiction: the waste head knows waste photos better
-    strong = item is not None and item.agrees and item.probability >= settings.item_decisive_threshold
-    item_stream = item.stream.key if strong else None
+    item_stream = item.stream.key if item is not None and item.agrees and decisive else None
 
     material = sorted({c for t in candidates for c in guide.categories(t.label)})
     preferred = guide.item_categories(item) if item is not None else []
