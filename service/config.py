@@ -15,6 +15,12 @@
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
 | ZEROWASTE_ITEM_THRESHOLD | 0.5 | the household item is shown from this summed item-head probability on |
 | ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item settles the material's question or challenges it |
+| ZEROWASTE_TIMEZONE | Europe/Berlin | weeks run Monday to Sunday in this time zone |
+| ZEROWASTE_MAX_BATCH_EVENTS | 500 | most weighing events in one upload |
+| ZEROWASTE_MAX_FUTURE_S | 300 | events later than this past the server's clock (after skew correction) are rejected |
+| ZEROWASTE_BASELINE_WEEKS | 3 | a household's first complete weeks with data form its baseline |
+| ZEROWASTE_MIN_GROUP_SIZE | 5 | neighbourhood figures only where at least this many households contribute |
+| ZEROWASTE_RETENTION_WEEKS | 104 | `zerowaste pilot purge` deletes weighings older than this |
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +53,12 @@ class Settings(BaseSettings):
     max_offers: int = Field(default=5, ge=1, le=50)
     rate_limit: str = "120/minute"
     rate_limit_storage: str = "memory://"
+    timezone: str = "Europe/Berlin"
+    max_batch_events: int = Field(default=500, ge=1, le=5000)
+    max_future_s: float = Field(default=300.0, ge=0)
+    baseline_weeks: int = Field(default=3, ge=1, le=12)
+    min_group_size: int = Field(default=5, ge=2)
+    retention_weeks: int = Field(default=104, ge=1)
     photo_dir_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_PHOTO_DIR"))
 
     @field_validator("database_url")
@@ -56,6 +69,19 @@ class Settings(BaseSettings):
             if v.startswith(prefix):
                 return "postgresql+psycopg://" + v[len(prefix) :]
         return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def photo_dir(self) -> Path:

@@ -63,8 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
     page = page.replace("__TAXONOMY__", json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False))
 
+    household_page = (resources.files("zerowaste.service") / "static" / "household.html").read_text(encoding="utf-8")
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> HTMLResponse:
         return HTMLResponse(page)
+
+    @app.get("/household", response_class=HTMLResponse, include_in_schema=False)
+    def household() -> HTMLResponse:
+        return HTMLResponse(household_page)
 
     return app

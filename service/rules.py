@@ -18,8 +18,11 @@ from sqlalchemy.orm import Session
 
 from zerowaste.model import taxonomy
 from zerowaste.model.items import item_map
-from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
+from zerowaste.service.db.models import AbcItem, Challenge, Municipality, Neighbourhood, Offer, Stream
 
+# FIWARE WasteContainer storedWasteKind values (smart-data-models dataModel.WasteManagement).
+WasteKind = Literal["organic", "inorganic", "glass", "oil", "plastic", "metal", "paper", "batteries", "electronics",
+                    "hazardous", "other"]
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
@@ -46,6 +49,7 @@ class StreamRule(_Strict):
     instructions: Text
     not_allowed: TextList = TextList()
     source: str
+    waste_kind: list[WasteKind] = ["other"]
 
 
 class Question(_Strict):
@@ -107,6 +111,26 @@ class OfferRule(_Strict):
     active: bool = True
 
 
+class NeighbourhoodRule(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: str
+    district: str
+    district_no: int | None = None
+    quarters: list[str] = []
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    source: str
+
+
+class ChallengeRule(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9-]+$")
+    name: Text
+    stream: str
+    reduction_pct: float = Field(gt=0, lt=100)
+    weeks: int = Field(ge=1, le=52)
+    points: int = Field(ge=0)
+
+
 class MunicipalityRules(_Strict):
     municipality: str
     name: str
@@ -116,6 +140,8 @@ class MunicipalityRules(_Strict):
     classes: dict[str, ClassRule]
     abc: list[AbcRule]
     offers: list[OfferRule]
+    neighbourhoods: list[NeighbourhoodRule] = []
+    challenges: list[ChallengeRule] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> MunicipalityRules:
@@ -145,8 +171,13 @@ class MunicipalityRules(_Strict):
                 unknown = set(row.categories) - set(imap.categories)
                 if unknown:
                     raise ValueError(f"{kind} {row.key}: unknown categories {sorted(unknown)}")
+        for c in self.challenges:
+            if c.stream not in streams:
+                raise ValueError(f"challenge {c.key}: unknown stream {c.stream!r}")
         for kind, keys in (("stream", [s.key for s in self.streams]), ("item", [a.key for a in self.abc]),
-                           ("offer", [o.key for o in self.offers])):
+                           ("offer", [o.key for o in self.offers]),
+                           ("neighbourhood", [n.key for n in self.neighbourhoods]),
+                           ("challenge", [c.key for c in self.challenges])):
             if len(keys) != len(set(keys)):
                 raise ValueError(f"duplicate {kind} keys")
         return self
@@ -182,7 +213,7 @@ def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = Fa
             continue
         row = streams.get(s.key) or Stream(municipality=rules.municipality, key=s.key)
         row.name, row.where, row.instructions = s.name.model_dump(), s.where.model_dump(), s.instructions.model_dump()
-        row.not_allowed, row.source = s.not_allowed.model_dump(), s.source
+        row.not_allowed, row.source, row.waste_kind = s.not_allowed.model_dump(), s.source, list(s.waste_kind)
         session.add(row)
         written["streams"] += 1
     items = existing(AbcItem)
@@ -206,5 +237,19 @@ def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = Fa
         row.verified_on = rules.verified_on
         session.add(row)
         written["offers"] += 1
+    # Neighbourhoods and challenges are reference data staff do not edit: the file always wins.
+    hoods = existing(Neighbourhood)
+    for n in rules.neighbourhoods:
+        row = hoods.get(n.key) or Neighbourhood(municipality=rules.municipality, key=n.key)
+        row.name, row.district, row.quarters, row.lat, row.lon, row.source = (n.name, n.district, n.quarters, n.lat,
+                                                                               n.lon, n.source)
+        session.add(row)
+    challenges = existing(Challenge)
+    for c in rules.challenges:
+        row = challenges.get(c.key) or Challenge(municipality=rules.municipality, key=c.key)
+        row.name, row.stream, row.reduction_pct, row.weeks, row.points = (c.name.model_dump(), c.stream,
+                                                                          c.reduction_pct, c.weeks, c.points)
+        session.add(row)
+    written["neighbourhoods"], written["challenges"] = len(rules.neighbourhoods), len(rules.challenges)
     session.commit()
     return written

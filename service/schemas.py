@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from zerowaste.model.items import item_map
 from zerowaste.service import examples
@@ -201,3 +201,112 @@ class StreamPatch(BaseModel):
     instructions_de: str | None = Field(default=None, min_length=2, max_length=2000)
     instructions_en: str | None = Field(default=None, min_length=2, max_length=2000)
     source: str | None = Field(default=None, min_length=4)
+
+
+# --- weighing bins: devices, households, bins, uploads, household figures -------------------------
+
+Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class WeighingBatch(BaseModel):
+    sent_at: AwareDatetime = Field(description="the device's clock when it sent the batch (for skew correction)")
+    events: list[dict[str, Any]] = Field(description="events as the scale agent made them; each is checked alone")
+
+
+class DeviceIn(BaseModel):
+    id: Key = Field(examples=["awg-scale-0001"])
+
+
+class DevicePublic(BaseModel):
+    id: str
+    created_at: str
+    last_seen_at: str | None
+    firmware: str | None
+    clock_offset_s: float | None
+    bins: list[str]
+
+
+class Credential(BaseModel):
+    id: str
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+class HouseholdIn(BaseModel):
+    neighbourhood: Key = Field(examples=["arrenberg"])
+
+
+class HouseholdCreated(Credential):
+    neighbourhood: str
+
+
+class BinIn(BaseModel):
+    id: Key = Field(examples=["bin-a1b2"])
+    household: str = Field(max_length=36)
+    device: Key
+    stream: Key = Field(examples=["restmuell"])
+    max_load_kg: float = Field(default=60.0, gt=0, le=2000, description="EN 840 120 l bins: about 50-60 kg")
+
+
+class RejectedPublic(BaseModel):
+    id: int
+    device: str
+    event_id: str
+    reasons: list[str]
+    payload: dict[str, Any]
+    received_at: str
+    review_status: str
+
+
+class RejectedReview(BaseModel):
+    action: Literal["retry", "dismiss"] = Field(
+        description="retry: check the event again now (e.g. after registering its bin); dismiss: keep, never count")
+
+
+class WeekFigures(BaseModel):
+    week: str = Field(description="Monday of the week")
+    complete: bool
+    kg: dict[str, float]
+    neighbourhood_median_kg: dict[str, float] = Field(
+        description="per stream, only where enough households contribute (ZEROWASTE_MIN_GROUP_SIZE)")
+
+
+class StreamSummary(BaseModel):
+    stream: str
+    name: str
+    baseline_kg: float | None
+    baseline_weeks: list[str]
+    last_week_kg: float | None
+    trend_pct: float | None
+
+
+class ChallengePublic(BaseModel):
+    key: str
+    name: str
+    stream: str
+    reduction_pct: float
+    weeks: int
+    points: int
+    joined: bool = False
+    started_week: str | None = None
+    weeks_done: int | None = None
+    target_kg: float | None = None
+    mean_kg: float | None = None
+    on_track: bool | None = None
+    status: Literal["available", "running", "completed", "missed"] = "available"
+
+
+class Badge(BaseModel):
+    key: str
+    name: str
+
+
+class HouseholdSummary(BaseModel):
+    household: str
+    neighbourhood: str
+    neighbourhood_name: str
+    current_week: str
+    streams: list[StreamSummary]
+    weeks: list[WeekFigures]
+    challenges: list[ChallengePublic]
+    points: int
+    badges: list[Badge]

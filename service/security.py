@@ -12,12 +12,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zerowaste.service.db.models import ApiKey
+from zerowaste.service.db.models import ApiKey, Device, Household
 from zerowaste.service.deps import SessionDep
 
-ROLES = ("admin", "staff", "device")
+ROLES = ("admin", "staff", "device", "household")
 # Which roles may do what a role may do: an admin may do everything staff may do.
-GRANTS = {"admin": {"admin", "staff"}, "staff": {"staff"}, "device": {"device"}}
+GRANTS = {"admin": {"admin", "staff"}, "staff": {"staff"}, "device": {"device"}, "household": {"household"}}
 TOKEN_PREFIX = "zw_"
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `zerowaste keys create`")
@@ -27,12 +27,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_key(session: Session, name: str, role: str) -> str:
-    """Store a new key and return it; the plain token is never stored and cannot be shown again."""
+def new_key(session: Session, name: str, role: str) -> tuple[ApiKey, str]:
+    """Add a key to the session (not committed) and return it with its token, which is never stored."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(name=name, role=role, key_hash=hash_token(token)))
+    key = ApiKey(name=name, role=role, key_hash=hash_token(token))
+    session.add(key)
+    session.flush()
+    return key, token
+
+
+def create_key(session: Session, name: str, role: str) -> str:
+    """Store a new key and return it; the plain token cannot be shown again."""
+    _, token = new_key(session, name, role)
     session.commit()
     return token
 
@@ -55,3 +63,21 @@ def require_role(role: str) -> Callable[..., ApiKey]:
 
 StaffDep = Annotated[ApiKey, Depends(require_role("staff"))]
 AdminDep = Annotated[ApiKey, Depends(require_role("admin"))]
+
+
+def _device(session: SessionDep, key: Annotated[ApiKey, Depends(require_role("device"))]) -> Device:
+    device = session.scalars(select(Device).where(Device.api_key_id == key.id)).first()
+    if device is None:
+        raise HTTPException(403, "this device key belongs to no registered device")
+    return device
+
+
+def _household(session: SessionDep, key: Annotated[ApiKey, Depends(require_role("household"))]) -> Household:
+    household = session.scalars(select(Household).where(Household.api_key_id == key.id)).first()
+    if household is None:
+        raise HTTPException(403, "this household key belongs to no household (deleted?)")
+    return household
+
+
+DeviceDep = Annotated[Device, Depends(_device)]
+HouseholdDep = Annotated[Household, Depends(_household)]

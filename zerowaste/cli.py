@@ -73,6 +73,110 @@ def _edge_classify(args: argparse.Namespace) -> int:
                item_threshold=args.item_threshold, benchmark_runs=args.benchmark_runs)
 
 
+def _scale_run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    import httpx
+
+    from zerowaste.edge.agent import ScaleAgent, load_config
+    from zerowaste.edge.queue import EventQueue
+    from zerowaste.edge.uploader import Uploader
+
+    config = load_config(args.config)
+    queue = EventQueue(config.queue_path)
+    client = httpx.Client(base_url=config.server_url, timeout=config.request_timeout_s,
+                          headers={"Authorization": f"Bearer {config.token()}"})
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        ScaleAgent(config, queue).run(stop, Uploader(queue, client, batch_size=config.batch_size))
+    except KeyboardInterrupt:
+        stop.set()
+    print(f"{len(queue)} events still queued in {config.queue_path}", file=sys.stderr)
+    return 0
+
+
+def _median_raw(scale: object, samples: int) -> float:
+    import statistics
+
+    return float(statistics.median(scale.read().raw for _ in range(samples)))  # type: ignore[attr-defined]
+
+
+def _scale_calibrate(args: argparse.Namespace) -> int:
+    from zerowaste.edge.agent import load_config, save_config
+    from zerowaste.edge.calibration import CalibrationError, two_point
+    from zerowaste.edge.queue import EventQueue
+    from zerowaste.edge.scales import open_scale
+
+    config = load_config(args.config)
+    b = config.bin(args.bin)
+    scale = open_scale(b.driver)
+    try:
+        if args.command_name == "tare":
+            if not args.yes:
+                input(f"Empty bin {b.id} on the scale, nothing leaning on it; press Enter ")
+            b.calibration = b.calibration.tared(_median_raw(scale, args.samples))
+        else:
+            points = []
+            for kg in args.mass:
+                if not args.yes:
+                    input(f"Put {kg:g} kg on bin {b.id} (0 = empty) and press Enter ")
+                points.append((_median_raw(scale, args.samples), kg))
+            try:
+                b.calibration = two_point(points, b.calibration)
+            except CalibrationError as exc:
+                print(f"calibration failed: {exc}", file=sys.stderr)
+                return 1
+    finally:
+        scale.close()
+    save_config(args.config, config)
+    # Kilograms changed meaning: the agent starts from the next settled weight, not the old reference.
+    EventQueue(config.queue_path).set_state({f"bin:{b.id}": {"reference": None, "lifted": False}})
+    print(json.dumps({"bin": b.id, **b.calibration.model_dump(mode="json")}))
+    return 0
+
+
+def _scale_status(args: argparse.Namespace) -> int:
+    from zerowaste.edge.agent import load_config
+    from zerowaste.edge.queue import EventQueue
+
+    config = load_config(args.config)
+    queue = EventQueue(config.queue_path)
+    print(json.dumps({"device": config.device_id, "queued": len(queue), "queue": str(config.queue_path),
+                      "bins": {b.id: {"stream": b.stream, "driver": b.driver.type,
+                                      "calibration_version": b.calibration.version,
+                                      "state": queue.state(f"bin:{b.id}")} for b in config.bins}}, indent=2))
+    return 0
+
+
+def _scale_trace(args: argparse.Namespace) -> int:
+    from zerowaste.edge.trace import TraceSpec, generate_trace, write_trace
+
+    trace = generate_trace(TraceSpec(seed=args.seed, days=args.days, deposits_per_day=args.deposits_per_day))
+    write_trace(args.out, trace.samples)
+    print(json.dumps({"samples": len(trace.samples), "deposits": len(trace.deposits),
+                      "deposited_kg": round(sum(kg for _, kg in trace.deposits), 3),
+                      "emptyings": len(trace.emptyings), "out": str(args.out)}))
+    return 0
+
+
+def _pilot_purge(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from zerowaste.service.config import get_settings
+    from zerowaste.service.db.engine import make_engine
+    from zerowaste.service.db.migrate import upgrade
+    from zerowaste.service.households import purge_expired
+
+    settings = get_settings()
+    upgrade(settings.sqlalchemy_url)
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        counts = purge_expired(session, args.weeks or settings.retention_weeks)
+    print(json.dumps({"deleted": counts, "retention_weeks": args.weeks or settings.retention_weeks}))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -179,6 +283,33 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
     ec.set_defaults(func=_edge_classify)
 
+    scale = edge.add_parser("scale", help="the bin scale agent: weigh, queue, upload").add_subparsers(
+        dest="scale_command", required=True)
+    config_help = "agent config YAML (see the README; default: /etc/zerowaste/scale.yaml)"
+    sr = scale.add_parser("run", help="weigh and upload until stopped (the systemd unit runs this)")
+    sr.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
+    sr.set_defaults(func=_scale_run)
+    for name, helptext in (("tare", "zero the scale with the empty bin on it"),
+                           ("calibrate", "two-point (or more) calibration with known masses")):
+        sc = scale.add_parser(name, help=helptext)
+        sc.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
+        sc.add_argument("--bin", required=True, help="bin id from the config")
+        sc.add_argument("--samples", type=int, default=20, help="readings averaged per step (default: 20)")
+        sc.add_argument("--yes", action="store_true", help="do not wait for Enter before each reading")
+        if name == "calibrate":
+            sc.add_argument("--mass", type=float, action="append", required=True,
+                            help="known mass in kg, repeat for each point, e.g. --mass 0 --mass 10")
+        sc.set_defaults(func=_scale_calibrate, command_name=name)
+    ss = scale.add_parser("status", help="queued events and calibration per bin")
+    ss.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
+    ss.set_defaults(func=_scale_status)
+    st = scale.add_parser("trace", help="write a simulated weight trace (CSV) for the simulated driver")
+    st.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    st.add_argument("--days", type=float, default=7.0, help="length in days (default: 7)")
+    st.add_argument("--deposits-per-day", type=float, default=1.0, help="bags per day (default: 1)")
+    st.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    st.set_defaults(func=_scale_trace)
+
     sv = sub.add_parser("serve", help="run the HTTP service (settings: ZEROWASTE_* environment variables)")
     sv.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -193,11 +324,18 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--replace", action="store_true", help="the file wins over staff edits (default: keep edits)")
     rl.set_defaults(func=_rules_load)
 
+    pilot = sub.add_parser("pilot", help="the weighing pilot's data").add_subparsers(dest="pilot_command",
+                                                                                    required=True)
+    pp = pilot.add_parser("purge", help="delete weighings and rejected events past the retention period")
+    pp.add_argument("--weeks", type=int, default=None, help="retention in weeks (default: ZEROWASTE_RETENTION_WEEKS)")
+    pp.set_defaults(func=_pilot_purge)
+
     keys = sub.add_parser("keys", help="API keys for staff and devices").add_subparsers(dest="keys_command",
                                                                                         required=True)
     kc = keys.add_parser("create", help="create a key (stored hashed; printed once)")
     kc.add_argument("--name", required=True, help="who or what holds the key")
-    kc.add_argument("--role", required=True, choices=["admin", "staff", "device"], help="what the key may do")
+    kc.add_argument("--role", required=True, choices=["admin", "staff"],
+                    help="what the key may do (device and household keys come from the staff API)")
     kc.set_defaults(func=_keys_create)
     return parser
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from zerowaste.service.api.routes import classify, feedback, health, search, staff
+from zerowaste.service.api.routes import classify, feedback, health, household, pilot_staff, search, staff, weighings
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -8,3 +8,6 @@ api_router.include_router(classify.router)
 api_router.include_router(search.router)
 api_router.include_router(feedback.router)
 api_router.include_router(staff.router)
+api_router.include_router(pilot_staff.router)
+api_router.include_router(weighings.router)
+api_router.include_router(household.router)

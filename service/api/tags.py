@@ -6,4 +6,6 @@ class Tags(StrEnum):
     search = "search"
     feedback = "feedback"
     staff = "staff"
+    weighings = "weighings"
+    household = "household"
     health = "health"

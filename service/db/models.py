@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +48,7 @@ class Stream(Base):
     instructions: Mapped[dict[str, Any]] = mapped_column()
     not_allowed: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(Text, default="")
+    waste_kind: Mapped[list[Any]] = mapped_column(default=list)  # FIWARE storedWasteKind values
 
 
 class AbcItem(Base):
@@ -123,3 +137,121 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Neighbourhood(Base):
+    """A pilot quarter (from the rules file). Its centre is the only location a bin is ever exported with."""
+
+    __tablename__ = "neighbourhood"
+    __table_args__ = (UniqueConstraint("municipality", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipality.key"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(100))
+    quarters: Mapped[list[Any]] = mapped_column(default=list)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class Challenge(Base):
+    __tablename__ = "challenge"
+    __table_args__ = (UniqueConstraint("municipality", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality: Mapped[str] = mapped_column(ForeignKey("municipality.key"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[dict[str, Any]] = mapped_column()
+    stream: Mapped[str] = mapped_column(String(64))
+    reduction_pct: Mapped[float] = mapped_column(Float)
+    weeks: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class Household(Base):
+    """Pseudonymous: a random id and a neighbourhood. No name, no address, ever."""
+
+    __tablename__ = "household"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Device(Base):
+    """A scale agent. Its token is an api_key row with role device (stored hashed)."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_key.id"))
+    registered_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    firmware: Mapped[str | None] = mapped_column(String(64))
+    clock_offset_s: Mapped[float | None] = mapped_column(Float)
+
+
+class Bin(Base):
+    __tablename__ = "bin"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.id"), index=True)
+    stream: Mapped[str] = mapped_column(String(64))
+    max_load_kg: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Weighing(Base):
+    """One accepted scale event. The primary key is the device-made event id: resending is harmless."""
+
+    __tablename__ = "weighing"
+    __table_args__ = (
+        Index("ix_weighing_household_week", "household_id", "week"),
+        Index("ix_weighing_week_stream", "week", "stream"),
+    )
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bin_id: Mapped[str] = mapped_column(ForeignKey("bin.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    device_id: Mapped[str] = mapped_column(String(64))
+    stream: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    net_kg: Mapped[float] = mapped_column(Float)
+    gross_kg: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # corrected for clock skew
+    device_time: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # as the device said
+    week: Mapped[dt.date] = mapped_column(Date)  # Monday of measured_at, municipality's time zone
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    firmware: Mapped[str] = mapped_column(String(64), default="")
+    calibration_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RejectedEvent(Base):
+    """An implausible or malformed event, kept with its reasons for staff, never silently dropped."""
+
+    __tablename__ = "rejected_event"
+    __table_args__ = (UniqueConstraint("device_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    reasons: Mapped[list[Any]] = mapped_column()
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    clock_offset_s: Mapped[float] = mapped_column(Float, default=0.0)  # the batch's skew, for a later retry
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChallengeEnrolment(Base):
+    __tablename__ = "challenge_enrolment"
+
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"), primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), primary_key=True)
+    started_week: Mapped[dt.date] = mapped_column(Date)

@@ -1,0 +1,151 @@
+"""The scale agent: read each bin's scale, detect settled changes, queue them, upload in the background.
+
+Its config is one YAML file (documented in the README), validated with unknown keys refused, and
+rewritten atomically when a tare or calibration changes it. The device token is not in that file:
+it comes from `token_file` or ZEROWASTE_EDGE_TOKEN, so the config can be shared and versioned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from zerowaste import __version__
+from zerowaste.edge.calibration import Calibration
+from zerowaste.edge.queue import EventQueue
+from zerowaste.edge.scales import DriverConfig, ScaleReader, SimulatedConfig, open_scale
+from zerowaste.edge.settle import Change, DetectorConfig, StableWeightDetector
+
+log = logging.getLogger(__name__)
+FIRMWARE = f"zerowaste-edge {__version__}"
+DRIFT_PERSIST_KG = 0.01  # drift updates are written to the queue's state only in steps this big
+
+
+class BinConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, description="the bin id staff registered")
+    stream: str = Field(min_length=1, max_length=64, description="waste stream key, e.g. restmuell")
+    driver: DriverConfig
+    calibration: Calibration = Calibration()
+
+
+class AgentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Field(min_length=1, max_length=64)
+    server_url: str = Field(pattern=r"^https?://", description="the zerowaste service, e.g. https://zerowaste.example")
+    token_file: Path | None = Field(default=None, description="file holding the device token")
+    queue_path: Path = Path("/var/lib/zerowaste/scale-queue.db")
+    sample_hz: float = Field(default=10.0, gt=0, le=80)
+    upload_interval_s: float = Field(default=60.0, gt=0)
+    batch_size: int = Field(default=100, ge=1, le=500)
+    request_timeout_s: float = Field(default=20.0, gt=0)
+    detector: DetectorConfig = DetectorConfig()
+    bins: list[BinConfig] = Field(min_length=1)
+
+    def bin(self, bin_id: str) -> BinConfig:
+        for b in self.bins:
+            if b.id == bin_id:
+                return b
+        raise KeyError(f"no bin {bin_id!r} in this config; bins: {', '.join(b.id for b in self.bins)}")
+
+    def token(self) -> str:
+        token = os.environ.get("ZEROWASTE_EDGE_TOKEN", "")
+        if not token and self.token_file is not None:
+            token = self.token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ValueError("no device token: set token_file in the config or ZEROWASTE_EDGE_TOKEN")
+        return token
+
+
+def load_config(path: Path) -> AgentConfig:
+    with path.open(encoding="utf-8") as f:
+        return AgentConfig.model_validate(yaml.safe_load(f))
+
+
+def save_config(path: Path, config: AgentConfig) -> None:
+    """Atomic: a power cut leaves the old file or the new one, never half of each."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), f, sort_keys=False, allow_unicode=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat()
+
+
+class ScaleAgent:
+    def __init__(self, config: AgentConfig, queue: EventQueue,
+                 scales: dict[str, ScaleReader] | None = None) -> None:
+        self.config, self.queue = config, queue
+        self.scales = scales if scales is not None else {b.id: open_scale(b.driver) for b in config.bins}
+        self.detectors: dict[str, StableWeightDetector] = {}
+        self._persisted: dict[str, float | None] = {}
+        for b in config.bins:
+            saved = queue.state(f"bin:{b.id}", {})
+            self.detectors[b.id] = StableWeightDetector(config.detector, saved.get("reference"),
+                                                        saved.get("lifted", False))
+            self._persisted[b.id] = saved.get("reference")
+
+    def step(self, bin_id: str) -> Change | None:
+        """One reading of one bin; a settled change is queued (durably) before this returns."""
+        b = self.config.bin(bin_id)
+        reading = self.scales[bin_id].read()
+        det = self.detectors[bin_id]
+        change = det.feed(reading.t, b.calibration.kg(reading.raw))
+        state = {"reference": det.reference, "lifted": det.lifted}
+        if change is not None:
+            self.queue.put(self._event(b, change), {f"bin:{bin_id}": state})
+            self._persisted[bin_id] = det.reference
+            log.info("%s %s: %+.3f kg (now %.3f kg)", bin_id, change.kind, change.net_kg, change.gross_kg)
+        elif det.reference is not None and (self._persisted[bin_id] is None
+                                            or abs(det.reference - self._persisted[bin_id]) >= DRIFT_PERSIST_KG):
+            self.queue.set_state({f"bin:{bin_id}": state})
+            self._persisted[bin_id] = det.reference
+        return change
+
+    def _event(self, b: BinConfig, change: Change) -> dict[str, Any]:
+        return {
+            "id": str(uuid.uuid4()), "device": self.config.device_id, "bin": b.id, "stream": b.stream,
+            "kind": change.kind, "net_kg": change.net_kg, "gross_kg": change.gross_kg,
+            "measured_at": _iso(change.t), "firmware": FIRMWARE, "calibration_version": b.calibration.version,
+        }
+
+    def run(self, stop: threading.Event, uploader: Any | None = None) -> None:
+        """Sample every bin at sample_hz until stopped (or a replayed trace ends); upload in a thread."""
+        thread = None
+        if uploader is not None:
+            thread = threading.Thread(target=uploader.run, args=(stop, self.config.upload_interval_s),
+                                      name="uploader", daemon=True)
+            thread.start()
+        # A replayed trace that is not paced in real time runs as fast as the CPU allows.
+        fast = all(isinstance(b.driver, SimulatedConfig) and not b.driver.realtime for b in self.config.bins)
+        period = 0.0 if fast else 1.0 / self.config.sample_hz
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                for b in self.config.bins:
+                    self.step(b.id)
+                stop.wait(max(0.0, period - (time.monotonic() - started)))
+        except EOFError:
+            log.info("the simulated trace has ended")
+        finally:
+            for scale in self.scales.values():
+                scale.close()
+            if thread is not None:
+                stop.set()
+                thread.join(timeout=60)
+                uploader.drain()  # one last try, so a replay's tail is not left behind needlessly

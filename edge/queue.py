@@ -1,0 +1,89 @@
+"""The scale agent's durable queue: its own SQLite file, written before anything else happens.
+
+synchronous=FULL with WAL: when put() returns, the event is on the SD card and survives a power cut.
+The detector's reference weight is stored in the same transaction as the event it produced, so after
+a restart the agent neither counts a bag twice nor misses one that was dropped while it was down.
+Events leave the queue only when the server has answered for them (ack).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS event (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class EventQueue:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()  # one connection shared by the sampling and upload threads
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def put(self, event: dict[str, Any], state: dict[str, Any] | None = None) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("INSERT OR IGNORE INTO event (id, payload) VALUES (?, ?)",
+                                 (event["id"], json.dumps(event, separators=(",", ":"))))
+                self._set_state(state or {})
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._set_state(state)
+            self._db.execute("COMMIT")
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self._db.executemany("INSERT INTO state (key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             [(k, json.dumps(v)) for k, v in state.items()])
+
+    def state(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def peek(self, n: int) -> list[dict[str, Any]]:
+        """The oldest n events, still queued until acked."""
+        with self._lock:
+            rows = self._db.execute("SELECT payload FROM event ORDER BY seq LIMIT ?", (n,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def mark_attempt(self, ids: list[str]) -> None:
+        with self._lock:
+            self._db.executemany("UPDATE event SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
+
+    def ack(self, ids: list[str]) -> int:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            cur = self._db.executemany("DELETE FROM event WHERE id = ?", [(i,) for i in ids])
+            self._db.execute("COMMIT")
+        return cur.rowcount
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM event").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

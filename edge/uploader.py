@@ -1,0 +1,117 @@
+"""Store and forward: batches from the queue to the service, with retry and backoff.
+
+The service answers for every event in a batch (accepted, duplicate, or rejected and kept for staff
+review); only then does the event leave the queue. A lost answer means the batch is sent again, and
+the service's idempotency by event id makes that harmless. Nothing is ever dropped on the device:
+a wrong token or a refusing server keeps the queue growing and the log saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from zerowaste.edge.queue import EventQueue
+
+log = logging.getLogger(__name__)
+BATCH_PATH = "/v1/weighings/batch"
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter (so a neighbourhood of agents does not retry in step)."""
+
+    base_s: float = 1.0
+    cap_s: float = 900.0
+    failures: int = 0
+    rng: random.Random | None = None
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        ceiling = min(self.cap_s, self.base_s * 2 ** min(self.failures, 30))
+        return (self.rng or random).uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class Outcome:
+    sent: int
+    acked: int
+    error: str | None = None
+    retry_in_s: float = 0.0
+    clock_offset_s: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Uploader:
+    def __init__(self, queue: EventQueue, client: httpx.Client, *, batch_size: int = 100,
+                 backoff: Backoff | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.queue, self.client, self.batch_size = queue, client, batch_size
+        self.backoff = backoff or Backoff()
+        self.clock = clock
+
+    def upload_batch(self) -> Outcome:
+        events = self.queue.peek(self.batch_size)
+        if not events:
+            return Outcome(0, 0)
+        self.queue.mark_attempt([e["id"] for e in events])
+        sent_at = dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()
+        try:
+            r = self.client.post(BATCH_PATH, json={"sent_at": sent_at, "events": events})
+        except httpx.TransportError as exc:
+            return self._failed(len(events), f"network: {type(exc).__name__}: {exc}")
+        if r.status_code == 413 and self.batch_size > 1:
+            self.batch_size = max(1, self.batch_size // 2)
+            return self._failed(len(events), f"batch too large; trying {self.batch_size} events per batch")
+        if r.status_code != 200:
+            level = logging.ERROR if r.status_code in (401, 403) else logging.WARNING
+            log.log(level, "upload refused (%s): %s", r.status_code, r.text[:300])
+            return self._failed(len(events), f"HTTP {r.status_code}")
+        body = r.json()
+        answered = [res["id"] for res in body.get("results", []) if res.get("status") in
+                    ("accepted", "duplicate", "rejected")]
+        for res in body.get("results", []):
+            if res.get("status") == "rejected":
+                log.warning("event %s rejected, kept for staff review: %s", res["id"], "; ".join(res["reasons"]))
+        acked = self.queue.ack(answered)
+        self.backoff.reset()
+        offset = body.get("clock_offset_s")
+        if offset is not None and abs(offset) > 60:
+            log.warning("device clock is %.0f s off the server's; the server corrects event times", offset)
+        return Outcome(len(events), acked, clock_offset_s=offset)
+
+    def _failed(self, sent: int, error: str) -> Outcome:
+        delay = self.backoff.next_delay()
+        log.warning("upload failed (%s); %d queued, retry in %.0f s", error, len(self.queue), delay)
+        return Outcome(sent, 0, error=error, retry_in_s=delay)
+
+    def drain(self, max_batches: int = 1_000_000) -> Outcome:
+        """Send batches until the queue is empty or one fails; returns the total (and the failure)."""
+        total = Outcome(0, 0)
+        for _ in range(max_batches):
+            out = self.upload_batch()
+            total.sent, total.acked = total.sent + out.sent, total.acked + out.acked
+            total.clock_offset_s = out.clock_offset_s or total.clock_offset_s
+            if not out.ok:
+                total.error, total.retry_in_s = out.error, out.retry_in_s
+                return total
+            if out.sent == 0:
+                return total
+        return total
+
+    def run(self, stop: threading.Event, interval_s: float) -> None:
+        while not stop.is_set():
+            out = self.drain()
+            stop.wait(out.retry_in_s if not out.ok else interval_s)

@@ -1,0 +1,56 @@
+"""A pilot household's own figures, challenges and the deletion of its data, with its household key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from sqlalchemy import select
+
+from zerowaste.service import schemas
+from zerowaste.service.api.tags import Tags
+from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Neighbourhood
+from zerowaste.service.deps import SessionDep, SettingsDep
+from zerowaste.service.household_summary import current_week, summarise
+from zerowaste.service.households import delete_household
+from zerowaste.service.security import HouseholdDep
+from zerowaste.service.weekly import WEEK, household_weeks, stream_figures
+
+AUTH = {401: {"description": "no or unknown household key"}, 403: {"description": "not a household key"}}
+router = APIRouter(prefix="/household", tags=[Tags.household], responses=AUTH)
+
+
+@router.get("/summary", response_model=schemas.HouseholdSummary, summary="Weekly kg, trend, challenges, points")
+def summary(session: SessionDep, settings: SettingsDep, household: HouseholdDep,
+            lang: Annotated[schemas.Lang, Query()] = "de") -> schemas.HouseholdSummary:
+    return summarise(session, household, settings, lang)
+
+
+@router.post("/challenges/{key}", status_code=201, response_model=schemas.ChallengePublic,
+             summary="Join a challenge; it runs over the complete weeks from next Monday",
+             responses={404: {"description": "no such challenge"},
+                        409: {"description": "already joined, or no baseline yet for its stream"}})
+def join_challenge(key: str, session: SessionDep, settings: SettingsDep, household: HouseholdDep,
+                   lang: Annotated[schemas.Lang, Query()] = "de") -> schemas.ChallengePublic:
+    municipality = session.get(Neighbourhood, household.neighbourhood_id).municipality  # type: ignore[union-attr]
+    challenge = session.scalars(select(Challenge).where(Challenge.municipality == municipality,
+                                                        Challenge.key == key)).first()
+    if challenge is None:
+        raise HTTPException(404, f"no challenge {key!r}")
+    if session.get(ChallengeEnrolment, (household.id, challenge.id)) is not None:
+        raise HTTPException(409, f"already taking part in {key!r}")
+    current = current_week(settings)
+    figures = stream_figures(household_weeks(session, household.id), challenge.stream, current,
+                             settings.baseline_weeks)
+    if figures.baseline_kg is None:
+        raise HTTPException(409, f"no baseline for {challenge.stream!r} yet: it needs {settings.baseline_weeks} "
+                                 f"complete weeks of weighings (so far {len(figures.baseline_weeks)})")
+    session.add(ChallengeEnrolment(household_id=household.id, challenge_id=challenge.id, started_week=current + WEEK))
+    session.commit()
+    return next(c for c in summarise(session, household, settings, lang).challenges if c.key == key)
+
+
+@router.delete("", status_code=204, summary="Delete this household and all its weighings (cannot be undone)")
+def delete_me(session: SessionDep, household: HouseholdDep) -> Response:
+    delete_household(session, household.id)
+    return Response(status_code=204)

@@ -1,0 +1,78 @@
+"""What a pilot household sees: its weeks, baseline, trend, neighbourhood median, challenges, points."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zerowaste.service import schemas
+from zerowaste.service.challenges import BADGES, ChallengeProgress, points_and_badges, progress
+from zerowaste.service.config import Settings
+from zerowaste.service.db.models import Bin, Challenge, ChallengeEnrolment, Household, Neighbourhood, Stream
+from zerowaste.service.weekly import WEEK, household_weeks, neighbourhood_medians, stream_figures
+from zerowaste.service.weighings import week_of
+
+SHOWN_WEEKS = 52
+
+
+def current_week(settings: Settings, now: dt.datetime | None = None) -> dt.date:
+    return week_of(now or dt.datetime.now(dt.UTC), settings.zone)
+
+
+def summarise(session: Session, household: Household, settings: Settings, lang: schemas.Lang,
+              now: dt.datetime | None = None) -> schemas.HouseholdSummary:
+    current = current_week(settings, now)
+    hood = session.get(Neighbourhood, household.neighbourhood_id)
+    assert hood is not None  # a foreign key
+    weeks = household_weeks(session, household.id)
+    bin_streams = set(session.scalars(select(Bin.stream).where(Bin.household_id == household.id)))
+    streams = sorted(bin_streams | {s for kg in weeks.values() for s in kg})
+    names = {s.key: s.name.get(lang, s.key) for s in session.scalars(
+        select(Stream).where(Stream.municipality == hood.municipality, Stream.key.in_(streams)))}
+    figures = [stream_figures(weeks, s, current, settings.baseline_weeks) for s in streams]
+    by_stream = {f.stream: f for f in figures}
+
+    shown: list[dt.date] = []
+    if weeks:
+        w = max(min(weeks), current - (SHOWN_WEEKS - 1) * WEEK)
+        while w <= current:
+            shown.append(w)
+            w += WEEK
+    medians = neighbourhood_medians(session, hood.id, shown[0], shown[-1], settings.min_group_size) if shown else {}
+
+    enrolled = {e.challenge_id: e for e in session.scalars(
+        select(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household.id))}
+    progresses: list[ChallengeProgress] = []
+    challenges = []
+    for c in session.scalars(select(Challenge).where(Challenge.municipality == hood.municipality)
+                             .order_by(Challenge.key)):
+        pub = schemas.ChallengePublic(key=c.key, name=c.name.get(lang, c.key), stream=c.stream,
+                                      reduction_pct=c.reduction_pct, weeks=c.weeks, points=c.points)
+        e = enrolled.get(c.id)
+        if e is not None:
+            p = progress(c, e.started_week, weeks, by_stream.get(c.stream) or stream_figures(
+                weeks, c.stream, current, settings.baseline_weeks), current)
+            progresses.append(p)
+            pub = pub.model_copy(update={
+                "joined": True, "started_week": p.started_week.isoformat(), "weeks_done": p.weeks_done,
+                "target_kg": p.target_kg, "mean_kg": p.mean_kg, "on_track": p.on_track, "status": p.status})
+        challenges.append(pub)
+    points, badge_keys = points_and_badges(weeks, figures, progresses, current)
+    challenge_names = {c.key: c.name for c in challenges}
+    badges = [schemas.Badge(key=k, name=BADGES[k][lang] if k in BADGES else challenge_names.get(
+        k.split(":", 1)[1], k)) for k in badge_keys]
+
+    return schemas.HouseholdSummary(
+        household=household.id, neighbourhood=hood.key, neighbourhood_name=hood.name,
+        current_week=current.isoformat(),
+        streams=[schemas.StreamSummary(
+            stream=f.stream, name=names.get(f.stream, f.stream), baseline_kg=f.baseline_kg,
+            baseline_weeks=[w.isoformat() for w in f.baseline_weeks], last_week_kg=f.last_week_kg,
+            trend_pct=f.trend_pct) for f in figures],
+        weeks=[schemas.WeekFigures(
+            week=w.isoformat(), complete=w < current, kg=weeks.get(w, {}),
+            neighbourhood_median_kg={s: m for (mw, s), (m, _n) in medians.items() if mw == w}) for w in shown],
+        challenges=challenges, points=points, badges=badges,
+    )

@@ -1,0 +1,73 @@
+"""Registering pilot devices, households and bins; deleting a household's data; retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from zerowaste.service.db.models import (
+    ApiKey,
+    Bin,
+    ChallengeEnrolment,
+    Device,
+    Household,
+    Neighbourhood,
+    RejectedEvent,
+    Weighing,
+)
+from zerowaste.service.security import new_key
+
+
+def register_device(session: Session, device_id: str, registered_by: str) -> str:
+    key, token = new_key(session, f"device:{device_id}", "device")
+    session.add(Device(id=device_id, api_key_id=key.id, registered_by=registered_by))
+    session.commit()
+    return token
+
+
+def register_household(session: Session, neighbourhood: Neighbourhood) -> tuple[Household, str]:
+    household_id = str(uuid.uuid4())
+    key, token = new_key(session, f"household:{household_id}", "household")
+    household = Household(id=household_id, neighbourhood_id=neighbourhood.id, api_key_id=key.id)
+    session.add(household)
+    session.commit()
+    return household, token
+
+
+def delete_household(session: Session, household_id: str) -> dict[str, int]:
+    """Everything that belongs to the household goes: weighings, bins, challenges, its key, and rejected
+    events that name its bins. Neighbourhood figures are computed on the fly, so they follow."""
+    household = session.get(Household, household_id)
+    if household is None:
+        return {}
+    bins = list(session.scalars(select(Bin).where(Bin.household_id == household_id)))
+    bin_ids = {b.id for b in bins}
+    counts = {"weighings": session.execute(delete(Weighing).where(Weighing.household_id == household_id)).rowcount}
+    rejected = [r for r in session.scalars(select(RejectedEvent).where(
+        RejectedEvent.device_id.in_({b.device_id for b in bins}))) if r.payload.get("bin") in bin_ids]
+    for r in rejected:
+        session.delete(r)
+    counts["rejected_events"] = len(rejected)
+    session.execute(delete(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household_id))
+    counts["bins"] = session.execute(delete(Bin).where(Bin.household_id == household_id)).rowcount
+    key_id = household.api_key_id
+    session.delete(household)
+    session.flush()
+    session.execute(delete(ApiKey).where(ApiKey.id == key_id))
+    session.commit()
+    return counts
+
+
+def purge_expired(session: Session, retention_weeks: int, today: dt.date | None = None) -> dict[str, int]:
+    """Delete weighings and rejected events older than the retention period."""
+    cutoff = (today or dt.date.today()) - dt.timedelta(weeks=retention_weeks)
+    cutoff_t = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+    counts = {
+        "weighings": session.execute(delete(Weighing).where(Weighing.week < cutoff)).rowcount,
+        "rejected_events": session.execute(delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)).rowcount,
+    }
+    session.commit()
+    return counts

@@ -1,0 +1,188 @@
+"""Batch ingestion of scale events: idempotent by event id, implausible events kept with reasons.
+
+Every event of a batch gets an answer (accepted, duplicate or rejected), and the device deletes it
+from its queue only then. Rejected events land in `rejected_event` for staff, once per event id.
+
+Clock skew: a Pi without network time may be minutes or years off. The batch carries the device's
+clock at sending; the difference to the server's clock at receipt is added to every event time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from zerowaste.service.db.models import Bin, Device, RejectedEvent, Weighing
+
+EventStatus = Literal["accepted", "duplicate", "rejected"]
+GROSS_TOLERANCE_KG = 0.5  # a tared scale may read slightly below zero
+
+
+class EventIn(BaseModel):
+    """One weighing as the scale agent made it (edge/agent.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    device: str = Field(max_length=64)
+    bin: str = Field(max_length=64)
+    stream: str = Field(max_length=64)
+    kind: Literal["deposit", "removal", "emptying"]
+    net_kg: float
+    gross_kg: float
+    measured_at: dt.datetime
+    firmware: str = Field(default="", max_length=64)
+    calibration_version: int = Field(default=0, ge=0)
+
+    @field_validator("net_kg", "gross_kg")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
+
+    @field_validator("measured_at")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            raise ValueError("needs a time zone (the agent sends UTC)")
+        return v
+
+
+class EventResult(BaseModel):
+    id: str
+    status: EventStatus
+    reasons: list[str] = []
+
+
+class BatchResult(BaseModel):
+    server_time: dt.datetime
+    clock_offset_s: float = Field(description="server clock minus device clock; added to event times")
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[EventResult]
+
+
+def utc(t: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC; SQLite hands them back without a zone."""
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def week_of(t: dt.datetime, zone: ZoneInfo) -> dt.date:
+    local = t.astimezone(zone).date()
+    return local - dt.timedelta(days=local.weekday())
+
+
+def plausibility(event: EventIn, measured_at: dt.datetime, device: Device, bin_: Bin | None, now: dt.datetime,
+                 max_future_s: float) -> list[str]:
+    reasons = []
+    if event.device != device.id:
+        reasons.append(f"event names device {event.device!r} but was sent with the key of {device.id!r}")
+    if bin_ is None:
+        reasons.append(f"unknown bin {event.bin!r}")
+    else:
+        if bin_.device_id != device.id:
+            reasons.append(f"bin {bin_.id!r} belongs to another device")
+        if bin_.stream != event.stream:
+            reasons.append(f"bin {bin_.id!r} collects {bin_.stream!r}, not {event.stream!r}")
+        if event.gross_kg > bin_.max_load_kg or abs(event.net_kg) > bin_.max_load_kg:
+            reasons.append(f"over the bin's maximum load of {bin_.max_load_kg:g} kg")
+    if event.kind == "deposit" and event.net_kg <= 0:
+        reasons.append("a deposit must add weight (net_kg > 0)")
+    if event.kind in ("removal", "emptying") and event.net_kg >= 0:
+        reasons.append(f"a {event.kind} must remove weight (net_kg < 0)")
+    if event.gross_kg < -GROSS_TOLERANCE_KG:
+        reasons.append(f"negative gross weight {event.gross_kg:g} kg: tare the scale")
+    if (measured_at - now).total_seconds() > max_future_s:
+        reasons.append(f"measured {measured_at.isoformat()}, in the future even after clock correction")
+    return reasons
+
+
+def ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], sent_at: dt.datetime, *,
+           zone: ZoneInfo, max_future_s: float, now: dt.datetime | None = None) -> BatchResult:
+    """Store a batch; safe to call again with the same events (retries, lost answers, races)."""
+    try:
+        return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
+    except IntegrityError:
+        # A concurrent request stored some of these ids first (a retry racing its own original):
+        # start over, and they are now duplicates.
+        session.rollback()
+        return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
+
+
+def retry_rejected(session: Session, rejected: RejectedEvent, device: Device, *, zone: ZoneInfo,
+                   max_future_s: float) -> EventResult:
+    """Check a kept event again (its bin may be registered by now); accepted ones leave the review list."""
+    payload, offset = rejected.payload, dt.timedelta(seconds=rejected.clock_offset_s)
+    session.delete(rejected)
+    session.flush()
+    now = dt.datetime.now(dt.UTC)
+    return ingest(session, device, [payload], now - offset, zone=zone, max_future_s=max_future_s, now=now).results[0]
+
+
+def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], sent_at: dt.datetime, *,
+            zone: ZoneInfo, max_future_s: float, now: dt.datetime | None) -> BatchResult:
+    now = now or dt.datetime.now(dt.UTC)
+    skew = now - sent_at
+    ids = [str(e.get("id", ""))[:64] for e in raw_events if isinstance(e, dict)]
+    stored = set(session.scalars(select(Weighing.event_id).where(Weighing.event_id.in_(ids))))
+    kept = {r.event_id: r for r in session.scalars(
+        select(RejectedEvent).where(RejectedEvent.device_id == device.id, RejectedEvent.event_id.in_(ids)))}
+    bin_ids = {str(e.get("bin", "")) for e in raw_events if isinstance(e, dict)}
+    bins = {b.id: b for b in session.scalars(select(Bin).where(Bin.id.in_(bin_ids)))}
+    seen: set[str] = set()
+    results: list[EventResult] = []
+    for i, raw in enumerate(raw_events):
+        if not isinstance(raw, dict):
+            results.append(EventResult(id=f"#{i}", status="rejected", reasons=["not a JSON object"]))
+            continue
+        event_id = str(raw.get("id", ""))[:64] or f"#{i}"
+        if event_id in stored or event_id in seen:
+            results.append(EventResult(id=event_id, status="duplicate"))
+            continue
+        seen.add(event_id)
+        if event_id in kept:  # rejected before: same answer, no second row
+            results.append(EventResult(id=event_id, status="rejected", reasons=kept[event_id].reasons))
+            continue
+        try:
+            event = EventIn.model_validate(raw)
+        except ValidationError as exc:
+            reasons = [f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()]
+            results.append(_reject(session, device, event_id, raw, reasons, now, skew))
+            continue
+        measured_at = event.measured_at + skew
+        bin_ = bins.get(event.bin)
+        reasons = plausibility(event, measured_at, device, bin_, now, max_future_s)
+        if reasons or bin_ is None:
+            results.append(_reject(session, device, event_id, raw, reasons, now, skew))
+            continue
+        session.add(Weighing(
+            event_id=event.id, bin_id=bin_.id, household_id=bin_.household_id, device_id=device.id,
+            stream=event.stream, kind=event.kind, net_kg=event.net_kg, gross_kg=event.gross_kg,
+            measured_at=measured_at, device_time=event.measured_at, week=week_of(measured_at, zone),
+            received_at=now, firmware=event.firmware, calibration_version=event.calibration_version,
+        ))
+        results.append(EventResult(id=event_id, status="accepted"))
+    device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
+    firmware = next((str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict)
+                     and e.get("firmware")), None)
+    device.firmware = firmware or device.firmware
+    session.commit()
+    counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate", "rejected")}
+    return BatchResult(server_time=now, clock_offset_s=skew.total_seconds(), accepted=counts["accepted"],
+                       duplicates=counts["duplicate"], rejected=counts["rejected"], results=results)
+
+
+def _reject(session: Session, device: Device, event_id: str, raw: dict[str, Any], reasons: list[str],
+            now: dt.datetime, skew: dt.timedelta) -> EventResult:
+    session.add(RejectedEvent(device_id=device.id, event_id=event_id, payload=raw, reasons=reasons, received_at=now,
+                              clock_offset_s=skew.total_seconds()))
+    return EventResult(id=event_id, status="rejected", reasons=reasons)
