@@ -124,6 +124,12 @@ def review_rejected(rejected_id: int, body: schemas.RejectedReview, session: Ses
     return retry_rejected(session, r, device, zone=settings.zone, max_future_s=settings.max_future_s)
 
 
+def _cell(v: object) -> object:
+    if isinstance(v, dt.datetime):
+        return utc(v).isoformat()
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
 def _csv(rows: Iterator[list[object]], header: list[str]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -159,7 +165,7 @@ def export_csv(session: SessionDep, settings: SettingsDep, _key: StaffDep,
              .group_by(Weighing.week, Weighing.household_id, hood.c.hood, Weighing.stream)
              .order_by(Weighing.week, Weighing.household_id, Weighing.stream))
     # Read now: the session closes before a streamed body is sent.
-    rows = [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in session.execute(q)]
+    rows = [[_cell(v) for v in row] for row in session.execute(q)]
     return StreamingResponse(_csv(iter(rows), header), media_type="text/csv",
                              headers={"Content-Disposition": f'attachment; filename="weighings-{table}.csv"'})
 
