@@ -103,17 +103,20 @@ class HX711Scale(ScaleReader):
             pass
 
 
-# "ST,GS,+  12.345kg", "  1234 g", "W: -0.250 KG": most serial scales print one weight per line.
-_WEIGHT = re.compile(r"([-+]?\s*\d+(?:[.,]\d+)?)\s*(kg|g)?\b", re.IGNORECASE)
+# "ST,GS,+  12.345kg", "  1234 g", "W: -0.250 KG", or a bare "12.345": one weight per line. A number
+# without a unit counts only when it is the whole line, so banners such as "SCALE v2" are skipped.
+_WEIGHT = re.compile(r"([-+]?\s*\d+(?:[.,]\d+)?)\s*(kg|g)\b", re.IGNORECASE)
+_BARE = re.compile(r"^\s*([-+]?\s*\d+(?:[.,]\d+)?)\s*$")
 
 
 def parse_weight_line(line: str) -> float | None:
     """kg from one line of a serial scale, or None for lines without a weight."""
-    m = _WEIGHT.search(line)
+    m = _WEIGHT.search(line) or _BARE.match(line)
     if m is None:
         return None
     value = float(m.group(1).replace(" ", "").replace(",", "."))
-    return value / 1000 if (m.group(2) or "kg").lower() == "g" else value
+    unit = m.group(2) if m.re is _WEIGHT else "kg"
+    return value / 1000 if unit.lower() == "g" else value
 
 
 class SerialScale(ScaleReader):
