@@ -93,6 +93,7 @@ class ScaleAgent:
         self.config, self.queue = config, queue
         self.scales = scales if scales is not None else {b.id: open_scale(b.driver) for b in config.bins}
         self.detectors: dict[str, StableWeightDetector] = {}
+        self.last_t: dict[str, float] = {}  # time of each bin's latest reading
         self._persisted: dict[str, float | None] = {}
         for b in config.bins:
             saved = queue.state(f"bin:{b.id}", {})
@@ -104,6 +105,7 @@ class ScaleAgent:
         """One reading of one bin; a settled change is queued (durably) before this returns."""
         b = self.config.bin(bin_id)
         reading = self.scales[bin_id].read()
+        self.last_t[bin_id] = reading.t
         det = self.detectors[bin_id]
         change = det.feed(reading.t, b.calibration.kg(reading.raw))
         state = {"reference": det.reference, "lifted": det.lifted}
@@ -116,6 +118,15 @@ class ScaleAgent:
             self.queue.set_state({f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference
         return change
+
+    def replay_until(self, t: float) -> None:
+        """Step every bin until its readings reach time t or its trace ends (replays run as fast as they go)."""
+        for b in self.config.bins:
+            try:
+                while self.last_t.get(b.id, float("-inf")) < t:
+                    self.step(b.id)
+            except EOFError:
+                self.last_t[b.id] = float("inf")
 
     def _event(self, b: BinConfig, change: Change) -> dict[str, Any]:
         return {

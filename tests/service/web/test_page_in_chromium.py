@@ -6,6 +6,7 @@ The screenshot lands in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -14,15 +15,28 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
+from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
+from tests.utils.pilot import bearer, enrol, event, upload
 from zerowaste.service.config import Settings
+from zerowaste.service.db.engine import make_engine
 from zerowaste.service.main import create_app
+from zerowaste.service.security import create_key
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+def _launch(p: object) -> object:
+    return p.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    )
 
 
 def _need_browser() -> None:
@@ -34,9 +48,13 @@ def _need_browser() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     tmp = tmp_path_factory.mktemp("web")
-    settings = Settings(environment="test", database_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp)
+    return Settings(environment="test", database_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp)
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -60,11 +78,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
     photo = shared_folder("garbage12", "shoes") / "shoes_113.jpg"  # a boot
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+        browser = _launch(p)
         page = browser.new_page(viewport={"width": 420, "height": 1400})
         page.goto(server + "/")
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
@@ -92,3 +106,46 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         page.screenshot(path=str(ARTIFACTS / "feedback-en.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "classify-de.png").stat().st_size > 10_000
+
+
+def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        staff = bearer(create_key(session, "page-staff", "staff"))
+    with httpx.Client(base_url=server, timeout=30) as client:
+        home = enrol(client, staff, streams=("restmuell", "bio"))
+        today = dt.datetime.now(dt.UTC)
+        events = [event(home, stream, at=today - dt.timedelta(weeks=w, hours=1), net_kg=kg, gross_kg=kg)
+                  for w, rest, bio in ((6, 9.0, 3.0), (5, 10.5, 2.5), (4, 9.5, 3.5), (3, 8.0, 3.0), (2, 7.5, 3.2),
+                                       (1, 7.0, 2.8))
+                  for stream, kg in (("restmuell", rest), ("bio", bio))]
+        assert upload(client, home, events).json()["accepted"] == len(events)
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 760, "height": 1300})
+        page.goto(server + "/household")
+        assert page.locator("#title").inner_text() == "Mein Haushalt"
+        page.fill("#token", home.household_token)
+        page.click("#show")
+        page.wait_for_selector("#charts svg", timeout=30_000)
+        assert page.locator("#charts .card").count() == 2
+        assert page.locator("#charts .card").first.locator("rect.bar").count() >= 6
+        assert page.locator("#charts .card line.baseline").count() == 2
+        assert "Restmüll" in page.locator("#charts").inner_text()
+        assert "%" in page.locator("#charts").inner_text()
+        page.click("button.join[data-key='restmuell-minus-10']")
+        page.wait_for_function("document.getElementById('challenges').innerText.includes('läuft')", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "household-de.png"), full_page=True)
+        page.click("#lang-switch")
+        page.wait_for_function("document.getElementById('challenges').innerText.includes('running')",
+                               timeout=30_000)
+        assert "Residual waste" in page.locator("#charts").inner_text()
+
+        page.fill("#token", "zw_not-a-key")
+        page.click("#show")
+        page.wait_for_function("document.getElementById('status').innerText.includes('Error')", timeout=30_000)
+        browser.close()
+    assert (ARTIFACTS / "household-de.png").stat().st_size > 10_000

@@ -45,7 +45,7 @@ def arrenberg(client: TestClient, staff: dict[str, str]) -> list[Enrolled]:
     homes = [enrol(client, staff, "arrenberg") for _ in range(5)]
     weigh(client, homes[0], {8: 10, 7: 12, 6: 14, 5: 11, 4: 10, 3: 9, 2: 9, 1: 8})
     for i, home in enumerate(homes[1:], start=1):
-        weigh(client, home, {w: 5.0 + i for w in range(1, 9)})
+        weigh(client, home, dict.fromkeys(range(1, 9), 5.0 + i))
     return homes
 
 
