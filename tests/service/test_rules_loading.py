@@ -19,7 +19,7 @@ def test_loading_twice_keeps_staff_edits_unless_replaced(database_url: str) -> N
         offer = s.scalars(select(Offer).where(Offer.key == "leihbar-stadtbibliothek")).one()
         offer.name = "LeihBar (edited by staff)"
         s.commit()
-        assert load_rules(s, rules) == {"streams": 0, "abc": 0, "offers": 0}
+        assert load_rules(s, rules) == {"streams": 0, "abc": 0, "offers": 0, "neighbourhoods": 2, "challenges": 3}
         assert s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek")).one().endswith("staff)")
         written = load_rules(s, rules, replace=True)
         assert written["offers"] == len(rules.offers)
