@@ -7,9 +7,17 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
+
+if TYPE_CHECKING:  # the service extra is not installed on an edge device
+    from sqlalchemy.orm import Session
+
+    from zerowaste.service.config import Settings
 
 
 def _data_build(args: argparse.Namespace) -> int:
@@ -162,18 +170,12 @@ def _scale_trace(args: argparse.Namespace) -> int:
 
 
 def _pilot_purge(args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
-    from zerowaste.service.config import get_settings
-    from zerowaste.service.db.engine import make_engine
-    from zerowaste.service.db.migrate import upgrade
     from zerowaste.service.households import purge_expired
 
-    settings = get_settings()
-    upgrade(settings.sqlalchemy_url)
-    with Session(make_engine(settings.sqlalchemy_url)) as session:
-        counts = purge_expired(session, args.weeks or settings.retention_weeks)
-    print(json.dumps({"deleted": counts, "retention_weeks": args.weeks or settings.retention_weeks}))
+    with _database() as (settings, session):
+        weeks = args.weeks or settings.retention_weeks
+        counts = purge_expired(session, weeks)
+    print(json.dumps({"deleted": counts, "retention_weeks": weeks}))
     return 0
 
 
@@ -188,35 +190,39 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rules_load(args: argparse.Namespace) -> int:
+@contextmanager
+def _database() -> Iterator[tuple[Settings, Session]]:
+    """The configured database, migrated to head, and a session on it (for the CLI's database commands)."""
     from sqlalchemy.orm import Session
 
     from zerowaste.service.config import get_settings
     from zerowaste.service.db.engine import make_engine
     from zerowaste.service.db.migrate import upgrade
-    from zerowaste.service.rules import load_rules, read_rules, rules_path
 
     settings = get_settings()
-    url = settings.sqlalchemy_url
-    upgrade(url)
-    rules = read_rules(args.file or rules_path(args.municipality or settings.municipality))
-    with Session(make_engine(url)) as session:
+    upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with Session(engine) as session:
+            yield settings, session
+    finally:
+        engine.dispose()
+
+
+def _rules_load(args: argparse.Namespace) -> int:
+    from zerowaste.service.rules import load_rules, read_rules, rules_path
+
+    with _database() as (settings, session):
+        rules = read_rules(args.file or rules_path(args.municipality or settings.municipality))
         written = load_rules(session, rules, replace=args.replace)
     print(f"{rules.municipality}: wrote {written}")
     return 0
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    from sqlalchemy.orm import Session
-
-    from zerowaste.service.config import get_settings
-    from zerowaste.service.db.engine import make_engine
-    from zerowaste.service.db.migrate import upgrade
     from zerowaste.service.security import create_key
 
-    url = get_settings().sqlalchemy_url
-    upgrade(url)
-    with Session(make_engine(url)) as session:
+    with _database() as (_settings, session):
         token = create_key(session, args.name, args.role)
     print(f"api key for {args.name} ({args.role}); shown once, store it now:\n{token}")
     return 0
