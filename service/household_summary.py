@@ -21,6 +21,16 @@ def current_week(settings: Settings, now: dt.datetime | None = None) -> dt.date:
     return week_of(now or dt.datetime.now(dt.UTC), settings.zone)
 
 
+def challenge_public(c: Challenge, lang: schemas.Lang, p: ChallengeProgress | None) -> schemas.ChallengePublic:
+    pub = schemas.ChallengePublic(key=c.key, name=c.name.get(lang, c.key), stream=c.stream,
+                                  reduction_pct=c.reduction_pct, weeks=c.weeks, points=c.points)
+    if p is None:
+        return pub
+    return pub.model_copy(update={
+        "joined": True, "started_week": p.started_week.isoformat(), "weeks_done": p.weeks_done,
+        "target_kg": p.target_kg, "mean_kg": p.mean_kg, "on_track": p.on_track, "status": p.status})
+
+
 def summarise(session: Session, household: Household, settings: Settings, lang: schemas.Lang,
               now: dt.datetime | None = None) -> schemas.HouseholdSummary:
     current = current_week(settings, now)
@@ -48,17 +58,13 @@ def summarise(session: Session, household: Household, settings: Settings, lang: 
     challenges = []
     for c in session.scalars(select(Challenge).where(Challenge.municipality == hood.municipality)
                              .order_by(Challenge.key)):
-        pub = schemas.ChallengePublic(key=c.key, name=c.name.get(lang, c.key), stream=c.stream,
-                                      reduction_pct=c.reduction_pct, weeks=c.weeks, points=c.points)
         e = enrolled.get(c.id)
+        p = None
         if e is not None:
             p = progress(c, e.started_week, weeks, by_stream.get(c.stream) or stream_figures(
                 weeks, c.stream, current, settings.baseline_weeks), current)
             progresses.append(p)
-            pub = pub.model_copy(update={
-                "joined": True, "started_week": p.started_week.isoformat(), "weeks_done": p.weeks_done,
-                "target_kg": p.target_kg, "mean_kg": p.mean_kg, "on_track": p.on_track, "status": p.status})
-        challenges.append(pub)
+        challenges.append(challenge_public(c, lang, p))
     points, badge_keys = points_and_badges(weeks, figures, progresses, current)
     challenge_names = {c.key: c.name for c in challenges}
     badges = [schemas.Badge(key=k, name=BADGES[k][lang] if k in BADGES else challenge_names.get(

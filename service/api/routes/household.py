@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
+from zerowaste.service.challenges import progress
 from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Neighbourhood
 from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.household_summary import current_week, summarise
+from zerowaste.service.household_summary import challenge_public, current_week, summarise
 from zerowaste.service.households import delete_household
 from zerowaste.service.security import HouseholdDep
 from zerowaste.service.weekly import WEEK, household_weeks, stream_figures
@@ -40,14 +41,16 @@ def join_challenge(key: str, session: SessionDep, settings: SettingsDep, househo
     if session.get(ChallengeEnrolment, (household.id, challenge.id)) is not None:
         raise HTTPException(409, f"already taking part in {key!r}")
     current = current_week(settings)
-    figures = stream_figures(household_weeks(session, household.id), challenge.stream, current,
-                             settings.baseline_weeks)
+    weeks = household_weeks(session, household.id)
+    figures = stream_figures(weeks, challenge.stream, current, settings.baseline_weeks)
     if figures.baseline_kg is None:
         raise HTTPException(409, f"no baseline for {challenge.stream!r} yet: it needs {settings.baseline_weeks} "
                                  f"complete weeks of weighings (so far {len(figures.baseline_weeks)})")
-    session.add(ChallengeEnrolment(household_id=household.id, challenge_id=challenge.id, started_week=current + WEEK))
+    enrolment = ChallengeEnrolment(household_id=household.id, challenge_id=challenge.id, started_week=current + WEEK)
+    session.add(enrolment)
     session.commit()
-    return next(c for c in summarise(session, household, settings, lang).challenges if c.key == key)
+    # Only this challenge's progress: the full summary would also compute every week's neighbourhood median.
+    return challenge_public(challenge, lang, progress(challenge, enrolment.started_week, weeks, figures, current))
 
 
 @router.delete("", status_code=204, summary="Delete this household and all its weighings (cannot be undone)")
