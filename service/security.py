@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -65,19 +65,22 @@ StaffDep = Annotated[ApiKey, Depends(require_role("staff"))]
 AdminDep = Annotated[ApiKey, Depends(require_role("admin"))]
 
 
-def _device(session: SessionDep, key: Annotated[ApiKey, Depends(require_role("device"))]) -> Device:
-    device = session.scalars(select(Device).where(Device.api_key_id == key.id)).first()
-    if device is None:
-        raise HTTPException(403, "this device key belongs to no registered device")
-    return device
+Owner = TypeVar("Owner", Device, Household)
 
 
-def _household(session: SessionDep, key: Annotated[ApiKey, Depends(require_role("household"))]) -> Household:
-    household = session.scalars(select(Household).where(Household.api_key_id == key.id)).first()
-    if household is None:
-        raise HTTPException(403, "this household key belongs to no household (deleted?)")
-    return household
+def _key_owner(model: type[Owner], role: str, missing: str) -> Callable[..., Owner]:
+    """A dependency giving the device or household a key of `role` belongs to."""
+
+    # The dependency is a default, not an annotation: annotations are resolved from module globals.
+    def owner(session: SessionDep, key: ApiKey = Depends(require_role(role))) -> Owner:  # noqa: B008
+        row = session.scalars(select(model).where(model.api_key_id == key.id)).first()
+        if row is None:
+            raise HTTPException(403, missing)
+        return row
+
+    return owner
 
 
-DeviceDep = Annotated[Device, Depends(_device)]
-HouseholdDep = Annotated[Household, Depends(_household)]
+DeviceDep = Annotated[Device, Depends(_key_owner(Device, "device", "this device key belongs to no registered device"))]
+HouseholdDep = Annotated[Household, Depends(_key_owner(Household, "household",
+                                                       "this household key belongs to no household (deleted?)"))]
