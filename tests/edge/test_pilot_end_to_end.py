@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.utils.databases import database
@@ -31,6 +31,7 @@ from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.trace import TraceSpec, generate_trace
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.db.models import RejectedEvent, Weighing
 from zerowaste.service.security import create_key
 
 HOUSEHOLDS, WEEKS, DAY = 200, 8, 86_400
@@ -105,7 +106,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Ser
             yield srv, staff
         finally:
             srv.stop(signal.SIGKILL)
-        srv.url = url  # type: ignore[attr-defined]
 
 
 def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, str], tmp_path: Path) -> None:
@@ -156,14 +156,12 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
     for week in range(WEEKS):
         for day in range(7):
             until = start + (week * 7 + day + 1) * DAY
-            for agent in agents:
+            for i, agent in enumerate(agents):
                 if week == 5 and day == 3 and agent.config.device_id.endswith(("1", "4", "7")):
                     # agent restart: the process dies, only its queue file and the scale survive
                     agent.queue.close()
-                    scales = agent.scales
-                    fresh = ScaleAgent(agent.config, EventQueue(agent.config.queue_path), scales)
-                    agents[agents.index(agent)] = agent = fresh
-                    uploaders[agents.index(agent)].queue = agent.queue
+                    agent = agents[i] = ScaleAgent(agent.config, EventQueue(agent.config.queue_path), agent.scales)
+                    uploaders[i].queue = agent.queue
                 agent.replay_until(until)
         collect()
         if week == 2:  # the quarter's uplink is down for the whole upload round
@@ -193,13 +191,12 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
     assert network.lost > 0
 
     engine = create_engine(srv.env["ZEROWASTE_DATABASE_URL"])
-    with engine.connect() as conn:
-        stored = {r[0]: r for r in conn.execute(text(
-            "SELECT event_id, household_id, net_kg, kind, stream FROM weighing"))}
-        rejected = conn.execute(text("SELECT count(*) FROM rejected_event")).scalar_one()
-        deposits_db = dict(conn.execute(select(text("household_id"), func.sum(text("net_kg")))
-                                        .select_from(text("weighing")).where(text("kind = 'deposit'"))
-                                        .group_by(text("household_id"))).all())
+    with Session(engine) as session:
+        stored = list(session.scalars(select(Weighing.event_id)))
+        rejected = session.scalar(select(func.count()).select_from(RejectedEvent))
+        deposits_db = dict(session.execute(select(Weighing.household_id, func.sum(Weighing.net_kg))
+                                           .where(Weighing.kind == "deposit").group_by(Weighing.household_id)).all())
+        token = create_key(session, "check", "staff")
     engine.dispose()
     assert rejected == 0
     assert set(stored) == set(created) and len(stored) == len(created)  # exactly once
@@ -221,8 +218,6 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
         if households[e["device"]] == some and e["kind"] in ("deposit", "removal"):
             local = dt.datetime.fromisoformat(e["measured_at"]).astimezone(berlin).date()
             weekly[(local - dt.timedelta(days=local.weekday())).isoformat()] += e["net_kg"]
-    with Session(create_engine(srv.env["ZEROWASTE_DATABASE_URL"])) as session:
-        token = create_key(session, "check", "staff")
     r = httpx.get(f"{srv.base}/v1/staff/exports/weighings.csv?table=weekly", headers=bearer(token), timeout=30)
     rows = [line.split(",") for line in r.text.splitlines()[1:]]
     exported: dict[str, float] = defaultdict(float)
