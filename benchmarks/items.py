@@ -31,8 +31,8 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 def item_probs(path: Path, entries: list, cache: Path) -> np.ndarray:
     from zerowaste.model.runtime import OnnxClassifier
+    from zerowaste.model.scoring import predict_entries
     from zerowaste.model.spec import file_sha256
-    from zerowaste.training.evaluate import predict_entries
 
     key = cache / f"items-{file_sha256(path)[:16]}-{len(entries)}.npy"
     if key.exists():

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import imagehash
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
@@ -76,6 +75,8 @@ def inspect_file(path: Path) -> tuple[int, int, str]:
         raise ValueError("not an image") from exc
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"cannot be decoded (truncated or corrupt): {exc}") from exc
+    import imagehash  # the train extra; reading a manifest (the service's gate) does not need it
+
     return rgb.width, rgb.height, str(imagehash.phash(rgb))
 
 

@@ -28,6 +28,7 @@ from zerowaste.datasets.manifest import Entry, manifest_hash, read_manifest
 from zerowaste.model import taxonomy
 from zerowaste.model.architecture import EfficientNetLite0, num_blocks
 from zerowaste.model.pretrained import load_imagenet
+from zerowaste.model.scoring import calibration_view, expected_calibration_error
 from zerowaste.training import utils
 from zerowaste.training.args import get_args_parser
 from zerowaste.training.features import FeatureCache, compute_features
@@ -241,10 +242,8 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     assert isinstance(logits, torch.Tensor)
     temperature = utils.fit_temperature(logits, val.mask)
     labels = [e.label for e in val.entries]
-    from zerowaste.training.evaluate import calibration_view
-
-    ece_before = utils.expected_calibration_error(*calibration_view(torch.softmax(logits, 1).numpy(), labels))
-    ece_after = utils.expected_calibration_error(
+    ece_before = expected_calibration_error(*calibration_view(torch.softmax(logits, 1).numpy(), labels))
+    ece_after = expected_calibration_error(
         *calibration_view(torch.softmax(logits / temperature, 1).numpy(), labels)
     )
     log.info("temperature %.3f; validation ECE %.4f -> %.4f", temperature, ece_before, ece_after)

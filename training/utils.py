@@ -44,16 +44,6 @@ def set_correct(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return mask[np.arange(len(probs)), probs.argmax(axis=1)]
 
 
-def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        sel = (confidence > lo) & (confidence <= hi)
-        if sel.any():
-            ece += sel.mean() * abs(correct[sel].mean() - confidence[sel].mean())
-    return float(ece)
-
-
 def fit_temperature(logits: torch.Tensor, mask: torch.Tensor) -> float:
     """Temperature scaling (Guo et al. 2017): the T > 0 that minimises validation NLL."""
     log_t = torch.zeros(1, requires_grad=True)

@@ -1,0 +1,104 @@
+"""How a model is scored on labelled photos: top-1, macro-F1, per-class recall, calibration error.
+
+numpy and ONNX Runtime only: `zerowaste evaluate` (training) and the registry's gate (service) score a
+model with these same functions, so a number in a report and a number at the gate mean the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from zerowaste.model import taxonomy
+from zerowaste.model.image_io import load_image
+from zerowaste.model.runtime import Classifier
+
+# How each source is scored: its own label set, with the groups it cannot tell apart merged.
+PART_GROUPS: dict[str, tuple[str, ...]] = {"trashnet": ("glass",), "garbage12": ()}
+
+
+class Labelled(Protocol):
+    """A photo with its label and the set it came from (a manifest entry is one)."""
+
+    path: str
+    label: str
+    source: str
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        sel = (confidence > lo) & (confidence <= hi)
+        if sel.any():
+            ece += sel.mean() * abs(correct[sel].mean() - confidence[sel].mean())
+    return float(ece)
+
+
+def calibration_view(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(confidence, correct) per photo. For a group label (TrashNet's "glass") the prediction counts
+    as its group and the confidence as the group's summed probability."""
+    confidence = np.empty(len(probs))
+    correct = np.empty(len(probs), dtype=bool)
+    for i, (p, label) in enumerate(zip(probs, labels, strict=True)):
+        pred = int(p.argmax())
+        allowed = taxonomy.members(label)
+        if label in taxonomy.GROUPS and pred in allowed:
+            confidence[i] = p[list(allowed)].sum()
+        else:
+            confidence[i] = p[pred]
+        correct[i] = pred in allowed
+    return confidence, correct
+
+
+def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
+                    desc: str = "evaluate") -> tuple[np.ndarray, np.ndarray]:
+    waste, item = [], []
+    for start in tqdm(range(0, len(entries), batch_size), desc=desc, unit="batch", leave=False):
+        images = [load_image(e.path) for e in entries[start : start + batch_size]]
+        pred = model.predict_images(images)
+        waste.append(pred.waste)
+        item.append(pred.item)
+    return np.concatenate(waste), np.concatenate(item)
+
+
+def part_metrics(probs: np.ndarray, labels: list[str], groups: tuple[str, ...]) -> dict[str, object]:
+    """Top-1, macro-F1, per-class recall and the confusion matrix in a source's own label space."""
+    names = sorted({taxonomy.merged_key(k, groups) for k in taxonomy.LABELS})
+    index = {n: i for i, n in enumerate(names)}
+    true = np.array([index[taxonomy.merged_key(lbl, groups)] for lbl in labels])
+    pred = np.array([index[taxonomy.merged_key(taxonomy.LABELS[int(i)], groups)] for i in probs.argmax(1)])
+    cm = np.zeros((len(names), len(names)), dtype=int)
+    np.add.at(cm, (true, pred), 1)
+    present = sorted(set(true.tolist()))
+    recall = {names[i]: float(cm[i, i] / cm[i].sum()) for i in present}
+    f1s = []
+    for i in present:
+        precision = cm[i, i] / cm[:, i].sum() if cm[:, i].sum() else 0.0
+        r = recall[names[i]]
+        f1s.append(2 * precision * r / (precision + r) if precision + r else 0.0)
+    conf, correct = calibration_view(probs, labels)
+    return {
+        "n": len(labels),
+        "top1": float((true == pred).mean()),
+        "macro_f1": float(np.mean(f1s)),
+        "recall": recall,
+        "ece": expected_calibration_error(conf, correct),
+        "confusion": {"labels": names, "matrix": cm.tolist()},
+    }
+
+
+def score(probs: np.ndarray, entries: Sequence[Labelled]) -> dict[str, object]:
+    """The report of one model's probabilities on labelled photos: per source and overall."""
+    labels = [e.label for e in entries]
+    sources = np.array([e.source for e in entries])
+    parts: dict[str, object] = {}
+    for source in sorted(set(sources)):
+        sel = np.flatnonzero(sources == source)
+        parts[source] = part_metrics(probs[sel], [labels[i] for i in sel], PART_GROUPS.get(source, ()))
+    conf, correct = calibration_view(probs, labels)
+    return {"parts": parts,
+            "all": {"n": len(entries), "top1": float(correct.mean()), "ece": expected_calibration_error(conf, correct)}}
