@@ -21,6 +21,12 @@
 | ZEROWASTE_BASELINE_WEEKS | 3 | a household's first complete weeks with data form its baseline |
 | ZEROWASTE_MIN_GROUP_SIZE | 5 | neighbourhood figures only where at least this many households contribute |
 | ZEROWASTE_RETENTION_WEEKS | 104 | `zerowaste pilot purge` deletes weighings older than this |
+| ZEROWASTE_MODEL_STORE | ZEROWASTE_DATA_DIR/models | registry model files (shared by all workers) |
+| ZEROWASTE_MODEL_SIGNING_KEY | DATA_DIR/model-signing.key | Ed25519 key (PEM), made on first start if missing |
+| ZEROWASTE_MAX_MODEL_BYTES | 67108864 | largest model upload |
+| ZEROWASTE_GATE_TESTSET | (none) | manifest whose test split is the gate's fixed test set; without it nothing passes |
+| ZEROWASTE_GATE_TOP1_TOLERANCE | 0.0 | a candidate's top-1 may be this much below the current model's |
+| ZEROWASTE_GATE_MAX_RECALL_DROP | 0.05 | no class's recall may fall by more than this |
 """
 
 from __future__ import annotations
@@ -60,6 +66,12 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=2)
     retention_weeks: int = Field(default=104, ge=1)
     photo_dir_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_PHOTO_DIR"))
+    model_store_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_MODEL_STORE"))
+    model_signing_key: Path | None = None
+    max_model_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    gate_testset: Path | None = None
+    gate_top1_tolerance: float = Field(default=0.0, ge=0, le=1)
+    gate_max_recall_drop: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("database_url")
     @classmethod
@@ -86,6 +98,14 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.photo_dir_override or self.data_dir / "photos"
+
+    @property
+    def model_store(self) -> Path:
+        return self.model_store_override or self.data_dir / "models"
+
+    @property
+    def model_signing_key_path(self) -> Path:
+        return self.model_signing_key or self.data_dir / "model-signing.key"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from zerowaste.model.runtime import Classifier
@@ -28,3 +28,5 @@ def get_classifier(request: Request) -> Classifier:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
+# A database row id in a path: bounded to what an INTEGER column holds, so a huge number is a 422, not a 500.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -15,10 +16,12 @@ from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
+from zerowaste.service import registry
 from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.model_store import ModelStore
 from zerowaste.service.observability import install
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import load_rules, read_rules, rules_path
@@ -45,6 +48,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.classifier = create_classifier("onnx", settings.model_path or shipped_model_path("int8"),
                                                  settings.model_threads)
         log.info("model %s loaded", app.state.classifier.sha256[:12])
+        app.state.model_store = ModelStore(settings.model_store)
+        app.state.signing_key = registry.signing_key(settings)
+        with app.state.sessionmaker() as session:
+            registry.bootstrap(session, app.state.model_store, app.state.signing_key, app.state.classifier)
+            unfinished = registry.pending(session)
+        # Validations a crash interrupted start again; the service answers meanwhile.
+        for model_id in unfinished:
+            threading.Thread(target=registry.validate, daemon=True, name=f"gate-{model_id}",
+                             args=(app.state.sessionmaker, app.state.model_store, settings, app.state.signing_key,
+                                   model_id)).start()
         yield
         engine.dispose()
 
@@ -58,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage,
         # the photo plus room for the multipart envelope and form fields
         max_body_bytes=settings.max_upload_bytes + 64 * 1024,
+        large_bodies={f"{API_PREFIX}/staff/models": settings.max_model_bytes + 512 * 1024},
     )
     app.include_router(api_router, prefix=API_PREFIX)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")

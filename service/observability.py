@@ -65,7 +65,9 @@ def route_template(request: Request) -> str:
     return path
 
 
-def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_bytes: int) -> Metrics:
+def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_bytes: int,
+            large_bodies: dict[str, int] | None = None) -> Metrics:
+    """`large_bodies`: exact paths allowed a larger body than `max_body_bytes` (model uploads)."""
     metrics = Metrics()
     limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
     limit = parse(rate_limit)
@@ -79,9 +81,9 @@ def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_
         declared = request.headers.get("content-length", "0")
         if not declared.isdigit():
             response: Response = JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
-        elif int(declared) > max_body_bytes:
+        elif int(declared) > (limit_here := (large_bodies or {}).get(request.url.path, max_body_bytes)):
             # Refused before Starlette spools a single byte of the body to disk.
-            response = JSONResponse({"detail": f"request body over {max_body_bytes} bytes"}, status_code=413)
+            response = JSONResponse({"detail": f"request body over {limit_here} bytes"}, status_code=413)
         elif request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
             metrics.rate_limited.inc()
             response = JSONResponse({"detail": f"rate limit exceeded: {rate_limit} per client"},

@@ -224,6 +224,9 @@ class DevicePublic(BaseModel):
     firmware: str | None
     clock_offset_s: float | None
     bins: list[str]
+    model_channel: str = "stable"
+    model_sha256: str | None = Field(default=None, description="the model the device last said it runs")
+    model_status: str | None = None
 
 
 class Credential(BaseModel):
@@ -310,3 +313,82 @@ class HouseholdSummary(BaseModel):
     challenges: list[ChallengePublic]
     points: int
     badges: list[Badge]
+
+
+# --- model registry -------------------------------------------------------------------------------
+
+Channel = Literal["stable", "canary"]
+
+
+class ModelVersionPublic(BaseModel):
+    id: int
+    sha256: str
+    size: int
+    precision: str
+    taxonomy_version: str
+    status: Literal["validating", "accepted", "refused"]
+    progress: float = Field(description="share of the gate's scoring done (0-1)")
+    uploaded_by: str
+    uploaded_at: str
+    note: str
+    signed: bool
+    channels: list[str] = Field(description="channels this model is current on")
+    reasons: list[str] = Field(description="why the gate refused it (empty when accepted)")
+    report: dict[str, Any] | None = Field(default=None, description="the gate's full report (detail view only)")
+    metrics: dict[str, Any] | None = Field(default=None, description="test metrics the file carries (detail view)")
+
+
+class ChannelChange(BaseModel):
+    reason: str = Field(min_length=3, max_length=500, description="why; kept in the audit log")
+
+
+class Promotion(ChannelChange):
+    channel: Channel
+
+
+class ChannelPublic(BaseModel):
+    channel: str
+    model_id: int | None
+    sha256: str | None
+    since: str | None
+    by: str | None
+    reason: str | None
+    can_roll_back: bool
+
+
+class AuditEntry(BaseModel):
+    at: str
+    actor: str
+    action: str
+    model_id: int | None
+    channel: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+class DeviceChannel(BaseModel):
+    channel: Channel
+
+
+class ModelOffer(BaseModel):
+    """What a device should run. Verify size, sha256 and the Ed25519 signature before loading it."""
+
+    channel: str
+    model_id: int
+    sha256: str
+    size: int
+    precision: str
+    signature: str = Field(description="base64 Ed25519 over 'zerowaste-model-v1\\n<sha256>\\n<size>'")
+    key_id: str
+    url: str = Field(description="path of the file on this service (supports HTTP Range)")
+
+
+class ModelReport(BaseModel):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    status: Literal["installed", "rolled-back", "refused"]
+    detail: str = Field(default="", max_length=500)
+
+
+class SigningKey(BaseModel):
+    key_id: str
+    public_key: str = Field(description="raw Ed25519 public key, base64; give it to devices out of band")

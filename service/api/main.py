@@ -1,6 +1,16 @@
 from fastapi import APIRouter
 
-from zerowaste.service.api.routes import classify, feedback, health, household, pilot_staff, search, staff, weighings
+from zerowaste.service.api.routes import (
+    classify,
+    feedback,
+    health,
+    household,
+    models,
+    pilot_staff,
+    search,
+    staff,
+    weighings,
+)
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -11,3 +21,5 @@ api_router.include_router(staff.router)
 api_router.include_router(pilot_staff.router)
 api_router.include_router(weighings.router)
 api_router.include_router(household.router)
+api_router.include_router(models.staff)
+api_router.include_router(models.devices)

@@ -8,4 +8,5 @@ class Tags(StrEnum):
     staff = "staff"
     weighings = "weighings"
     household = "household"
+    models = "models"
     health = "health"

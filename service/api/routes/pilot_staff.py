@@ -15,7 +15,7 @@ from sqlalchemy import Numeric, cast, func, select
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Bin, Device, Household, Neighbourhood, RejectedEvent, Stream, Weighing
-from zerowaste.service.deps import SessionDep, SettingsDep
+from zerowaste.service.deps import RowId, SessionDep, SettingsDep
 from zerowaste.service.households import delete_household, register_device, register_household
 from zerowaste.service.ngsi import waste_containers
 from zerowaste.service.security import StaffDep
@@ -38,13 +38,15 @@ def create_device(body: schemas.DeviceIn, session: SessionDep, key: StaffDep) ->
     return schemas.Credential(id=body.id, token=register_device(session, body.id, key.name))
 
 
-@router.get("/devices", response_model=list[schemas.DevicePublic], summary="Devices, when each was last heard of")
+@router.get("/devices", response_model=list[schemas.DevicePublic], summary="Devices, bins, last contact, model")
 def list_devices(session: SessionDep, _key: StaffDep) -> list[schemas.DevicePublic]:
     bins: dict[str, list[str]] = {}
     for b in session.scalars(select(Bin).order_by(Bin.id)):
         bins.setdefault(b.device_id, []).append(b.id)
     return [schemas.DevicePublic(id=d.id, created_at=_iso(d.created_at) or "", last_seen_at=_iso(d.last_seen_at),
-                                 firmware=d.firmware, clock_offset_s=d.clock_offset_s, bins=bins.get(d.id, []))
+                                 firmware=d.firmware, clock_offset_s=d.clock_offset_s, bins=bins.get(d.id, []),
+                                 model_channel=d.model_channel, model_sha256=d.model_sha256,
+                                 model_status=d.model_status)
             for d in session.scalars(select(Device).order_by(Device.id))]
 
 
@@ -109,7 +111,7 @@ def list_rejected(session: SessionDep, _key: StaffDep,
 
 @router.post("/weighings/rejected/{rejected_id}/review", response_model=EventResult,
              summary="Check a rejected event again, or dismiss it", responses={404: {"description": "no such event"}})
-def review_rejected(rejected_id: int, body: schemas.RejectedReview, session: SessionDep, settings: SettingsDep,
+def review_rejected(rejected_id: RowId, body: schemas.RejectedReview, session: SessionDep, settings: SettingsDep,
                     key: StaffDep) -> EventResult:
     r = session.get(RejectedEvent, rejected_id)
     if r is None:
