@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from zerowaste import __version__
 from zerowaste.edge.calibration import Calibration
+from zerowaste.edge.link import ServiceLink
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.scales import DriverConfig, ScaleReader, SimulatedConfig, open_scale
 from zerowaste.edge.settle import Change, DetectorConfig, StableWeightDetector
@@ -39,17 +40,12 @@ class BinConfig(BaseModel):
     calibration: Calibration = Calibration()
 
 
-class AgentConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentConfig(ServiceLink):
     device_id: str = Field(min_length=1, max_length=64)
-    server_url: str = Field(pattern=r"^https?://", description="the zerowaste service, e.g. https://zerowaste.example")
-    token_file: Path | None = Field(default=None, description="file holding the device token")
     queue_path: Path = Path("/var/lib/zerowaste/scale-queue.db")
     sample_hz: float = Field(default=10.0, gt=0, le=80)
     upload_interval_s: float = Field(default=60.0, gt=0)
     batch_size: int = Field(default=100, ge=1, le=500)
-    request_timeout_s: float = Field(default=20.0, gt=0)
     detector: DetectorConfig = DetectorConfig()
     bins: list[BinConfig] = Field(min_length=1)
 
@@ -58,14 +54,6 @@ class AgentConfig(BaseModel):
             if b.id == bin_id:
                 return b
         raise KeyError(f"no bin {bin_id!r} in this config; bins: {', '.join(b.id for b in self.bins)}")
-
-    def token(self) -> str:
-        token = os.environ.get("ZEROWASTE_EDGE_TOKEN", "")
-        if not token and self.token_file is not None:
-            token = self.token_file.read_text(encoding="utf-8").strip()
-        if not token:
-            raise ValueError("no device token: set token_file in the config or ZEROWASTE_EDGE_TOKEN")
-        return token
 
 
 def load_config(path: Path) -> AgentConfig:

@@ -76,16 +76,64 @@ def _edge_classify(args: argparse.Namespace) -> int:
     if not args.paths and args.camera is None:
         print("give image files or folders, or --camera SOURCE", file=sys.stderr)
         return 2
-    return run(args.paths, camera=args.camera, frames=args.frames, every_s=args.every, model=args.model,
+    model = args.model
+    if model is None and args.model_dir is not None and (args.model_dir / "current.onnx").exists():
+        model = args.model_dir / "current.onnx"
+    return run(args.paths, camera=args.camera, frames=args.frames, every_s=args.every, model=model,
                precision=args.precision, threads=args.threads, as_json=args.json, lang=args.lang,
                item_threshold=args.item_threshold, benchmark_runs=args.benchmark_runs)
+
+
+def _model_update(args: argparse.Namespace) -> int:
+    import json
+    import time
+
+    from zerowaste.edge.model_update import ModelUpdater, UpdateError, load_updater_config
+
+    config = load_updater_config(args.config)
+    with config.client() as client:
+        updater = ModelUpdater(config.folder, config.trusted_keys, client, config.photos())
+        while True:
+            try:
+                result = updater.update()
+                print(json.dumps({"action": result.action, "sha256": result.sha256, "detail": result.detail,
+                                  "timings_s": {k: round(v, 3) for k, v in result.timings_s.items()},
+                                  "resumed_from": result.resumed_from}), flush=True)
+                failed = result.action == "rolled-back"
+            except UpdateError as exc:
+                print(json.dumps({"action": "failed", "detail": str(exc)}), flush=True)
+                failed = True
+            if not args.loop:
+                return 1 if failed else 0
+            time.sleep(config.check_interval_s)
+
+
+def _model_status(args: argparse.Namespace) -> int:
+    import json
+
+    from zerowaste.edge.model_update import load_updater_config, status
+
+    print(json.dumps(status(load_updater_config(args.config).folder), indent=2))
+    return 0
+
+
+def _model_rollback(args: argparse.Namespace) -> int:
+    from zerowaste.edge.model_update import ModelUpdater, UpdateError, load_updater_config
+
+    config = load_updater_config(args.config)
+    with config.client() as client:
+        try:
+            result = ModelUpdater(config.folder, config.trusted_keys, client).rollback()
+        except UpdateError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    print(f"now running {result.sha256}")
+    return 0
 
 
 def _scale_run(args: argparse.Namespace) -> int:
     import signal
     import threading
-
-    import httpx
 
     from zerowaste.edge.agent import ScaleAgent, load_config
     from zerowaste.edge.queue import EventQueue
@@ -93,8 +141,7 @@ def _scale_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     queue = EventQueue(config.queue_path)
-    client = httpx.Client(base_url=config.server_url, timeout=config.request_timeout_s,
-                          headers={"Authorization": f"Bearer {config.token()}"})
+    client = config.client()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -279,6 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--frames", type=int, default=0, help="stop after this many camera frames (default: 0 = never)")
     ec.add_argument("--every", type=float, default=0.0, help="seconds between classified frames (default: 0)")
     ec.add_argument("--model", type=Path, default=None, help="ONNX file (default: measure FP32 and INT8, pick)")
+    ec.add_argument("--model-dir", type=Path, default=None,
+                    help="the updater's folder: run its current model when it has one (default: none)")
     ec.add_argument("--precision", choices=["int8", "fp32"], default=None,
                     help="use this shipped model instead of measuring (default: measure)")
     ec.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
@@ -288,6 +337,19 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
                     help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
     ec.set_defaults(func=_edge_classify)
+
+    models = edge.add_parser("model", help="signed model updates from the service's registry").add_subparsers(
+        dest="model_command", required=True)
+    models_help = "updater config YAML (see the README; default: /etc/zerowaste/models.yaml)"
+    for name, helptext, func in (
+            ("update", "fetch this device's model if it changed: resume, verify, swap, smoke check", _model_update),
+            ("status", "the model in use, the previous one, refused ones", _model_status),
+            ("rollback", "go back to the previous model now", _model_rollback)):
+        mp = models.add_parser(name, help=helptext)
+        mp.add_argument("--config", type=Path, default=Path("/etc/zerowaste/models.yaml"), help=models_help)
+        if name == "update":
+            mp.add_argument("--loop", action="store_true", help="check again every check_interval_s (a service)")
+        mp.set_defaults(func=func)
 
     scale = edge.add_parser("scale", help="the bin scale agent: weigh, queue, upload").add_subparsers(
         dest="scale_command", required=True)

@@ -6,12 +6,8 @@ agent restarts. Every event must arrive exactly once and the totals must match t
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -26,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tests.utils.databases import database
 from tests.utils.pilot import bearer
+from tests.utils.server import Server
 from zerowaste.edge.agent import AgentConfig, ScaleAgent
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.trace import TraceSpec, generate_trace
@@ -57,39 +54,6 @@ class Network(httpx.HTTPTransport):
             self.lost += 1
             raise httpx.ReadError("answer lost on the way back")
         return response
-
-
-class Server:
-    def __init__(self, url: str, data: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "ZEROWASTE_DATABASE_URL": url, "ZEROWASTE_DATA_DIR": str(data),
-                    "ZEROWASTE_RATE_LIMIT": "1000000/minute", "ZEROWASTE_ENVIRONMENT": "test"}
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = data / "server.log"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "zerowaste.service.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/v1/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
-            time.sleep(0.2)
-        raise AssertionError("service did not become ready")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,326 @@
+"""Model updates on the device: ask the service for this device's model, download it resumably,
+verify size, sha256 and the Ed25519 signature, swap it in atomically, keep the previous one, and roll
+back when the new model fails its smoke check.
+
+Layout under the model folder (default /var/lib/zerowaste/models):
+
+    models/<sha256>.onnx   verified files (the current and the previous one are kept)
+    current.onnx           symlink to the model in use; replaced with one rename, so a reader sees the
+                           old or the new model, never none and never half of one
+    incoming/<sha>.part    a download in progress; the next attempt continues it with HTTP Range
+    state.json             current, previous, refused (models that failed here are not fetched again)
+
+Nothing unverified is ever loaded: the signature is checked against the public keys provisioned on
+the device before a downloaded file leaves incoming/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from pydantic import Field
+
+from zerowaste.edge.link import ServiceLink
+from zerowaste.model import signing
+
+log = logging.getLogger(__name__)
+
+
+class UpdaterConfig(ServiceLink):
+    """/etc/zerowaste/models.yaml; unknown keys are refused."""
+
+    folder: Path = Path("/var/lib/zerowaste/models")
+    trusted_keys: list[str] = Field(min_length=1, description="base64 Ed25519 public keys (GET /v1/models/signing-key)")
+    smoke_photos: Path | None = Field(default=None, description="a folder of photos the smoke check classifies")
+    check_interval_s: float = Field(default=3600.0, gt=0)
+
+    def photos(self) -> list[Path]:
+        if self.smoke_photos is None:
+            return []
+        return sorted(p for p in self.smoke_photos.rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})[:8]
+
+
+def load_updater_config(path: Path) -> UpdaterConfig:
+    with path.open(encoding="utf-8") as f:
+        config = UpdaterConfig.model_validate(yaml.safe_load(f))
+    for key in config.trusted_keys:
+        signing.load_public(key)  # a typo in a key is a config error now, not a refused update later
+    return config
+
+
+class UpdateError(RuntimeError):
+    """The update did not happen; the model in use is unchanged."""
+
+
+@dataclass
+class Offer:
+    channel: str
+    model_id: int
+    sha256: str
+    size: int
+    precision: str
+    signature: str
+    key_id: str
+    url: str
+
+
+@dataclass
+class State:
+    current: str | None = None
+    previous: str | None = None
+    refused: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    action: str  # up-to-date | installed | rolled-back | refused
+    sha256: str | None
+    detail: str = ""
+    timings_s: dict[str, float] = field(default_factory=dict)
+    resumed_from: int = 0
+
+
+def smoke_check(path: Path, photos: list[Path] | None = None, timeout_s: float = 120.0) -> tuple[bool, str]:
+    """Load the model and classify in a child process: a file that crashes ONNX Runtime (an
+    instruction this CPU lacks, a corrupt graph) fails the check instead of killing the updater."""
+    code = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "from zerowaste.model import taxonomy\n"
+        "from zerowaste.model.runtime import OnnxClassifier\n"
+        "from zerowaste.model.image_io import load_image\n"
+        "clf = OnnxClassifier(sys.argv[1])\n"
+        "assert list(clf.spec.labels) == list(taxonomy.LABELS), 'labels differ from this release'\n"
+        "s = clf.spec.preprocessing.crop_size\n"
+        "images = [load_image(p) for p in sys.argv[2:]] or [np.full((s, s, 3), 128, np.uint8)]\n"
+        "p = clf.predict_images(images).waste\n"
+        "assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-3), 'outputs are not probabilities'\n"
+        "print(json.dumps([taxonomy.LABELS[i] for i in p.argmax(1)]))\n"
+    )
+    try:
+        run = subprocess.run([sys.executable, "-c", code, str(path), *map(str, photos or [])], capture_output=True,
+                             text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return False, f"smoke check took longer than {timeout_s:.0f} s"
+    if run.returncode != 0:
+        last = (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+        return False, f"smoke check failed (exit {run.returncode}): {last}"[:300]
+    return True, f"loads and classifies {max(1, len(photos or []))} photo(s): {run.stdout.strip()}"[:300]
+
+
+class ModelUpdater:
+    def __init__(self, folder: Path, trusted_keys: list[str], client: httpx.Client | None = None,
+                 smoke_photos: list[Path] | None = None) -> None:
+        self.folder = folder
+        self.trusted_keys = trusted_keys
+        self.client = client
+        self.smoke_photos = smoke_photos or []
+        for sub in ("models", "incoming"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    # --- local state ------------------------------------------------------------------------------
+    @property
+    def current_link(self) -> Path:
+        return self.folder / "current.onnx"
+
+    def model_path(self, sha256: str) -> Path:
+        return self.folder / "models" / f"{sha256}.onnx"
+
+    def state(self) -> State:
+        try:
+            return State(**json.loads((self.folder / "state.json").read_text()))
+        except FileNotFoundError:
+            return State()
+
+    def _save(self, state: State) -> None:
+        tmp = self.folder / "state.json.tmp"
+        with tmp.open("w") as f:
+            json.dump(asdict(state), f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.folder / "state.json")
+
+    def current(self) -> Path | None:
+        """The model in use, or None before the first update (the device then runs the shipped model)."""
+        return self.current_link.resolve() if self.current_link.is_symlink() and self.current_link.exists() else None
+
+    def _point_to(self, sha256: str) -> None:
+        tmp = self.folder / "current.onnx.new"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(Path("models") / f"{sha256}.onnx")
+        os.replace(tmp, self.current_link)  # rename(2): atomic
+        _fsync_dir(self.folder)
+
+    # --- talking to the service -------------------------------------------------------------------
+    def _client(self) -> httpx.Client:
+        if self.client is None:
+            raise UpdateError("no service configured")
+        return self.client
+
+    def offer(self) -> Offer:
+        try:
+            r = self._client().get("/v1/models/current")
+        except httpx.TransportError as exc:
+            raise UpdateError(f"service unreachable: {exc}") from exc
+        if r.status_code != 200:
+            raise UpdateError(f"service answered {r.status_code}: {r.text[:200]}")
+        return Offer(**{k: r.json()[k] for k in Offer.__dataclass_fields__})
+
+    def report(self, sha256: str, status: str, detail: str) -> None:
+        """Best effort: the service shows staff what each device runs; an outage must not block an update."""
+        try:
+            self._client().post("/v1/models/report", json={"sha256": sha256, "status": status, "detail": detail[:500]})
+        except (httpx.TransportError, UpdateError) as exc:
+            log.warning("could not report %s %s: %s", status, sha256[:12], exc)
+
+    def download(self, offer: Offer) -> tuple[Path, int]:
+        """Fetch into incoming/<sha>.part, continuing what an earlier attempt left. Returns the part file
+        and the byte it resumed from."""
+        part = self.folder / "incoming" / f"{offer.sha256}.part"
+        have = part.stat().st_size if part.exists() else 0
+        if have > offer.size:
+            part.unlink()
+            have = 0
+        start = have
+        if have < offer.size:
+            headers = {"Range": f"bytes={have}-"} if have else {}
+            try:
+                with self._client().stream("GET", offer.url, headers=headers) as r:
+                    if r.status_code == 200 and have:
+                        have = 0  # the server ignored the range: start over
+                    elif r.status_code not in (200, 206):
+                        raise UpdateError(f"download answered {r.status_code}")
+                    with part.open("r+b" if have else "wb") as f:
+                        f.seek(have)
+                        f.truncate()
+                        for chunk in r.iter_bytes():  # as received: a cut keeps every byte that arrived
+                            f.write(chunk)
+                        f.flush()
+                        os.fsync(f.fileno())
+            except httpx.TransportError as exc:
+                raise UpdateError(f"download interrupted after {part.stat().st_size} bytes: {exc}") from exc
+        return part, start
+
+    def verify(self, offer: Offer, part: Path) -> None:
+        """Size, sha256 of the bytes on disk, and a trusted signature; a bad file is deleted."""
+        size = part.stat().st_size
+        h = hashlib.sha256()
+        with part.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        problem = None
+        if size != offer.size:
+            problem = f"size {size} != {offer.size}"
+        elif h.hexdigest() != offer.sha256:
+            problem = f"sha256 {h.hexdigest()[:12]}… != {offer.sha256[:12]}…"
+        else:
+            try:
+                signing.verify(self.trusted_keys, offer.sha256, offer.size, offer.signature)
+            except signing.SignatureError as exc:
+                problem = str(exc)
+        if problem:
+            part.unlink(missing_ok=True)
+            raise UpdateError(f"model {offer.sha256[:12]} refused: {problem}")
+
+    # --- the update ---------------------------------------------------------------------------------
+    def install(self, sha256: str, verified: Path) -> Result:
+        """Swap a verified file in, smoke-check it where it now lives, roll back if it fails."""
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        os.replace(verified, self.model_path(sha256))
+        state = self.state()
+        previous = state.current
+        self._point_to(sha256)
+        timings["swap"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ok, detail = smoke_check(self.current_link, self.smoke_photos)
+        timings["smoke"] = time.perf_counter() - t
+        if ok:
+            if previous and previous != sha256:
+                state.previous = previous
+            state.current = sha256
+            self._prune(keep={sha256, state.previous})
+            self._save(state)
+            return Result("installed", sha256, detail, timings)
+        if previous:
+            self._point_to(previous)
+        else:
+            self.current_link.unlink(missing_ok=True)  # back to the shipped model
+        self.model_path(sha256).unlink(missing_ok=True)
+        state.refused = [*state.refused, sha256][-20:]
+        self._save(state)
+        return Result("rolled-back", previous, f"{sha256[:12]}: {detail}", timings)
+
+    def update(self) -> Result:
+        offer = self.offer()
+        state = self.state()
+        if offer.sha256 == state.current and self.current() is not None:
+            return Result("up-to-date", offer.sha256)
+        if offer.sha256 in state.refused:
+            return Result("refused", state.current, f"{offer.sha256[:12]} failed here before; waiting for another")
+        if offer.sha256 == state.previous and self.model_path(offer.sha256).exists():
+            return self._back_to_previous("the service rolled the channel back")  # no download needed
+        t = time.perf_counter()
+        part, resumed = self.download(offer)
+        download_s = time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            self.verify(offer, part)
+        except UpdateError as exc:
+            self.report(offer.sha256, "refused", str(exc))
+            raise
+        verify_s = time.perf_counter() - t
+        result = self.install(offer.sha256, part)
+        result.timings_s = {"download": download_s, "verify": verify_s, **result.timings_s}
+        result.resumed_from = resumed
+        self.report(offer.sha256, "installed" if result.action == "installed" else "rolled-back", result.detail)
+        return result
+
+    def _back_to_previous(self, why: str) -> Result:
+        state = self.state()
+        if not state.previous or not self.model_path(state.previous).exists():
+            raise UpdateError("no previous model kept on this device")
+        t = time.perf_counter()
+        self._point_to(state.previous)
+        state.current, state.previous = state.previous, state.current
+        self._save(state)
+        assert state.current is not None
+        self.report(state.current, "installed", why)
+        return Result("installed", state.current, why, {"swap": time.perf_counter() - t})
+
+    def rollback(self) -> Result:
+        """Staff on site: go back to the previous model at once."""
+        return self._back_to_previous("rolled back on the device")
+
+    def _prune(self, keep: set[str | None]) -> None:
+        for f in (self.folder / "models").glob("*.onnx"):
+            if f.stem not in keep:
+                f.unlink()
+        for f in (self.folder / "incoming").glob("*.part"):
+            if f.stem not in keep:
+                f.unlink()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def status(folder: Path) -> dict[str, Any]:
+    updater = ModelUpdater(folder, [])
+    current = updater.current()
+    return {**asdict(updater.state()), "current_path": str(current) if current else None}

@@ -1,0 +1,49 @@
+"""The service as a real process, for tests that need real HTTP, restarts and kills."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+class Server:
+    """`zerowaste.service.main:create_app` in a uvicorn process on a free port, with its own settings."""
+
+    def __init__(self, url: str, data: Path, **settings: str) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "ZEROWASTE_DATABASE_URL": url, "ZEROWASTE_DATA_DIR": str(data),
+                    "ZEROWASTE_RATE_LIMIT": "1000000/minute", "ZEROWASTE_ENVIRONMENT": "test",
+                    **{f"ZEROWASTE_{k.upper()}": v for k, v in settings.items()}}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = data / "server.log"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "zerowaste.service.main:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/v1/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            time.sleep(0.2)
+        raise AssertionError("service did not become ready")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
