@@ -53,4 +53,11 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
                         help="training photos used to calibrate INT8 activations (default: 256)")
     parser.add_argument("--ship", action="store_true",
                         help="also copy the models and model card into model/shipped/ (default: off)")
+    # registry
+    parser.add_argument("--upload", default=None, metavar="URL",
+                        help="upload the candidate to this service's registry and wait for its gate (default: no)")
+    parser.add_argument("--upload-precision", choices=["int8", "fp32"], default="int8",
+                        help="which of the two files goes to the registry (default: int8)")
+    parser.add_argument("--token-file", type=Path, default=None,
+                        help="file with a staff key for --upload (default: ZEROWASTE_STAFF_TOKEN)")
     return parser

@@ -27,6 +27,7 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
     split = Counter((e.source, e.split) for e in entries)
     sources = sorted({e.source for e in entries})
     t = metrics["test"]
+    tested = [s for s in sources if s in t["int8"]["parts"]]  # extra photos (feedback) only train
     lines = [
         "# zerowaste waste classifier — model card",
         "",
@@ -53,9 +54,9 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
     ]
     names = {"trashnet": "TrashNet (glass merged)", "garbage12": "garbage12"}
     lines += [
-        "| model | size | " + " | ".join(f"{names.get(s, s)} top-1 / macro-F1" for s in sources)
+        "| model | size | " + " | ".join(f"{names.get(s, s)} top-1 / macro-F1" for s in tested)
         + " | ECE all | item head = ImageNet top-1 |",
-        "|---|---|" + "---|" * len(sources) + "---|---|",
+        "|---|---|" + "---|" * len(tested) + "---|---|",
     ]
     for name in ("int8", "fp32"):
         m = t[name]
@@ -63,8 +64,8 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         ia = m["item_agreement_with_imagenet"]
         lines.append(
             f"| {name.upper()} | {m['size_bytes'] / 1e6:.2f} MB | "
-            + " | ".join(f"{_pct(p[s]['top1'])} / {p[s]['macro_f1']:.3f}" for s in sources)
-            + f" | {_pct(m['all']['ece'])} | " + ", ".join(f"{s} {_pct(ia[s])}" for s in sources) + " |"
+            + " | ".join(f"{_pct(p[s]['top1'])} / {p[s]['macro_f1']:.3f}" for s in tested)
+            + f" | {_pct(m['all']['ece'])} | " + ", ".join(f"{s} {_pct(ia[s])}" for s in tested) + " |"
         )
     tr = metrics["training"]
     lines += [
@@ -80,7 +81,7 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         "Per-class recall (INT8):",
         "",
     ]
-    for s in sources:
+    for s in tested:
         rec = t["int8"]["parts"][s]["recall"]
         lines.append(f"- {s}: " + ", ".join(f"{k} {_pct(v)}" for k, v in rec.items()))
     lines += [

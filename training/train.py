@@ -267,7 +267,19 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
     from zerowaste.training.release import release
 
-    return release(model, temperature, all_entries, args, training)
+    metrics = release(model, temperature, all_entries, args, training)
+    if args.upload:
+        from zerowaste.model.runtime import SHIPPED_FILES
+        from zerowaste.staff_api import staff_client
+        from zerowaste.training.upload import upload_candidate
+
+        note = f"{command_line()} (data {training['manifest_sha256'][:12]})"
+        with staff_client(args.upload, args.token_file) as client:
+            record = upload_candidate(client, args.output / SHIPPED_FILES[args.upload_precision],
+                                      args.output / "MODEL_CARD.md", note)
+        log.info("registry model %d: %s %s", record["id"], record["status"], "; ".join(record["reasons"]))
+        metrics["registry"] = record
+    return metrics
 
 
 def command_line() -> str:

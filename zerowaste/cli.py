@@ -46,7 +46,25 @@ def _data_report(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from zerowaste.training.train import main
 
-    main(args)
+    result = main(args)
+    record = result.get("registry")
+    if isinstance(record, dict):
+        print(f"registry: model {record['id']} {record['status']}"
+              + "".join(f"\n  - {r}" for r in record["reasons"]))
+        return 0 if record["status"] == "accepted" else 3
+    return 0
+
+
+def _export_feedback(args: argparse.Namespace) -> int:
+    from zerowaste.datasets.feedback_export import export_feedback
+    from zerowaste.staff_api import staff_client
+
+    with staff_client(args.server, args.token_file) as client:
+        result = export_feedback(client, args.out)
+    print(f"{sum(result.counts.values())} photos in {result.folder}: {result.counts}; removed {result.removed}")
+    for p in result.problems:
+        print(f"  skipped {p}", file=sys.stderr)
+    print(f"train on them: zerowaste train --extra {result.folder}")
     return 0
 
 
@@ -282,8 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    data = sub.add_parser("data", help="build and inspect training manifests").add_subparsers(dest="data_command",
-                                                                                             required=True)
+    data = sub.add_parser("data", aliases=["dataset"], help="build and inspect training manifests; export feedback"
+                          ).add_subparsers(dest="data_command", required=True)
     build = data.add_parser("build", help="scan ImageFolder sets, group near-duplicates, split, write a manifest")
     build.add_argument("--source", action="append", required=True,
                        help="NAME=FOLDER, repeatable (trashnet and garbage12 have known label maps)")
@@ -295,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
     rep.add_argument("manifest", type=Path)
     rep.set_defaults(func=_data_report)
+    ef = data.add_parser("export-feedback", help="photos staff accepted or relabelled -> ImageFolder + manifest")
+    ef.add_argument("--server", required=True, help="the zerowaste service, e.g. https://zerowaste.example")
+    ef.add_argument("--token-file", type=Path, default=None,
+                    help="file with a staff key (default: ZEROWASTE_STAFF_TOKEN)")
+    ef.add_argument("--out", type=Path, default=Path("runs/feedback"), help="folder (default: runs/feedback)")
+    ef.set_defaults(func=_export_feedback)
 
     train = sub.add_parser("train", help="fine-tune, calibrate, export and quantise", parents=[get_args_parser(False)])
     train.set_defaults(func=_train)

@@ -35,11 +35,12 @@ def list_feedback(
     status: Annotated[str, Query(pattern="^(pending|accepted|relabelled|rejected|withdrawn)$")] = "pending",
     photos_only: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[schemas.FeedbackPublic]:
     q = select(Feedback, Classification.label).join(Classification).where(Feedback.review_status == status)
     if photos_only:
         q = q.where(Feedback.photo_key.is_not(None))
-    rows = session.execute(q.order_by(Feedback.created_at).limit(limit)).all()
+    rows = session.execute(q.order_by(Feedback.created_at, Feedback.id).offset(offset).limit(limit)).all()
     return [_public(fb, predicted) for fb, predicted in rows]
 
 
