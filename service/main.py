@@ -75,7 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(api_router, prefix=API_PREFIX)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
-    page = page.replace("__TAXONOMY__", json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False))
+    classes = json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False)
+    page = page.replace("__TAXONOMY__", classes)
+    staff_page = (resources.files("zerowaste.service") / "static" / "staff.html").read_text(encoding="utf-8")
+    staff_page = staff_page.replace("__TAXONOMY__", classes)
 
     household_page = (resources.files("zerowaste.service") / "static" / "household.html").read_text(encoding="utf-8")
 
@@ -86,5 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/household", response_class=HTMLResponse, include_in_schema=False)
     def household() -> HTMLResponse:
         return HTMLResponse(household_page)
+
+    @app.get("/staff", response_class=HTMLResponse, include_in_schema=False)
+    def staff() -> HTMLResponse:
+        # The page holds no data: everything it shows comes from the staff API with the key typed in.
+        return HTMLResponse(staff_page)
 
     return app

@@ -149,3 +149,61 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
         page.wait_for_function("document.getElementById('status').innerText.includes('Error')", timeout=30_000)
         browser.close()
     assert (ARTIFACTS / "household-de.png").stat().st_size > 10_000
+
+
+def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, settings: Settings) -> None:
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        key = create_key(session, "page-reviewer", "staff")
+    donated = [shared_folder("garbage12", "clothes") / "clothes_10.jpg",
+               shared_folder("garbage12", "shoes") / "shoes_113.jpg"]
+    with httpx.Client(base_url=server, timeout=60) as client:
+        for f in donated:
+            answer = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}).json()
+            r = client.post("/v1/feedback", data={"classification_id": answer["id"], "correct": "false",
+                                                  "consent": "true", "comment": "Pullover"},
+                            files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+            assert r.status_code == 201
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        page.on("dialog", lambda dialog: dialog.accept("Pilot mit 3 Kameras"))
+        page.goto(server + "/staff")
+        assert page.locator("#title").inner_text() == "zerowaste – AWG Mitarbeitende"
+        page.fill("#token", key)
+        page.click("#enter")
+        page.wait_for_selector("#queue .photo", timeout=30_000)
+        cards = page.locator("#queue .photo")
+        assert cards.count() >= 2
+        page.wait_for_function("[...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)",
+                               timeout=30_000)  # photos come through the staff API with the key
+        first = cards.nth(0)
+        first.locator("select.relabel-to").select_option("clothes")
+        first.locator("button.relabel").click()
+        first.locator(".result .good").wait_for(timeout=30_000)
+        assert "Kleidung" in first.locator(".result").inner_text()
+        cards.nth(1).locator("button.reject").click()
+        cards.nth(1).locator(".result .good").wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "staff-review-de.png"), full_page=True)
+
+        page.click("#tab-models")
+        page.wait_for_selector("#registry tr[data-id]", timeout=30_000)
+        assert "stable" in page.locator("#channels").inner_text()
+        page.locator("#registry tr[data-id] button.promote[data-channel=canary]").first.click()
+        page.wait_for_function("document.getElementById('audit').innerText.includes('Pilot mit 3 Kameras')",
+                               timeout=30_000)
+        page.click("#lang-switch")
+        page.wait_for_function("document.getElementById('registry-title').innerText === 'Registered models'",
+                               timeout=30_000)
+        page.wait_for_selector("#audit tr:nth-child(2)", timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "staff-models-en.png"), full_page=True)
+        browser.close()
+    with httpx.Client(base_url=server, headers=bearer(key)) as client:
+        relabelled = client.get("/v1/staff/feedback", params={"status": "relabelled"}).json()
+        canary = next(c for c in client.get("/v1/staff/channels").json() if c["channel"] == "canary")
+    assert any(fb["reviewed_label"] == "clothes" for fb in relabelled)
+    assert canary["model_id"] is not None and canary["by"] == "page-reviewer"
+    assert canary["reason"] == "Pilot mit 3 Kameras"
