@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,7 +59,9 @@ def export_feedback(client: httpx.Client, out: Path) -> ExportResult:
         if label not in taxonomy.LABELS:
             problems.append(f"{fb['id']}: reviewed label {label!r} is not a class")
             continue
-        wanted[out / label / f"{fb['id']}.jpg"] = fb["id"]
+        # Named by donation time first: the folder lists (and trains) in the same order on every export.
+        stamp = re.sub(r"[^0-9]", "", fb["created_at"])[:20]
+        wanted[out / label / f"{stamp}-{fb['id']}.jpg"] = fb["id"]
     for path, fid in tqdm(wanted.items(), desc="export feedback photos", unit="photo"):
         if path.exists():
             continue  # photos never change after donation; an earlier export has it

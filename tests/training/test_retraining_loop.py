@@ -51,18 +51,18 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
     base = tmp_path / "base"
     for c in BASE:
         (base / c).mkdir(parents=True)
-        for f in pick[c][:20]:
+        for f in pick[c][:36]:
             shutil.copy(f, base / c / f.name)
     manifest = tmp_path / "base.jsonl"
     assert main(["data", "build", "--source", f"garbage12={base}", "--out", str(manifest)]) == 0
-    gate = gate_manifest(tmp_path / "gate.jsonl", {c: pick[c][-8:] for c in pick})
-    train = ["train", "--manifest", str(manifest), "--cache-dir", str(tmp_path / "cache"), "--epochs", "3",
+    gate = gate_manifest(tmp_path / "gate.jsonl", {c: pick[c][-12:] for c in pick})
+    train = ["train", "--manifest", str(manifest), "--cache-dir", str(tmp_path / "cache"), "--epochs", "4",
              "--views", "2", "--calibration-images", "16", "--workers", "0", "--batch-size", "16"]
     assert main([*train, "--output", str(tmp_path / "run-base")]) == 0
 
     for url in database("sqlite", tmp_path):
         srv = Server(url, tmp_path, model_path=str(tmp_path / "run-base" / "zerowaste-int8.onnx"),
-                     gate_testset=str(gate), gate_max_recall_drop="0.25")  # one photo of 8 is 12.5 points
+                     gate_testset=str(gate), gate_max_recall_drop="0.25")  # one photo of 12 is 8.3 points
         srv.start()
         try:
             token = _staff_key(url)
@@ -80,7 +80,7 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
                 better = c.get("/v1/staff/models", params={"status": "accepted"}).json()[0]
                 report = c.get(f"/v1/staff/models/{better['id']}").json()["report"]
             recall = {k: report[k]["parts"]["garbage12"]["recall"]["clothes"] for k in ("baseline", "candidate")}
-            assert recall["baseline"] <= 0.125 < 0.5 <= recall["candidate"], recall
+            assert recall["baseline"] <= 0.1 < 0.5 <= recall["candidate"], recall
             assert report["candidate"]["all"]["top1"] > report["baseline"]["all"]["top1"]
 
             donate(srv, staff, pick["shoes"][45:85], "battery")  # a careless afternoon in the review queue
