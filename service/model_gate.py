@@ -30,13 +30,13 @@ Progress = Callable[[float], None]
 
 
 @dataclass
-class TestSet:
+class FixedTestSet:
     entries: list[Entry]
     sha256: str  # content hash: scores computed on another set are never compared with these
     source: str
 
     @classmethod
-    def from_manifest(cls, path: Path) -> TestSet:
+    def from_manifest(cls, path: Path) -> FixedTestSet:
         """The test split of a `zerowaste data build` manifest (every entry when it has no splits)."""
         entries = read_manifest(path)
         test = [e for e in entries if e.split == "test"] or [e for e in entries if not e.split]
@@ -102,7 +102,7 @@ def structural_checks(clf: OnnxClassifier) -> list[Check]:
     return checks
 
 
-def score_model(clf: OnnxClassifier, testset: TestSet, progress: Progress | None = None,
+def score_model(clf: OnnxClassifier, testset: FixedTestSet, progress: Progress | None = None,
                 batch_size: int = 32) -> tuple[dict[str, Any], np.ndarray]:
     parts = []
     entries: Sequence[Entry] = testset.entries
@@ -135,7 +135,10 @@ def compare(candidate: dict[str, Any], baseline: dict[str, Any], *, top1_toleran
     return checks
 
 
-def run_gate(candidate: Path, testset: TestSet | None, baseline_score: Callable[[], tuple[str, dict[str, Any]]] | None,
+BaselineScore = Callable[[], tuple[str, dict[str, Any]]]
+
+
+def run_gate(candidate: Path, testset: FixedTestSet | None, baseline_score: BaselineScore | None,
              *, top1_tolerance: float = 0.0, max_recall_drop: float = 0.05,
              progress: Progress | None = None) -> GateReport:
     """`baseline_score` returns (sha256, score on `testset`) of the current model, computing it if needed."""

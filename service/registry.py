@@ -24,7 +24,7 @@ from zerowaste.model.runtime import OnnxClassifier
 from zerowaste.model.spec import file_sha256
 from zerowaste.service.config import Settings
 from zerowaste.service.db.models import ChannelAssignment, ModelAudit, ModelVersion
-from zerowaste.service.model_gate import Check, TestSet, run_gate, score_model
+from zerowaste.service.model_gate import Check, FixedTestSet, run_gate, score_model
 from zerowaste.service.model_store import ModelStore
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def register(session: Session, sha256: str, size: int, actor: str, card: str, no
 
 
 def baseline_scorer(session_factory: Callable[[], Session], store: ModelStore,
-                    testset: TestSet) -> Callable[[], tuple[str, dict[str, Any]]] | None:
+                    testset: FixedTestSet) -> Callable[[], tuple[str, dict[str, Any]]] | None:
     """The stable model's score on `testset`, cached in its row (a test set is identified by its hash)."""
     with session_factory() as session:
         row = current(session, "stable")
@@ -164,14 +164,14 @@ def validate(session_factory: Callable[[], Session], store: ModelStore, settings
     testset_error = None
     if settings.gate_testset is not None:
         try:
-            testset = TestSet.from_manifest(settings.gate_testset)
+            testset = FixedTestSet.from_manifest(settings.gate_testset)
         except (OSError, ValueError) as exc:
             testset_error = str(exc)
     baseline = baseline_scorer(session_factory, store, testset) if testset is not None else None
     report = run_gate(path, testset, baseline, top1_tolerance=settings.gate_top1_tolerance,
                       max_recall_drop=settings.gate_max_recall_drop, progress=progress)
-    if testset_error:
-        report.checks.append(Check("testset", False, testset_error))
+    if testset_error:  # configured but unusable: say what is wrong with it, not that it is missing
+        report.checks = [c for c in report.checks if c.name != "testset"] + [Check("testset", False, testset_error)]
         report.passed = False
     with session_factory() as session:
         model = session.get_one(ModelVersion, model_id)
