@@ -75,9 +75,13 @@ class EfficientNetLite0(nn.Module):
         """The stem and the first `cut` blocks (what training keeps frozen and caches)."""
         return self.blocks[:cut](self.stem(x))
 
+    def pooled(self, trunk: torch.Tensor, cut: int) -> torch.Tensor:
+        """Blocks from `cut` on and the head convolution, pooled: what both heads read."""
+        return torch.flatten(self.pool(self.head(self.blocks[cut:](trunk))), 1)
+
     def tail(self, trunk: torch.Tensor, cut: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Blocks from `cut` on, the head convolution and both heads."""
-        feats = torch.flatten(self.pool(self.head(self.blocks[cut:](trunk))), 1)
+        feats = self.pooled(trunk, cut)
         return self.waste_head(self.dropout(feats)), self.item_head(feats)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

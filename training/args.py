@@ -21,6 +21,10 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     # model
     parser.add_argument("--cut", type=int, default=11,
                         help="blocks before this index stay frozen and are cached (default: 11 of 16)")
+    parser.add_argument("--init", type=Path, default=None, metavar="FP32_ONNX",
+                        help="start from an exported FP32 model (e.g. model/shipped/zerowaste-fp32.onnx) instead"
+                             " of the ImageNet weights; with --test-only only the item refit, calibration and"
+                             " release run (default: ImageNet)")
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")
@@ -42,6 +46,9 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--distill-weight", type=float, default=2.0,
                         help="weight of the ImageNet-head distillation loss (default: 2.0)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
+    parser.add_argument("--item-refit-epochs", type=int, default=10,
+                        help="after training, fit the item head alone to the original ImageNet outputs for this"
+                             " many epochs; kept only if validation agreement rises (default: 10, 0 = off)")
     # checkpoint
     parser.add_argument("--output", type=Path, default=Path("runs/train"), help="output folder (default: runs/train)")
     parser.add_argument("--resume", type=Path, default=None, help="checkpoint.pth to resume from (default: none)")

@@ -15,12 +15,24 @@ def _pct(v: float) -> str:
 
 ITEM_LIMITS = [
     "- The item head was never trained on labelled waste photos, only distilled from the original ImageNet"
-    " head. On plain-background photos its top-1 is often below 0.2, so raw top-1 agreement (INT8 most of"
+    " head (during fine-tuning, then re-fitted alone to the fine-tuned features). On plain-background"
+    " photos its top-1 is often below 0.2, so raw top-1 agreement (INT8 most of"
     " all) understates what is shown: an item appears only from a summed probability of 0.5 on"
     " (`model/item_map.yaml`; `python benchmarks/items.py` measures both on every photo).",
     "- It names what ImageNet knows: newspapers can come out as \"comic book\", tins as \"spotlight\". The"
     " service drops an item that contradicts the material unless it is at least 0.8 sure.",
 ]
+
+
+def _run_line(tr: dict[str, Any]) -> str:
+    took = f"{tr['seconds'] / 60:.1f} min ({tr['epochs_run']} epochs) on the machine that ran it"
+    if "init" not in tr:
+        return f"Training took {took}."
+    start = f"Started from `{tr['init']['path']}` (sha256 `{tr['init']['sha256'][:8]}…`)"
+    if "val_item_agreement_before_refit" in tr:
+        start += (f"; item head re-fitted: validation agreement with the original"
+                  f" {_pct(tr['val_item_agreement_before_refit'])} -> {_pct(tr['val_item_agreement'])}")
+    return f"{start}. This run took {took}."
 
 
 def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -> str:
@@ -76,7 +88,7 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         f" / {_pct(tr['val_ece_after'])}.",
         f"ONNX vs PyTorch parity (64 test photos): max |Δp| {metrics['parity']['max_abs_diff_waste']:.2e},"
         f" top-1 identical {_pct(metrics['parity']['top1_identical'])}.",
-        f"Training took {tr['seconds'] / 60:.1f} min ({tr['epochs_run']} epochs) on the machine that ran it.",
+        _run_line(tr),
         "",
         "Per-class recall (INT8):",
         "",

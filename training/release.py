@@ -73,7 +73,9 @@ def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], 
     orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
     sources = np.array([e.source for e in test])
     metrics: dict[str, object] = {"test": {}, "parity": checks, "training": {
-        k: training[k] for k in ("seconds", "epochs_run", "val_acc", "temperature", "val_ece_before", "val_ece_after")
+        k: training[k] for k in ("seconds", "epochs_run", "val_acc", "val_item_agreement",
+                                 "val_item_agreement_before_refit", "temperature", "val_ece_before", "val_ece_after",
+                                 "init") if k in training
     }}
     for name in ("fp32", "int8"):
         r = reports[name]

@@ -29,9 +29,12 @@ from zerowaste.model import taxonomy
 from zerowaste.model.architecture import EfficientNetLite0, num_blocks
 from zerowaste.model.pretrained import load_imagenet
 from zerowaste.model.scoring import calibration_view, expected_calibration_error
+from zerowaste.model.spec import file_sha256
 from zerowaste.training import utils
 from zerowaste.training.args import get_args_parser
 from zerowaste.training.features import FeatureCache, compute_features
+from zerowaste.training.item_head import refit_item_head
+from zerowaste.training.onnx_import import load_exported
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +179,11 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
     model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS), dropout=args.dropout))
     train, val, all_entries = load_data(args, model)
+    if args.init:
+        # After load_data: the cached teacher logits must be the original ImageNet head's.
+        load_exported(model, args.init, frozen_blocks=args.cut)
+        init_sha256 = file_sha256(args.init)
+        log.info("starting from %s", args.init)
     for p in model.parameters():
         p.requires_grad = False
     tail = Tail(model, args.cut)
@@ -235,7 +243,11 @@ def main(args: argparse.Namespace) -> dict[str, object]:
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    tail.to("cpu")  # calibration, export and quantisation run on the CPU
+    tail.to("cpu")  # the item refit, calibration, export and quantisation run on the CPU
+    refit: dict[str, float] = {}
+    if args.item_refit_epochs > 0:
+        refit = refit_item_head(model, args.cut, train.features, val.features, epochs=args.item_refit_epochs,
+                                temperature=args.distill_temperature, seed=args.seed)
 
     ev = evaluate(tail, val)
     logits = ev["logits"]
@@ -256,10 +268,12 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         "history": history,
         "val_acc": ev["acc"],
         "val_item_agreement": ev["item_agreement"],
+        **{k: v for k, v in refit.items() if k != "val_item_agreement"},
         "temperature": temperature,
         "val_ece_before": ece_before,
         "val_ece_after": ece_after,
         "manifest_sha256": manifest_hash(all_entries),
+        **({"init": {"path": str(args.init), "sha256": init_sha256}} if args.init else {}),
     }
     (args.output / "training.json").write_text(json.dumps(training, indent=2, default=float))
     if args.no_export:
