@@ -4,7 +4,8 @@
 
 Runs the untouched ImageNet EfficientNet-Lite0, the FP32 and the INT8 model on every photo of the
 manifest (all splits: the item head was never trained on labels, only distilled) and prints:
-1. top-1 agreement of each item head with the original, per set, and INT8 against FP32;
+1. top-1 agreement of each item head with the original, per set (and on the test split alone, which
+   neither distillation nor the item refit saw), and INT8 against FP32;
 2. the same for what a citizen sees: the household item at the threshold (or nothing);
 3. how the threshold trades items shown against right categories on validation photos whose item
    category the label gives away (garbage12 shoes -> shoes, clothes -> textiles);
@@ -82,7 +83,10 @@ def main() -> None:
              for name, path in (("original", original), ("fp32", fp32), ("int8", int8))}
     seconds = time.perf_counter() - t0
     sources = np.array([e.source for e in entries])
-    parts = {s: sources == s for s in sorted(set(sources))} | {"all": np.ones(len(entries), dtype=bool)}
+    test = np.array([e.split == "test" for e in entries])
+    # Training distilled (and the item refit fitted) on the training photos; the test split saw neither.
+    parts = ({s: sources == s for s in sorted(set(sources))} | {"all": np.ones(len(entries), dtype=bool)}
+             | {f"{s}, test split": (sources == s) & test for s in sorted(set(sources))})
     imap = item_map()
 
     print(f"machine: {machine()}")

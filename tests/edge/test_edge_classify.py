@@ -28,9 +28,34 @@ def test_the_edge_extra_pulls_no_torch() -> None:
 def test_start_measures_both_models_and_keeps_the_faster_within_the_bound() -> None:
     choice = choose_model(threads=1, runs=5)
     assert set(choice.timings_ms) == {"fp32", "int8"} and all(t > 0 for t in choice.timings_ms.values())
-    assert choice.precision == min(choice.timings_ms, key=choice.timings_ms.__getitem__)
+    ok, _ = int8_within_bound(OnnxClassifier(shipped_model_path("int8")), OnnxClassifier(shipped_model_path("fp32")))
+    faster = min(choice.timings_ms, key=choice.timings_ms.__getitem__)
+    assert choice.precision == (faster if ok else "fp32")
     assert choice.classifier.spec.precision == choice.precision
     assert "bound 1.0" in choice.reason
+
+
+def _with_int8_results(tmp_path: Path, points_below: dict[str, float]) -> Path:
+    """The shipped INT8 file claiming to be `points_below` FP32's recorded top-1 on each test set."""
+    model = onnx.load(str(shipped_model_path("int8")))
+    spec = json.loads(model.metadata_props[0].value)
+    fp32 = OnnxClassifier(shipped_model_path("fp32")).spec.metrics["test"]["fp32"]["parts"]
+    for source, below in points_below.items():
+        spec["metrics"]["test"]["int8"]["parts"][source]["top1"] = fp32[source]["top1"] - below / 100
+    model.metadata_props[0].value = json.dumps(spec)
+    path = tmp_path / f"int8-{'-'.join(map(str, points_below.values()))}.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+def test_the_bound_holds_on_every_test_set(tmp_path: Path) -> None:
+    fp32 = OnnxClassifier(shipped_model_path("fp32"))
+    close = _with_int8_results(tmp_path, {"garbage12": 0.5, "trashnet": 0.9})
+    far = _with_int8_results(tmp_path, {"garbage12": 0.0, "trashnet": 1.4})
+    assert int8_within_bound(OnnxClassifier(close), fp32)[0]
+    ok, why = int8_within_bound(OnnxClassifier(far), fp32)
+    assert not ok and "+1.4 points" in why
+    assert choose_model(threads=1, runs=3, int8_path=far).precision == "fp32"
 
 
 def test_an_int8_file_without_test_results_is_not_trusted(tmp_path: Path) -> None:
