@@ -25,7 +25,11 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 PHOTOS=${PHOTOS:-$ROOT_DIR/../shared/datasets/garbage12}
 PER_CLASS=${PER_CLASS:-2}
 CPUS=${CPUS:-"cortex-a72 cortex-a76"}
-PYTHON=${PYTHON:-python3}
+# The x86 side needs the project installed (the README's commands make .venv); a bare python3 would
+# find only the checkout's zerowaste/ folder, without its package-dir mapping.
+PYTHON=${PYTHON:-$( [ -x "$ROOT_DIR/.venv/bin/python" ] && echo "$ROOT_DIR/.venv/bin/python" || echo python3 )}
+"$PYTHON" -c 'import zerowaste.model.runtime' 2>/dev/null \
+  || { echo "$PYTHON cannot import zerowaste: install the project first (pip install -e .) or set PYTHON" >&2; exit 2; }
 # Default: the release the edge extra pins for aarch64 (read from pyproject.toml).
 ORT_VERSIONS=${ORT_VERSIONS:-$(sed -n "s/.*onnxruntime==\([0-9.]*\).*platform_machine == 'aarch64'.*/\1/p" pyproject.toml)}
 mkdir -p "$WORK"
