@@ -125,16 +125,24 @@ def candidate_labels(top: list[schemas.LabelProbability], decided: bool,
     return top[: max(2, likely)]
 
 
+def _in_sentence(name: str) -> str:
+    """An English class name inside a sentence ("Residual waste" -> "residual waste"); German nouns keep
+    their capital."""
+    return name[:1].lower() + name[1:]
+
+
 def disagreement_question(item: schemas.ItemPublic, material: schemas.LabelProbability, lang: str) -> str:
     if lang == "de":
         return (f"Das sieht aus wie {item.display}, das Material wirkt aber wie {material.name}. "
                 f"Ist es {item.name} ({item.stream.name}) oder {material.name}?")
-    return (f"This looks like {item.display}, but the material looks like {material.name}. "
-            f"Is it {item.name} ({item.stream.name}) or {material.name}?")
+    name = _in_sentence(material.name)
+    return (f"This looks like {item.display}, but the material looks like {name}. "
+            f"Is it {item.name} ({item.stream.name}) or {name}?")
 
 
 def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -> str:
     names = [c.name for c in candidates]
     if lang == "de":
         return "Wir sind nicht sicher. Ist es " + ", ".join(names[:-1]) + " oder " + names[-1] + "?"
+    names = [_in_sentence(n) for n in names]
     return "We are not sure. Is it " + ", ".join(names[:-1]) + " or " + names[-1] + "?"

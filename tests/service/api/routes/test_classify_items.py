@@ -68,7 +68,7 @@ def test_item_and_material_disagreeing_turns_the_answer_into_a_question(client: 
     assert body["clarify"].startswith("Das sieht aus wie Plastiktüte, das Material wirkt aber wie Restmüll")
     assert "Gelbe Tonne" in body["clarify"]
     en = post_photo(client, bags, lang="en").json()
-    assert en["clarify"].startswith("This looks like plastic bag, but the material looks like Residual waste")
+    assert en["clarify"].startswith("This looks like plastic bag, but the material looks like residual waste")
 
 
 def test_every_answer_keeps_item_and_material_consistent(client: TestClient) -> None:
