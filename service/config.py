@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias=AliasChoices("ZEROWASTE_DATABASE_URL", "DATABASE_URL"))
     model_path: Path | None = None
     model_threads: int = Field(default=0, ge=0, le=64)
+    # Serve what staff promote to the stable channel without a restart; off: always model_path.
+    model_follow_stable: bool = True
+    model_follow_interval_s: float = Field(default=30.0, ge=0)
     municipality: str = "wuppertal"
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_pixels: int = Field(default=40_000_000, gt=0)

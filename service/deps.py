@@ -22,7 +22,8 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_classifier(request: Request) -> Classifier:
-    return request.app.state.classifier  # type: ignore[no-any-return]
+    """The stable channel's model (checked every ZEROWASTE_MODEL_FOLLOW_INTERVAL_S seconds)."""
+    return request.app.state.served.get()  # type: ignore[no-any-return]
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -25,6 +25,7 @@ from zerowaste.service.model_store import ModelStore
 from zerowaste.service.observability import install
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import load_rules, read_rules, rules_path
+from zerowaste.service.served_model import ServedModel
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/v1"
@@ -45,14 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with app.state.sessionmaker() as session:
             written = load_rules(session, read_rules(rules_path(settings.municipality)))
         log.info("rules for %s loaded: %s", settings.municipality, written)
-        app.state.classifier = create_classifier("onnx", settings.model_path or shipped_model_path("int8"),
-                                                 settings.model_threads)
-        log.info("model %s loaded", app.state.classifier.sha256[:12])
+        classifier = create_classifier("onnx", settings.model_path or shipped_model_path("int8"),
+                                       settings.model_threads)
+        log.info("model %s loaded", classifier.sha256[:12])
         app.state.model_store = ModelStore(settings.model_store)
         app.state.signing_key = registry.signing_key(settings)
         with app.state.sessionmaker() as session:
-            registry.bootstrap(session, app.state.model_store, app.state.signing_key, app.state.classifier)
+            registry.bootstrap(session, app.state.model_store, app.state.signing_key, classifier)
             unfinished = registry.pending(session)
+        app.state.served = ServedModel(classifier, app.state.model_store, app.state.sessionmaker,
+                                       follow=settings.model_follow_stable,
+                                       interval_s=settings.model_follow_interval_s, threads=settings.model_threads)
+        # A model promoted before this start is served from the first request.
+        if settings.model_follow_stable and app.state.served.refresh():
+            log.warning("serving the stable channel's model, not %s: promote that file in the registry to serve "
+                        "it, or set ZEROWASTE_MODEL_FOLLOW_STABLE=false", settings.model_path or "the shipped model")
         # Validations a crash interrupted start again; the service answers meanwhile.
         for model_id in unfinished:
             threading.Thread(target=registry.validate, daemon=True, name=f"gate-{model_id}",

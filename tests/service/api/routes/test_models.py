@@ -35,7 +35,8 @@ def registry_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     weak = suppressed(folder / "weak.onnx", "battery")
     for url in database(request.param, folder):
         yield Settings(environment="test", database_url=url, data_dir=folder / "data", model_path=weak,
-                       gate_testset=manifest, max_model_bytes=20 * 1024 * 1024, rate_limit="100000/minute")
+                       gate_testset=manifest, max_model_bytes=20 * 1024 * 1024, rate_limit="100000/minute",
+                       model_follow_interval_s=0)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,14 @@ def device(api: TestClient, staff: dict[str, str]) -> tuple[str, dict[str, str]]
     r = api.post("/v1/staff/devices", json={"id": "camera-01"}, headers=staff)
     assert r.status_code == 201, r.text
     return "camera-01", bearer(r.json()["token"])
+
+
+def served(api: TestClient) -> tuple[str, bool]:
+    """The model /v1/classify runs, and whether it calls a battery photo a battery (the weak model cannot)."""
+    with photos("garbage12", "battery", n=1)[0].open("rb") as f:
+        r = api.post("/v1/classify", files={"file": ("battery.jpg", f, "image/jpeg")}, data={"lang": "en"})
+    assert r.status_code == 200, r.text
+    return api.get("/v1/ready").json()["model_sha256"], r.json()["top"][0]["label"] == "battery"
 
 
 def upload(api: TestClient, staff: dict[str, str], path: Path, note: str = "test") -> dict:
@@ -155,14 +164,17 @@ def test_channels_promote_canary_then_stable_then_roll_back_with_an_audit_trail(
     public = api.get("/v1/models/signing-key").json()["public_key"]
     assert signing.verify([public], offer["sha256"], offer["size"], offer["signature"]) == offer["key_id"]
 
+    assert served(api) == (weak["sha256"], False)  # canary is for devices; the service runs stable
     r = api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "canary fine"},
                  headers=staff)
     assert r.status_code == 200 and r.json()["can_roll_back"]
+    assert served(api) == (better["sha256"], True)  # the service follows stable without a restart
     again = api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "twice"},
                      headers=staff)
     assert again.status_code == 409
     r = api.post("/v1/staff/channels/stable/rollback", json={"reason": "complaints from Arrenberg"}, headers=staff)
     assert r.status_code == 200 and r.json()["model_id"] == weak["id"] and not r.json()["can_roll_back"]
+    assert served(api) == (weak["sha256"], False)
     assert api.post("/v1/staff/channels/stable/rollback", json={"reason": "again"}, headers=staff).status_code == 409
     assert api.post("/v1/staff/channels/stable/rollback", json={"reason": ""}, headers=staff).status_code == 422
 
@@ -210,3 +222,26 @@ def test_a_validation_cut_off_by_a_crash_runs_again_at_start_up(api: TestClient,
                 break
             time.sleep(0.1)
     assert body["status"] == "refused" and any("paper" in r for r in body["reasons"])
+
+
+def test_the_service_never_serves_a_stable_model_whose_file_is_damaged(api: TestClient, staff: dict[str, str],
+                                                                       registry_settings: Settings) -> None:
+    models = api.get("/v1/staff/models", headers=staff, params={"status": "accepted"}).json()
+    weak = next(m for m in models if "stable" in m["channels"])
+    better = next(m for m in models if m["sha256"] != weak["sha256"] and m["note"] == "battery recognised again")
+    stored = api.app.state.model_store.path(better["sha256"])
+    good = stored.read_bytes()
+    stored.write_bytes(good[:-1000] + bytes(1000))  # a disk error after the gate signed it
+    try:
+        promote = {"channel": "stable", "reason": "again"}
+        assert api.post(f"/v1/staff/models/{better['id']}/promote", json=promote, headers=staff).status_code == 200
+        assert served(api) == (weak["sha256"], False)
+    finally:
+        stored.write_bytes(good)
+    assert served(api) == (weak["sha256"], False)  # that promotion stays skipped ...
+    assert api.post("/v1/staff/channels/stable/rollback", json={"reason": "file"}, headers=staff).status_code == 200
+    assert api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "fixed"},
+                    headers=staff).status_code == 200
+    assert served(api) == (better["sha256"], True)  # ... the next one is tried again
+    with TestClient(create_app(registry_settings)) as restarted:  # configured: the weak file; stable wins
+        assert restarted.get("/v1/ready").json()["model_sha256"] == better["sha256"]
