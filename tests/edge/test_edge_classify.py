@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 
-import onnx
 import pytest
 from packaging.requirements import Requirement
 
 from tests.conftest import photos, shared_folder
+from tests.utils.models import with_spec
 from zerowaste.edge.classify import choose_model, int8_within_bound, run
 from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
-from zerowaste.model.spec import METADATA_KEY
 
 
 def test_the_edge_extra_pulls_no_torch() -> None:
@@ -37,15 +37,11 @@ def test_start_measures_both_models_and_keeps_the_faster_within_the_bound() -> N
 
 def _with_int8_results(tmp_path: Path, points_below: dict[str, float]) -> Path:
     """The shipped INT8 file claiming to be `points_below` FP32's recorded top-1 on each test set."""
-    model = onnx.load(str(shipped_model_path("int8")))
-    spec = json.loads(model.metadata_props[0].value)
+    metrics = copy.deepcopy(OnnxClassifier(shipped_model_path("int8")).spec.metrics)
     fp32 = OnnxClassifier(shipped_model_path("fp32")).spec.metrics["test"]["fp32"]["parts"]
     for source, below in points_below.items():
-        spec["metrics"]["test"]["int8"]["parts"][source]["top1"] = fp32[source]["top1"] - below / 100
-    model.metadata_props[0].value = json.dumps(spec)
-    path = tmp_path / f"int8-{'-'.join(map(str, points_below.values()))}.onnx"
-    onnx.save(model, str(path))
-    return path
+        metrics["test"]["int8"]["parts"][source]["top1"] = fp32[source]["top1"] - below / 100
+    return with_spec(tmp_path / f"int8-{'-'.join(map(str, points_below.values()))}.onnx", "int8", metrics=metrics)
 
 
 def test_the_bound_holds_on_every_test_set(tmp_path: Path) -> None:
@@ -59,12 +55,7 @@ def test_the_bound_holds_on_every_test_set(tmp_path: Path) -> None:
 
 
 def test_an_int8_file_without_test_results_is_not_trusted(tmp_path: Path) -> None:
-    model = onnx.load(str(shipped_model_path("int8")))
-    spec = json.loads(model.metadata_props[0].value)
-    spec["metrics"] = {}
-    model.metadata_props[0].key, model.metadata_props[0].value = METADATA_KEY, json.dumps(spec)
-    bare = tmp_path / "bare-int8.onnx"
-    onnx.save(model, str(bare))
+    bare = with_spec(tmp_path / "bare-int8.onnx", "int8", metrics=None)
     ok, why = int8_within_bound(OnnxClassifier(bare), OnnxClassifier(shipped_model_path("fp32")))
     assert not ok and "no test results" in why
     choice = choose_model(threads=1, runs=3, int8_path=bare)

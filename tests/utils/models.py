@@ -28,11 +28,11 @@ def suppressed(dst: Path, *classes: str) -> Path:
     return dst
 
 
-def with_spec(dst: Path, **changes: object) -> Path:
-    """The shipped FP32 model with metadata fields changed (or removed when the value is None)."""
+def with_spec(dst: Path, precision: str = "fp32", **changes: object) -> Path:
+    """A shipped model with metadata fields changed (or emptied when the value is None)."""
     import onnx
 
-    model = onnx.load(str(shipped_model_path("fp32")))
+    model = onnx.load(str(shipped_model_path(precision)))  # type: ignore[arg-type]
     for prop in model.metadata_props:
         if prop.key == METADATA_KEY:
             spec = json.loads(prop.value)
