@@ -50,7 +50,8 @@ def summarise(session: Session, household: Household, settings: Settings, lang: 
         while w <= current:
             shown.append(w)
             w += WEEK
-    medians = neighbourhood_medians(session, hood.id, shown[0], shown[-1], settings.min_group_size) if shown else {}
+    medians = neighbourhood_medians(session, hood.id, shown[0], shown[-1], settings.min_group_size,
+                                    complete_before=current) if shown else {}
 
     enrolled = {e.challenge_id: e for e in session.scalars(
         select(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household.id))}

@@ -19,6 +19,7 @@ from zerowaste.service.db.models import (
     Weighing,
 )
 from zerowaste.service.security import new_key
+from zerowaste.service.weekly import forget_medians
 
 
 def register_device(session: Session, device_id: str, registered_by: str) -> str:
@@ -39,7 +40,7 @@ def register_household(session: Session, neighbourhood: Neighbourhood) -> tuple[
 
 def delete_household(session: Session, household_id: str) -> dict[str, int]:
     """Everything that belongs to the household goes: weighings, bins, challenges, its key, and rejected
-    events that name its bins. Neighbourhood figures are computed on the fly, so they follow."""
+    events that name its bins, and the neighbourhood's stored medians (computed again without it)."""
     household = session.get(Household, household_id)
     if household is None:
         return {}
@@ -53,6 +54,7 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     counts["rejected_events"] = len(rejected)
     session.execute(delete(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household_id))
     counts["bins"] = session.execute(delete(Bin).where(Bin.household_id == household_id)).rowcount
+    forget_medians(session, neighbourhood_id=household.neighbourhood_id)
     key_id = household.api_key_id
     session.delete(household)
     session.flush()
@@ -69,5 +71,6 @@ def purge_expired(session: Session, retention_weeks: int, today: dt.date | None 
         "weighings": session.execute(delete(Weighing).where(Weighing.week < cutoff)).rowcount,
         "rejected_events": session.execute(delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)).rowcount,
     }
+    forget_medians(session, before=cutoff)
     session.commit()
     return counts

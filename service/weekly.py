@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zerowaste.service.db.models import Household, Weighing
+from zerowaste.service.db.models import Household, NeighbourhoodWeek, Weighing
+
+Medians = dict[tuple[dt.date, str], tuple[float, int]]
 
 COUNTED = ("deposit", "removal")
 WEEK = dt.timedelta(days=7)
@@ -34,20 +38,65 @@ def household_weeks(session: Session, household_id: str) -> dict[dt.date, dict[s
     return dict(weeks)
 
 
-def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.date, last: dt.date,
-                          min_group: int) -> dict[tuple[dt.date, str], tuple[float, int]]:
-    """(week, stream) -> (median kg per household, households) for groups of at least min_group."""
+def _compute_medians(session: Session, neighbourhood_id: int, weeks: list[dt.date], min_group: int) -> Medians:
     per_household = (
         select(Weighing.week, Weighing.stream, Weighing.household_id, func.sum(Weighing.net_kg).label("kg"))
         .join(Household, Household.id == Weighing.household_id)
         .where(Household.neighbourhood_id == neighbourhood_id, Weighing.kind.in_(COUNTED),
-               Weighing.week >= first, Weighing.week <= last)
+               Weighing.week.in_(weeks))
         .group_by(Weighing.week, Weighing.stream, Weighing.household_id)
     )
     groups: dict[tuple[dt.date, str], list[float]] = defaultdict(list)
     for week, stream, _household, kg in session.execute(per_household):
         groups[(week, stream)].append(float(kg))
     return {k: (round(statistics.median(v), 3), len(v)) for k, v in groups.items() if len(v) >= min_group}
+
+
+def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.date, last: dt.date,
+                          min_group: int, *, complete_before: dt.date | None = None) -> Medians:
+    """(week, stream) -> (median kg per household, households) for groups of at least min_group.
+
+    Weeks (Mondays) before `complete_before` are read from `neighbourhood_week` where stored, and
+    stored once computed; later weeks are always computed, as is everything without `complete_before`.
+    """
+    weeks = [first + i * WEEK for i in range((last - first) // WEEK + 1)]
+    if complete_before is None:
+        return _compute_medians(session, neighbourhood_id, weeks, min_group)
+    stored = {row.week: row for row in session.scalars(select(NeighbourhoodWeek).where(
+        NeighbourhoodWeek.neighbourhood_id == neighbourhood_id, NeighbourhoodWeek.min_group == min_group,
+        NeighbourhoodWeek.week >= first, NeighbourhoodWeek.week <= last))}
+    out: Medians = {(row.week, stream): (m, n) for row in stored.values() for stream, (m, n) in row.medians.items()}
+    missing = [w for w in weeks if w not in stored]
+    if not missing:
+        return out
+    fresh = _compute_medians(session, neighbourhood_id, missing, min_group)
+    out.update(fresh)
+    now = dt.datetime.now(dt.UTC)
+    rows = [NeighbourhoodWeek(neighbourhood_id=neighbourhood_id, week=w, min_group=min_group, computed_at=now,
+                              medians={s: [m, n] for (mw, s), (m, n) in fresh.items() if mw == w})
+            for w in missing if w < complete_before]
+    if rows:
+        try:
+            with session.begin_nested():
+                session.add_all(rows)
+        except IntegrityError:
+            pass  # another request stored the same weeks a moment ago, from the same weighings
+        session.commit()
+    return out
+
+
+def forget_medians(session: Session, neighbourhood_weeks: Iterable[tuple[int, dt.date]] = (), *,
+                   neighbourhood_id: int | None = None, before: dt.date | None = None) -> None:
+    """Drop stored medians that no longer hold: of (neighbourhood, week) pairs whose weighings changed,
+    of a whole neighbourhood, or of the weeks before a date. The caller commits."""
+    pairs = sorted(set(neighbourhood_weeks))
+    if pairs:
+        session.execute(delete(NeighbourhoodWeek).where(
+            tuple_(NeighbourhoodWeek.neighbourhood_id, NeighbourhoodWeek.week).in_(pairs)))
+    if neighbourhood_id is not None:
+        session.execute(delete(NeighbourhoodWeek).where(NeighbourhoodWeek.neighbourhood_id == neighbourhood_id))
+    if before is not None:
+        session.execute(delete(NeighbourhoodWeek).where(NeighbourhoodWeek.week < before))
 
 
 @dataclass

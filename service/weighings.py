@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zerowaste.service.db.models import Bin, Device, RejectedEvent, Weighing
+from zerowaste.service.db.models import Bin, Device, Household, RejectedEvent, Weighing
+from zerowaste.service.weekly import forget_medians
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]
 GROSS_TOLERANCE_KG = 0.5  # a tared scale may read slightly below zero
@@ -139,6 +140,7 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
     bin_ids = {str(e.get("bin", "")) for e in raw_events if isinstance(e, dict)}
     bins = {b.id: b for b in session.scalars(select(Bin).where(Bin.id.in_(bin_ids)))}
     seen: set[str] = set()
+    changed: set[tuple[str, dt.date]] = set()  # (household, week) whose neighbourhood median moves
     results: list[EventResult] = []
     for i, raw in enumerate(raw_events):
         if not isinstance(raw, dict):
@@ -167,10 +169,15 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
         session.add(Weighing(
             event_id=event.id, bin_id=bin_.id, household_id=bin_.household_id, device_id=device.id,
             stream=event.stream, kind=event.kind, net_kg=event.net_kg, gross_kg=event.gross_kg,
-            measured_at=measured_at, device_time=event.measured_at, week=week_of(measured_at, zone),
+            measured_at=measured_at, device_time=event.measured_at, week=(week := week_of(measured_at, zone)),
             received_at=now, firmware=event.firmware, calibration_version=event.calibration_version,
         ))
         results.append(EventResult(id=event_id, status="accepted"))
+        changed.add((bin_.household_id, week))
+    if changed:
+        hoods = dict(session.execute(select(Household.id, Household.neighbourhood_id).where(
+            Household.id.in_({h for h, _ in changed}))).all())
+        forget_medians(session, {(hoods[h], w) for h, w in changed if h in hoods})
     device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
     firmware = next((str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict)
                      and e.get("firmware")), None)

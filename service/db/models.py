@@ -234,6 +234,21 @@ class Weighing(Base):
     calibration_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class NeighbourhoodWeek(Base):
+    """The neighbourhood medians of one complete week, kept once computed: at city scale they are most of
+    a household summary's time. A weighing that lands in the week, a deleted household and the purge
+    remove the row (`weekly.forget_medians`); the next summary computes it again."""
+
+    __tablename__ = "neighbourhood_week"
+
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    min_group: Mapped[int] = mapped_column(Integer, primary_key=True)
+    medians: Mapped[dict[str, Any]] = mapped_column()  # stream -> [median kg, households]
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class RejectedEvent(Base):
     """An implausible or malformed event, kept with its reasons for staff, never silently dropped."""
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.utils.pilot import Enrolled, enrol, event, staff_headers_for, upload
-from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Weighing
+from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Household, NeighbourhoodWeek, Weighing
 from zerowaste.service.households import purge_expired
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -80,6 +80,34 @@ def test_no_neighbourhood_median_below_five_households(client, staff) -> None:
     medians = {w["week"]: w["neighbourhood_median_kg"] for w in s["weeks"]}
     assert medians[monday(12).isoformat()] == {"restmuell": pytest.approx(6.0)}  # 4 5 6 7 9
     assert medians[monday(11).isoformat()] == {}  # still only four households that week
+
+
+def test_complete_weeks_medians_are_stored_and_follow_late_weighings_and_deletions(client, staff) -> None:
+    homes = [enrol(client, staff, "wichlinghausen") for _ in range(6)]
+    for i, home in enumerate(homes):
+        weigh(client, home, {15: 2.0 + i})
+
+    def median_of(week: dt.date) -> dict[str, float]:
+        s = client.get("/v1/household/summary", headers=homes[1].household_headers).json()
+        return next(w["neighbourhood_median_kg"] for w in s["weeks"] if w["week"] == week.isoformat())
+
+    assert median_of(monday(15)) == {"restmuell": pytest.approx(4.5)}  # 2 3 4 5 6 7
+    with client.app.state.sessionmaker() as session:
+        hood = session.get(Household, homes[0].household).neighbourhood_id
+        stored = {r.week: r for r in session.scalars(select(NeighbourhoodWeek).where(
+            NeighbourhoodWeek.neighbourhood_id == hood))}
+        assert stored[monday(15)].medians == {"restmuell": [4.5, 6]}
+        assert stored[monday(14)].medians == {}  # computed, nobody weighed: stored as such
+        assert monday(0) not in stored  # the current week is still filling up
+        # The summary reads the stored figure (changed here by hand) instead of computing it again.
+        stored[monday(15)].medians = {"restmuell": [99.0, 6]}
+        session.commit()
+    assert median_of(monday(15)) == {"restmuell": pytest.approx(99.0)}
+
+    weigh(client, homes[0], {15: 10.0})  # a late bag: the scale was offline that week
+    assert median_of(monday(15)) == {"restmuell": pytest.approx(5.5)}  # 12 3 4 5 6 7
+    assert client.delete("/v1/household", headers=homes[5].household_headers).status_code == 204
+    assert median_of(monday(15)) == {"restmuell": pytest.approx(5.0)}  # 12 3 4 5 6
 
 
 def test_challenge_join_progress_and_completion(client, arrenberg) -> None:
