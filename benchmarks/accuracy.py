@@ -47,6 +47,34 @@ def main() -> None:
               f"{100 * (p['garbage12']['top1'] - bp['garbage12']['top1']):+.1f} pt | {r['seconds']:.0f} |")
     item = float((reports["int8"]["_item"].argmax(1) == base["_item"].argmax(1)).mean())
     print(f"\nitem head (ImageNet), INT8 vs FP32 top-1 agreement: {item:.1%}")
+    look_alike_table(entries, [e for e in manifest_entries(args.manifest) if e.split == "train"], reports)
+
+
+def look_alike_table(entries: list, train: list, reports: dict) -> None:
+    """Top-1 by how close each photo's nearest training photo is (cosine of untouched ImageNet
+    features): 0.8-0.9 is mostly the same object photographed again in another pose, which the
+    split may not separate; below 0.8 is the better guess for photos of objects nobody trained on."""
+    import numpy as np
+
+    from zerowaste.datasets.embed import imagenet_embeddings
+    from zerowaste.model.scoring import calibration_view
+
+    cache = Path("runs/cache")
+    nearest = (imagenet_embeddings(entries, cache) @ imagenet_embeddings(train, cache).T).max(1)
+    sources = np.array([e.source for e in entries])
+    labels = [e.label for e in entries]
+    correct = {p: calibration_view(r["_probs"], labels)[1] for p, r in reports.items()}
+    bands = [("< 0.8 (new objects)", nearest < 0.8), (">= 0.8 (look-alike in training)", nearest >= 0.8)]
+    print("\nby nearest training photo (cosine of untouched ImageNet features):\n")
+    print("| nearest training photo | TrashNet photos | FP32 / INT8 TrashNet | garbage12 photos"
+          " | FP32 / INT8 garbage12 |")
+    print("|---|---|---|---|---|")
+    for name, band in bands:
+        cells = []
+        for source in ("trashnet", "garbage12"):
+            sel = band & (sources == source)
+            cells += [str(int(sel.sum())), " / ".join(f"{correct[p][sel].mean():.1%}" for p in ("fp32", "int8"))]
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

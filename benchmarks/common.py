@@ -45,5 +45,5 @@ def manifest_entries(path: Path) -> list:
 
     if not path.exists():
         build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, path)
+                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=Path("runs/cache"))
     return read_manifest(path)

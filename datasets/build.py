@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, assign_groups
+from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE, assign_groups, similar_pairs
 from zerowaste.datasets.manifest import SPLITS, Entry, Problem, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
 
@@ -23,6 +23,8 @@ def build_manifest(
     out: Path | None = None,
     *,
     max_distance: int = DEFAULT_MAX_DISTANCE,
+    min_cosine: float | None = DEFAULT_MIN_COSINE,
+    cache_dir: Path | None = None,
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS,
     seed: int = 0,
 ) -> BuildResult:
@@ -32,7 +34,12 @@ def build_manifest(
         scanned = scan_image_folder(root, name)
         entries += scanned.entries
         problems += scanned.problems
-    pairs = assign_groups(entries, max_distance)
+    similar: list[tuple[int, int]] = []
+    if min_cosine is not None:
+        from zerowaste.datasets.embed import imagenet_embeddings  # torch: the train extra, as ImageHash
+
+        similar = similar_pairs(imagenet_embeddings(entries, cache_dir), min_cosine)
+    pairs = assign_groups(entries, max_distance, similar)
     assign_splits(entries, fractions, seed)
     if out is not None:
         write_manifest(out, entries)

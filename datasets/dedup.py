@@ -1,7 +1,10 @@
-"""Near-duplicate groups across all sources: same bytes, or perceptual hashes a few bits apart.
+"""Near-duplicate groups across all sources: same bytes, perceptual hashes a few bits apart, or
+ImageNet features pointing the same way.
 
 garbage12 holds hundreds of TrashNet photos again (resized, re-encoded); a split that lets one copy
-into training and another into the test set measures memory, not recognition.
+into training and another into the test set measures memory, not recognition. pHash finds resized and
+re-encoded copies; crops and shifts of one picture change it too much, the features (`datasets.embed`)
+find those.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ from zerowaste.datasets.manifest import Entry
 # Re-encoded and resized copies land at 0-4; different photos of similar objects on a white
 # background rarely come below 10.
 DEFAULT_MAX_DISTANCE = 6
+# Cosine of untouched ImageNet features at or over which two photos count as the same picture.
+# Looked at on the shared sets: >= 0.9 are crops or shifts of one photo (35 such pairs had landed in
+# different splits with pHash alone); 0.8-0.9 are mostly one object photographed again in another pose,
+# and from 0.85 down the groups chain into hundreds of merely similar photos.
+DEFAULT_MIN_COSINE = 0.9
 
 
 class _UnionFind:
@@ -49,8 +57,21 @@ def near_duplicate_pairs(hashes: Sequence[str], max_distance: int) -> list[tuple
     return pairs
 
 
-def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE) -> int:
-    """Set `entry.group` (the smallest index in its group); return the number of duplicate pairs."""
+def similar_pairs(features: np.ndarray, min_cosine: float) -> list[tuple[int, int]]:
+    """Pairs (i < j) of L2-normalised feature rows whose cosine is at least `min_cosine`."""
+    pairs: list[tuple[int, int]] = []
+    block = 1024
+    for start in range(0, len(features), block):
+        sim = features[start : start + block] @ features.T
+        rows, cols = np.nonzero(sim >= min_cosine)
+        pairs += [(start + r, c) for r, c in zip(rows.tolist(), cols.tolist(), strict=True) if start + r < c]
+    return pairs
+
+
+def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE,
+                  similar: Sequence[tuple[int, int]] = ()) -> int:
+    """Set `entry.group` (the smallest index in its group); return the number of duplicate pairs.
+    `similar` (from `similar_pairs`) adds the pairs pHash misses."""
     uf = _UnionFind(len(entries))
     first_by_sha: dict[str, int] = {}
     pairs = 0
@@ -61,6 +82,7 @@ def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE
         else:
             first_by_sha[e.sha256] = i
     near = near_duplicate_pairs([e.phash for e in entries], max_distance)
+    near = sorted(set(near) | set(similar))
     for a, b in near:
         uf.union(a, b)
     for i, e in enumerate(entries):

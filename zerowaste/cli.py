@@ -29,7 +29,8 @@ def _data_build(args: argparse.Namespace) -> int:
         if not sep:
             raise SystemExit(f"--source takes NAME=FOLDER, got {item!r}")
         sources[name] = Path(path)
-    result = build_manifest(sources, args.out, max_distance=args.max_distance, seed=args.seed)
+    result = build_manifest(sources, args.out, max_distance=args.max_distance,
+                            min_cosine=args.min_cosine or None, cache_dir=args.cache_dir, seed=args.seed)
     print(report(result.entries, result.problems))
     print(f"manifest: {args.out}")
     return 0
@@ -308,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("runs/data/manifest.jsonl"),
                        help="manifest path (default: runs/data/manifest.jsonl)")
     build.add_argument("--max-distance", type=int, default=6, help="pHash bits for a near-duplicate (default: 6)")
+    build.add_argument("--min-cosine", type=float, default=0.9,
+                       help="ImageNet-feature cosine for a near-duplicate that pHash misses (crops, shifts);"
+                            " 0 = pHash only (default: 0.9)")
+    build.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
+                       help="where photo features are cached by sha256 (default: runs/cache)")
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
     build.set_defaults(func=_data_build)
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")

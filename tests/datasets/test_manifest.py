@@ -1,3 +1,4 @@
+import logging
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from PIL import Image
 from tests.conftest import photos
 from tests.utils.images import write_bad_files
 from zerowaste.datasets.build import build_manifest, report
+from zerowaste.datasets.embed import CACHE_NAME
 from zerowaste.datasets.manifest import manifest_hash, read_manifest, scan_image_folder
 
 pytest.importorskip("imagehash")
@@ -84,3 +86,38 @@ def test_report_names_counts_duplicates_and_skips(two_sources: dict[str, Path]) 
     assert "near-duplicate groups" in text
     assert "skipped files" in text and "zero-byte" in text
     assert "white-glass" in text and "glass" in text
+
+
+def test_a_cropped_copy_that_phash_misses_is_grouped_by_imagenet_features(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A web shop's second crop of one product shot: 20-36 pHash bits apart, so pHash alone lets the
+    two into different splits; their ImageNet features put them in one group. Other photos stay apart."""
+    root = tmp_path / "set"
+    originals = photos("garbage12", "plastic", n=6)
+    (root / "plastic").mkdir(parents=True)
+    for f in originals:
+        shutil.copy(f, root / "plastic" / f.name)
+    with Image.open(originals[0]) as im:
+        w, h = im.size
+        im.convert("RGB").crop((int(0.15 * w), int(0.1 * h), w, h)).save(root / "plastic" / "crop.jpg", quality=90)
+    sources = {"garbage12": root}
+
+    def group_of(entries: list, name: str) -> int:
+        return next(e.group for e in entries if Path(e.path).name == name)
+
+    phash_only = build_manifest(sources, min_cosine=None).entries
+    assert group_of(phash_only, "crop.jpg") != group_of(phash_only, originals[0].name)
+
+    cache = tmp_path / "cache"
+    with_features = build_manifest(sources, cache_dir=cache).entries
+    assert group_of(with_features, "crop.jpg") == group_of(with_features, originals[0].name)
+    assert len({e.group for e in with_features}) == len(originals)  # the five other photos: five groups
+    assert (cache / CACHE_NAME).is_file()
+
+    # A second build embeds nothing new: the cache is keyed by content, so it also survives a move.
+    shutil.move(root, tmp_path / "moved")
+    with caplog.at_level(logging.INFO, logger="zerowaste.datasets.embed"):
+        again = build_manifest({"garbage12": tmp_path / "moved"}, cache_dir=cache).entries
+    assert "embedded 0 photos (7 from cache)" in caplog.text
+    assert [e.group for e in again] == [e.group for e in with_features]
