@@ -53,8 +53,9 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         "## Data and split",
         "",
         "TrashNet (MIT) and the Kaggle \"Garbage Classification\" 12-class set, read from `../shared/datasets`."
-        " Near-duplicates (same sha256 or pHash within 6 bits) are grouped across both sets; a group never"
-        " straddles train/validation/test. TrashNet's colourless glass trains on the summed probability of the"
+        " Near-duplicates (same sha256, pHash within 6 bits, or crops and shifts of one picture: cosine >= 0.9"
+        " of untouched ImageNet features) are grouped across both sets; a group never straddles"
+        " train/validation/test. TrashNet's colourless glass trains on the summed probability of the"
         " three glass classes.",
         "",
         "| source | train | val | test |",
