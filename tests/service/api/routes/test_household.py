@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from tests.utils.pilot import Enrolled, enrol, event, staff_headers_for, upload
+from zerowaste.service import weekly
 from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Household, NeighbourhoodWeek, Weighing
 from zerowaste.service.households import purge_expired
 
@@ -108,6 +109,33 @@ def test_complete_weeks_medians_are_stored_and_follow_late_weighings_and_deletio
     assert median_of(monday(15)) == {"restmuell": pytest.approx(5.5)}  # 12 3 4 5 6 7
     assert client.delete("/v1/household", headers=homes[5].household_headers).status_code == 204
     assert median_of(monday(15)) == {"restmuell": pytest.approx(5.0)}  # 12 3 4 5 6
+
+
+def test_two_requests_storing_the_same_weeks_at_once_both_answer(client, staff, monkeypatch) -> None:
+    homes = [enrol(client, staff, "arrenberg") for _ in range(5)]
+    for i, home in enumerate(homes):
+        weigh(client, home, {25: 1.0 + i})
+    with client.app.state.sessionmaker() as session:
+        hood = session.get(Household, homes[0].household).neighbourhood_id
+    real, raced = weekly._compute_medians, []
+
+    def racing(session, neighbourhood_id, weeks, min_group):  # another request stores the weeks meanwhile
+        result = real(session, neighbourhood_id, weeks, min_group)
+        if not raced:
+            raced.append(True)
+            with client.app.state.sessionmaker() as other:
+                weekly.neighbourhood_medians(other, neighbourhood_id, weeks[0], weeks[-1], min_group,
+                                             complete_before=monday(0))
+        return result
+
+    monkeypatch.setattr(weekly, "_compute_medians", racing)
+    with client.app.state.sessionmaker() as session:
+        got = weekly.neighbourhood_medians(session, hood, monday(25), monday(24), 5, complete_before=monday(0))
+        assert raced and got == {(monday(25), "restmuell"): (3.0, 5)}  # 1 2 3 4 5
+        rows = session.scalars(select(NeighbourhoodWeek).where(NeighbourhoodWeek.neighbourhood_id == hood,
+                                                               NeighbourhoodWeek.week >= monday(25),
+                                                               NeighbourhoodWeek.week <= monday(24))).all()
+        assert sorted(r.week for r in rows) == [monday(25), monday(24)]
 
 
 def test_challenge_join_progress_and_completion(client, arrenberg) -> None:
