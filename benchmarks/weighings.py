@@ -37,7 +37,7 @@ from zerowaste.service.db.models import ApiKey, Bin, Device, Household, Neighbou
 from zerowaste.service.household_summary import current_week, summarise  # noqa: E402
 from zerowaste.service.main import create_app  # noqa: E402
 from zerowaste.service.security import create_key  # noqa: E402
-from zerowaste.service.weekly import forget_medians, household_weeks, neighbourhood_medians  # noqa: E402
+from zerowaste.service.weekly import forget_weeks_before, household_weeks, neighbourhood_medians  # noqa: E402
 
 PG_ADMIN = os.environ.get("ZEROWASTE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -137,7 +137,7 @@ def city(url: str, households: int, weeks: int, samples: int) -> dict[str, objec
         for h in sample[: max(5, samples // 10)]:
             household = session.get(Household, h)
             # Cold: as after a late weighing in every shown week of the quarter; then warm, as usual.
-            forget_medians(session, before=current + dt.timedelta(weeks=1))
+            forget_weeks_before(session, current + dt.timedelta(weeks=1))
             session.commit()
             for name in ("household summary, medians computed (52 weeks)",
                          "household summary, complete weeks' medians stored"):

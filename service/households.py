@@ -19,7 +19,7 @@ from zerowaste.service.db.models import (
     Weighing,
 )
 from zerowaste.service.security import new_key
-from zerowaste.service.weekly import forget_medians
+from zerowaste.service.weekly import forget_weeks_before, weeks_changed
 
 
 def register_device(session: Session, device_id: str, registered_by: str) -> str:
@@ -40,12 +40,15 @@ def register_household(session: Session, neighbourhood: Neighbourhood) -> tuple[
 
 def delete_household(session: Session, household_id: str) -> dict[str, int]:
     """Everything that belongs to the household goes: weighings, bins, challenges, its key, and rejected
-    events that name its bins, and the neighbourhood's stored medians (computed again without it)."""
+    events that name its bins; the weeks it weighed in count as changed, so its neighbourhood's
+    medians are computed again without it."""
     household = session.get(Household, household_id)
     if household is None:
         return {}
     bins = list(session.scalars(select(Bin).where(Bin.household_id == household_id)))
     bin_ids = {b.id for b in bins}
+    weeks = session.scalars(select(Weighing.week).where(Weighing.household_id == household_id).distinct())
+    weeks_changed(session, {(household.neighbourhood_id, w) for w in weeks})
     counts = {"weighings": session.execute(delete(Weighing).where(Weighing.household_id == household_id)).rowcount}
     rejected = [r for r in session.scalars(select(RejectedEvent).where(
         RejectedEvent.device_id.in_({b.device_id for b in bins}))) if r.payload.get("bin") in bin_ids]
@@ -54,7 +57,6 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     counts["rejected_events"] = len(rejected)
     session.execute(delete(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household_id))
     counts["bins"] = session.execute(delete(Bin).where(Bin.household_id == household_id)).rowcount
-    forget_medians(session, neighbourhood_id=household.neighbourhood_id)
     key_id = household.api_key_id
     session.delete(household)
     session.flush()
@@ -71,6 +73,6 @@ def purge_expired(session: Session, retention_weeks: int, today: dt.date | None 
         "weighings": session.execute(delete(Weighing).where(Weighing.week < cutoff)).rowcount,
         "rejected_events": session.execute(delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)).rowcount,
     }
-    forget_medians(session, before=cutoff)
+    forget_weeks_before(session, cutoff)
     session.commit()
     return counts

@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zerowaste.service.db.models import Household, NeighbourhoodWeek, Weighing
+from zerowaste.service.db.models import Household, NeighbourhoodWeek, NeighbourhoodWeekChange, Weighing
 
 Medians = dict[tuple[dt.date, str], tuple[float, int]]
 
@@ -56,15 +57,22 @@ def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.dat
                           min_group: int, *, complete_before: dt.date | None = None) -> Medians:
     """(week, stream) -> (median kg per household, households) for groups of at least min_group.
 
-    Weeks (Mondays) before `complete_before` are read from `neighbourhood_week` where stored, and
-    stored once computed; later weeks are always computed, as is everything without `complete_before`.
+    Weeks (Mondays) before `complete_before` are read from `neighbourhood_week` where stored at the
+    week's current change count, and stored once computed; later weeks are always computed, as is
+    everything without `complete_before`.
     """
     weeks = [first + i * WEEK for i in range((last - first) // WEEK + 1)]
     if complete_before is None:
         return _compute_medians(session, neighbourhood_id, weeks, min_group)
-    stored = {row.week: row for row in session.scalars(select(NeighbourhoodWeek).where(
+    # Change counts first, weighings after: a weighing committed in between raises the count past the
+    # one stored with these figures, so they are never served for it (no lock needed).
+    changes = dict(session.execute(select(NeighbourhoodWeekChange.week, NeighbourhoodWeekChange.changes).where(
+        NeighbourhoodWeekChange.neighbourhood_id == neighbourhood_id,
+        NeighbourhoodWeekChange.week >= first, NeighbourhoodWeekChange.week <= last)).all())
+    rows = {row.week: row for row in session.scalars(select(NeighbourhoodWeek).where(
         NeighbourhoodWeek.neighbourhood_id == neighbourhood_id, NeighbourhoodWeek.min_group == min_group,
         NeighbourhoodWeek.week >= first, NeighbourhoodWeek.week <= last))}
+    stored = {w: row for w, row in rows.items() if row.changes == changes.get(w, 0)}
     out: Medians = {(row.week, stream): (m, n) for row in stored.values() for stream, (m, n) in row.medians.items()}
     missing = [w for w in weeks if w not in stored]
     if not missing:
@@ -72,31 +80,39 @@ def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.dat
     fresh = _compute_medians(session, neighbourhood_id, missing, min_group)
     out.update(fresh)
     now = dt.datetime.now(dt.UTC)
-    rows = [NeighbourhoodWeek(neighbourhood_id=neighbourhood_id, week=w, min_group=min_group, computed_at=now,
-                              medians={s: [m, n] for (mw, s), (m, n) in fresh.items() if mw == w})
-            for w in missing if w < complete_before]
-    if rows:
+    new = [NeighbourhoodWeek(neighbourhood_id=neighbourhood_id, week=w, min_group=min_group, changes=changes.get(w, 0),
+                             computed_at=now, medians={s: [m, n] for (mw, s), (m, n) in fresh.items() if mw == w})
+           for w in missing if w < complete_before]
+    if new:
         try:
             with session.begin_nested():
-                session.add_all(rows)
+                session.execute(delete(NeighbourhoodWeek).where(  # figures of an older change count
+                    NeighbourhoodWeek.neighbourhood_id == neighbourhood_id, NeighbourhoodWeek.min_group == min_group,
+                    NeighbourhoodWeek.week.in_([row.week for row in new])))
+                session.add_all(new)
         except IntegrityError:
-            pass  # another request stored the same weeks a moment ago, from the same weighings
+            pass  # another request stored these weeks a moment ago; the next one reads them
         session.commit()
     return out
 
 
-def forget_medians(session: Session, neighbourhood_weeks: Iterable[tuple[int, dt.date]] = (), *,
-                   neighbourhood_id: int | None = None, before: dt.date | None = None) -> None:
-    """Drop stored medians that no longer hold: of (neighbourhood, week) pairs whose weighings changed,
-    of a whole neighbourhood, or of the weeks before a date. The caller commits."""
+def weeks_changed(session: Session, neighbourhood_weeks: Iterable[tuple[int, dt.date]]) -> None:
+    """Count a change of weighings in these (neighbourhood, week) pairs: their stored medians stop being
+    served. One upsert per pair, atomic on SQLite and PostgreSQL alike. The caller commits."""
     pairs = sorted(set(neighbourhood_weeks))
-    if pairs:
-        session.execute(delete(NeighbourhoodWeek).where(
-            tuple_(NeighbourhoodWeek.neighbourhood_id, NeighbourhoodWeek.week).in_(pairs)))
-    if neighbourhood_id is not None:
-        session.execute(delete(NeighbourhoodWeek).where(NeighbourhoodWeek.neighbourhood_id == neighbourhood_id))
-    if before is not None:
-        session.execute(delete(NeighbourhoodWeek).where(NeighbourhoodWeek.week < before))
+    if not pairs:
+        return
+    table = NeighbourhoodWeekChange.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values([{"neighbourhood_id": n, "week": w, "changes": 1} for n, w in pairs])
+    session.execute(stmt.on_conflict_do_update(index_elements=["neighbourhood_id", "week"],
+                                               set_={"changes": table.c.changes + 1}))
+
+
+def forget_weeks_before(session: Session, cutoff: dt.date) -> None:
+    """Stored medians and change counts of weeks the purge removed. The caller commits."""
+    session.execute(delete(NeighbourhoodWeek).where(NeighbourhoodWeek.week < cutoff))
+    session.execute(delete(NeighbourhoodWeekChange).where(NeighbourhoodWeekChange.week < cutoff))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zerowaste.service.db.models import Bin, Device, Household, RejectedEvent, Weighing
-from zerowaste.service.weekly import forget_medians
+from zerowaste.service.weekly import weeks_changed
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]
 GROSS_TOLERANCE_KG = 0.5  # a tared scale may read slightly below zero
@@ -177,7 +177,7 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
     if changed:
         hoods = dict(session.execute(select(Household.id, Household.neighbourhood_id).where(
             Household.id.in_({h for h, _ in changed}))).all())
-        forget_medians(session, {(hoods[h], w) for h, w in changed if h in hoods})
+        weeks_changed(session, {(hoods[h], w) for h, w in changed if h in hoods})
     device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
     firmware = next((str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict)
                      and e.get("firmware")), None)

@@ -236,8 +236,7 @@ class Weighing(Base):
 
 class NeighbourhoodWeek(Base):
     """The neighbourhood medians of one complete week, kept once computed: at city scale they are most of
-    a household summary's time. A weighing that lands in the week, a deleted household and the purge
-    remove the row (`weekly.forget_medians`); the next summary computes it again."""
+    a household summary's time. Served only while the week's change count is still `changes`."""
 
     __tablename__ = "neighbourhood_week"
 
@@ -245,8 +244,21 @@ class NeighbourhoodWeek(Base):
                                                   primary_key=True)
     week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     min_group: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer)  # NeighbourhoodWeekChange.changes when computed
     medians: Mapped[dict[str, Any]] = mapped_column()  # stream -> [median kg, households]
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NeighbourhoodWeekChange(Base):
+    """How often a neighbourhood's weighings of one week changed (accepted, or deleted with a household).
+    Raised in the same transaction as the change, so stored medians can never outlive it."""
+
+    __tablename__ = "neighbourhood_week_change"
+
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    changes: Mapped[int] = mapped_column(Integer)
 
 
 class RejectedEvent(Base):

@@ -1,4 +1,4 @@
-"""neighbourhood_week: stored medians of complete weeks
+"""neighbourhood_week: stored medians of complete weeks, and the change counts that retire them
 
 Revision ID: 0006
 Revises: 0005
@@ -22,12 +22,22 @@ def upgrade() -> None:
         sa.Column("neighbourhood_id", sa.Integer(), nullable=False),
         sa.Column("week", sa.Date(), nullable=False),
         sa.Column("min_group", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
         sa.Column("medians", sa.JSON(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["neighbourhood_id"], ["neighbourhood.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("neighbourhood_id", "week", "min_group"),
     )
+    op.create_table(
+        "neighbourhood_week_change",
+        sa.Column("neighbourhood_id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["neighbourhood_id"], ["neighbourhood.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("neighbourhood_id", "week"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("neighbourhood_week_change")
     op.drop_table("neighbourhood_week")
