@@ -47,7 +47,31 @@ def main() -> None:
               f"{100 * (p['garbage12']['top1'] - bp['garbage12']['top1']):+.1f} pt | {r['seconds']:.0f} |")
     item = float((reports["int8"]["_item"].argmax(1) == base["_item"].argmax(1)).mean())
     print(f"\nitem head (ImageNet), INT8 vs FP32 top-1 agreement: {item:.1%}")
+    intervals(entries, reports)
     look_alike_table(entries, [e for e in manifest_entries(args.manifest) if e.split == "train"], reports)
+
+
+def intervals(entries: list, reports: dict, resamples: int = 2000) -> None:
+    """95 % bootstrap intervals of top-1 per set: how far another draw of as many photos could land."""
+    import numpy as np
+
+    from zerowaste.model.scoring import calibration_view
+
+    rng = np.random.default_rng(0)
+    sources = np.array([e.source for e in entries])
+    labels = [e.label for e in entries]
+    print(f"\n95 % bootstrap intervals of top-1 ({resamples} resamples of the test photos of each set):\n")
+    print("| model | TrashNet | garbage12 |")
+    print("|---|---|---|")
+    for precision, r in reports.items():
+        correct = calibration_view(r["_probs"], labels)[1]
+        cells = []
+        for source in ("trashnet", "garbage12"):
+            c = correct[sources == source]
+            means = c[rng.integers(0, len(c), size=(resamples, len(c)))].mean(1)
+            lo, hi = np.percentile(means, [2.5, 97.5])
+            cells.append(f"{c.mean():.1%} ({lo:.1%}–{hi:.1%})")
+        print(f"| {precision.upper()} | " + " | ".join(cells) + " |")
 
 
 def look_alike_table(entries: list, train: list, reports: dict) -> None:
