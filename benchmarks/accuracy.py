@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, manifest_entries  # noqa: E402
 
@@ -47,47 +49,38 @@ def main() -> None:
               f"{100 * (p['garbage12']['top1'] - bp['garbage12']['top1']):+.1f} pt | {r['seconds']:.0f} |")
     item = float((reports["int8"]["_item"].argmax(1) == base["_item"].argmax(1)).mean())
     print(f"\nitem head (ImageNet), INT8 vs FP32 top-1 agreement: {item:.1%}")
-    intervals(entries, reports)
-    look_alike_table(entries, [e for e in manifest_entries(args.manifest) if e.split == "train"], reports)
-
-
-def intervals(entries: list, reports: dict, resamples: int = 2000) -> None:
-    """95 % bootstrap intervals of top-1 per set: how far another draw of as many photos could land."""
-    import numpy as np
-
     from zerowaste.model.scoring import calibration_view
 
-    rng = np.random.default_rng(0)
     sources = np.array([e.source for e in entries])
-    labels = [e.label for e in entries]
+    correct = {p: calibration_view(r["_probs"], [e.label for e in entries])[1] for p, r in reports.items()}
+    intervals(sources, correct)
+    look_alike_table(entries, [e for e in manifest_entries(args.manifest) if e.split == "train"], sources, correct)
+
+
+def intervals(sources: np.ndarray, correct: dict[str, np.ndarray], resamples: int = 2000) -> None:
+    """95 % bootstrap intervals of top-1 per set: how far another draw of as many photos could land."""
+    rng = np.random.default_rng(0)
     print(f"\n95 % bootstrap intervals of top-1 ({resamples} resamples of the test photos of each set):\n")
     print("| model | TrashNet | garbage12 |")
     print("|---|---|---|")
-    for precision, r in reports.items():
-        correct = calibration_view(r["_probs"], labels)[1]
+    for precision, right in correct.items():
         cells = []
         for source in ("trashnet", "garbage12"):
-            c = correct[sources == source]
+            c = right[sources == source]
             means = c[rng.integers(0, len(c), size=(resamples, len(c)))].mean(1)
             lo, hi = np.percentile(means, [2.5, 97.5])
             cells.append(f"{c.mean():.1%} ({lo:.1%}–{hi:.1%})")
         print(f"| {precision.upper()} | " + " | ".join(cells) + " |")
 
 
-def look_alike_table(entries: list, train: list, reports: dict) -> None:
+def look_alike_table(entries: list, train: list, sources: np.ndarray, correct: dict[str, np.ndarray]) -> None:
     """Top-1 by how close each photo's nearest training photo is (cosine of untouched ImageNet
     features): 0.8-0.9 is mostly the same object photographed again in another pose, which the
     split may not separate; below 0.8 is the better guess for photos of objects nobody trained on."""
-    import numpy as np
-
     from zerowaste.datasets.embed import imagenet_embeddings
-    from zerowaste.model.scoring import calibration_view
 
     cache = Path("runs/cache")
     nearest = (imagenet_embeddings(entries, cache) @ imagenet_embeddings(train, cache).T).max(1)
-    sources = np.array([e.source for e in entries])
-    labels = [e.label for e in entries]
-    correct = {p: calibration_view(r["_probs"], labels)[1] for p, r in reports.items()}
     bands = [("< 0.8 (new objects)", nearest < 0.8), (">= 0.8 (look-alike in training)", nearest >= 0.8)]
     print("\nby nearest training photo (cosine of untouched ImageNet features):\n")
     print("| nearest training photo | TrashNet photos | FP32 / INT8 TrashNet | garbage12 photos"

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import torch
 from tqdm import tqdm
 
@@ -27,7 +25,8 @@ from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.image_io import load_image
 from zerowaste.model.preprocess import preprocess
 from zerowaste.model.pretrained import load_imagenet
-from zerowaste.model.runtime import session_options
+from zerowaste.model.spec import INPUT_NAME
+from zerowaste.model.torch_session import cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +40,6 @@ class _Pooled(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.pooled(self.model.trunk(x, 0), 0)
-
-
-def _session(threads: int) -> ort.InferenceSession:
-    model = _Pooled(load_imagenet(EfficientNetLite0(num_classes=1))).eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "imagenet-pooled.onnx"
-        # ONNX Runtime runs this about three times faster than eager PyTorch on a 2-core CPU.
-        torch.onnx.export(model, (torch.zeros(1, 3, 224, 224),), str(path), input_names=["input"],
-                          output_names=["pooled"], dynamic_axes={"input": {0: "n"}, "pooled": {0: "n"}},
-                          dynamo=False)
-        return ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])
 
 
 def _read_cache(path: Path | None) -> dict[str, np.ndarray]:
@@ -76,11 +64,11 @@ def imagenet_embeddings(entries: Sequence[Entry], cache_dir: Path | None = None,
     cached = _read_cache(cache_path)
     todo = list({e.sha256: e for e in entries if e.sha256 not in cached}.values())
     if todo:
-        session = _session(threads)
+        session = cpu_session(_Pooled(load_imagenet(EfficientNetLite0(num_classes=1))), ["pooled"], threads)
         for start in tqdm(range(0, len(todo), batch_size), desc="embed", unit="batch", leave=False):
             batch = todo[start : start + batch_size]
             x = np.stack([preprocess(load_image(e.path)) for e in batch])
-            (pooled,) = session.run(None, {"input": x})
+            (pooled,) = session.run(None, {INPUT_NAME: x})
             cached.update(zip((e.sha256 for e in batch), pooled, strict=True))
         if cache_path is not None:
             _write_cache(cache_path, cached)

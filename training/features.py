@@ -12,12 +12,10 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import torch
 from PIL import Image
 from torch import nn
@@ -26,7 +24,8 @@ from tqdm import tqdm
 
 from zerowaste.datasets.manifest import Entry, manifest_hash
 from zerowaste.model.architecture import EfficientNetLite0
-from zerowaste.model.runtime import session_options
+from zerowaste.model.spec import INPUT_NAME
+from zerowaste.model.torch_session import cpu_session
 from zerowaste.training.presets import ClassificationPresetEval, ClassificationPresetTrain
 
 log = logging.getLogger(__name__)
@@ -97,24 +96,12 @@ def compute_features(
         data = np.load(path)
         log.info("features from cache %s", path)
         return FeatureCache(data["trunk"], data["teacher"], views)
-    teacher = _Teacher(model, cut).eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = Path(tmp) / "teacher.onnx"
-        torch.onnx.export(
-            teacher,
-            (torch.zeros(1, 3, 224, 224),),
-            str(onnx_path),
-            input_names=["input"],
-            output_names=["trunk", "teacher"],
-            dynamic_axes={"input": {0: "n"}, "trunk": {0: "n"}, "teacher": {0: "n"}},
-            dynamo=False,
-        )
-        session = ort.InferenceSession(str(onnx_path), session_options(threads), providers=["CPUExecutionProvider"])
+    session = cpu_session(_Teacher(model, cut), ["trunk", "teacher"], threads)
     loader = DataLoader(_Views(entries, views, train, seed), batch_size=32, num_workers=workers, shuffle=False)
     trunks: list[np.ndarray] = []
     logits: list[np.ndarray] = []
     for x, _ in tqdm(loader, desc=desc, unit="batch"):
-        t, z = session.run(None, {"input": x.numpy()})
+        t, z = session.run(None, {INPUT_NAME: x.numpy()})
         trunks.append(t.astype(np.float16))
         logits.append(z.astype(np.float16))
     result = FeatureCache(np.concatenate(trunks), np.concatenate(logits), views)

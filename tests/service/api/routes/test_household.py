@@ -5,6 +5,7 @@ challenges, points and badges; and that deleting a household deletes its data.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,24 +112,40 @@ def test_complete_weeks_medians_are_stored_and_follow_late_weighings_and_deletio
     assert median_of(monday(15)) == {"restmuell": pytest.approx(5.0)}  # 12 3 4 5 6
 
 
-def test_two_requests_storing_the_same_weeks_at_once_both_answer(client, staff, monkeypatch) -> None:
+def five_weighing_in(client: TestClient, staff: dict[str, str], weeks_ago: int) -> tuple[list[Enrolled], int]:
+    """Five Arrenberg households weighing 1, 2, 3, 4 and 5 kg in one week; and their neighbourhood's id."""
     homes = [enrol(client, staff, "arrenberg") for _ in range(5)]
     for i, home in enumerate(homes):
-        weigh(client, home, {25: 1.0 + i})
+        weigh(client, home, {weeks_ago: 1.0 + i})
     with client.app.state.sessionmaker() as session:
-        hood = session.get(Household, homes[0].household).neighbourhood_id
-    real, raced = weekly._compute_medians, []
+        return homes, session.get(Household, homes[0].household).neighbourhood_id
 
-    def racing(session, neighbourhood_id, weeks, min_group):  # another request stores the weeks meanwhile
+
+def once_while_computing(monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[..., object]) -> list[bool]:
+    """Run `meanwhile` once, just after the first computation of medians has read the weighings (as
+    another request would); the returned list is non-empty once it ran."""
+    real, ran = weekly._compute_medians, []
+
+    def computing(session, neighbourhood_id, weeks, min_group):
         result = real(session, neighbourhood_id, weeks, min_group)
-        if not raced:
-            raced.append(True)
-            with client.app.state.sessionmaker() as other:
-                weekly.neighbourhood_medians(other, neighbourhood_id, weeks[0], weeks[-1], min_group,
-                                             complete_before=monday(0))
+        if not ran:
+            ran.append(True)
+            meanwhile(neighbourhood_id, weeks, min_group)
         return result
 
-    monkeypatch.setattr(weekly, "_compute_medians", racing)
+    monkeypatch.setattr(weekly, "_compute_medians", computing)
+    return ran
+
+
+def test_two_requests_storing_the_same_weeks_at_once_both_answer(client, staff, monkeypatch) -> None:
+    _, hood = five_weighing_in(client, staff, 25)
+
+    def other_request(neighbourhood_id, weeks, min_group):
+        with client.app.state.sessionmaker() as other:
+            weekly.neighbourhood_medians(other, neighbourhood_id, weeks[0], weeks[-1], min_group,
+                                         complete_before=monday(0))
+
+    raced = once_while_computing(monkeypatch, other_request)
     with client.app.state.sessionmaker() as session:
         got = weekly.neighbourhood_medians(session, hood, monday(25), monday(24), 5, complete_before=monday(0))
         assert raced and got == {(monday(25), "restmuell"): (3.0, 5)}  # 1 2 3 4 5
@@ -139,21 +156,8 @@ def test_two_requests_storing_the_same_weeks_at_once_both_answer(client, staff, 
 
 
 def test_a_late_weighing_committed_while_its_week_is_computed_is_not_hidden(client, staff, monkeypatch) -> None:
-    homes = [enrol(client, staff, "arrenberg") for _ in range(5)]
-    for i, home in enumerate(homes):
-        weigh(client, home, {27: 1.0 + i})
-    with client.app.state.sessionmaker() as session:
-        hood = session.get(Household, homes[0].household).neighbourhood_id
-    real, late = weekly._compute_medians, []
-
-    def racing(session, neighbourhood_id, weeks, min_group):  # the bag lands after the weighings were read
-        result = real(session, neighbourhood_id, weeks, min_group)
-        if not late:
-            late.append(True)
-            weigh(client, homes[0], {27: 10.0})
-        return result
-
-    monkeypatch.setattr(weekly, "_compute_medians", racing)
+    homes, hood = five_weighing_in(client, staff, 27)
+    late = once_while_computing(monkeypatch, lambda *_: weigh(client, homes[0], {27: 10.0}))
     with client.app.state.sessionmaker() as session:
         first = weekly.neighbourhood_medians(session, hood, monday(27), monday(27), 5, complete_before=monday(0))
     assert late and first == {(monday(27), "restmuell"): (3.0, 5)}  # 1 2 3 4 5: stored, but at the old count
