@@ -1,7 +1,7 @@
 """Cache what the frozen part of the network computes, so a 2-core CPU can fine-tune in minutes.
 
 The stem and the first `cut` blocks stay frozen at their ImageNet weights. They run once per
-augmented view through ONNX Runtime (about ten times faster than PyTorch eager on a CPU), together
+augmented view through ONNX Runtime (several times faster than PyTorch eager on a CPU), together
 with the original ImageNet head, whose outputs are the targets that keep the item head intact
 (learning without forgetting). Training then runs only the blocks after `cut` and the heads.
 """
