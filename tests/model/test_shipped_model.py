@@ -75,6 +75,25 @@ def test_int8_agrees_with_fp32_on_real_photos(int8: OnnxClassifier, fp32: OnnxCl
     assert np.mean([x == y for x, y in zip(shown_a, shown_b, strict=True)]) >= 0.9
 
 
+def test_int8_keeps_the_stem_and_first_blocks_in_float() -> None:
+    """`training/quantize.py` leaves the stem and blocks 0-2 in float (where INT8 noise grows fastest)
+    and quantises every later convolution; the shipped file must be the one that rule produces."""
+    import onnx
+
+    from zerowaste.training.quantize import FLOAT_BLOCKS, float_block_nodes
+
+    nodes = onnx.load(str(shipped_model_path("int8"))).graph.node
+    producer = {out: n.op_type for n in nodes for out in n.output}
+    convs = [n for n in nodes if n.op_type == "Conv"]
+    quantised = {n.name: producer.get(n.input[1]) == "DequantizeLinear" for n in convs}
+    in_float = set(float_block_nodes(nodes, FLOAT_BLOCKS))
+    assert not quantised[convs[0].name]
+    assert {n for n, q in quantised.items() if not q} == in_float & set(quantised) | {convs[0].name}
+    assert sum(quantised.values()) >= 40  # blocks 3-15 and the head
+    with pytest.raises(ValueError, match="blocks.N"):
+        float_block_nodes([onnx.helper.make_node("Relu", ["x"], ["y"], name="relu")], 3)
+
+
 def test_int8_kernels_on_this_cpu_compute_what_the_quantised_graph_means() -> None:
     """With optimisations off, ONNX Runtime runs the QDQ graph as float arithmetic: the reference. The
     integer kernels must match it. On x86 without VNNI, full-range int8 weights overflow the int16 pair
