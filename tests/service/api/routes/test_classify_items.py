@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from tests.conftest import photos, shared_folder
 from tests.service.api.routes.test_classify import post_photo
+from zerowaste.service.config import Settings
 from zerowaste.service.db.models import Classification
+from zerowaste.service.main import create_app
 
 
 def first_with_item(client: TestClient, files: list[Path], **form: str) -> dict:
@@ -58,16 +60,20 @@ def test_a_sure_item_answers_the_packaging_question(client: TestClient) -> None:
     assert g["stream"]["key"] == "gelbe-tonne" and g["question"] is None
 
 
-def test_item_and_material_disagreeing_turns_the_answer_into_a_question(client: TestClient) -> None:
+def test_item_and_material_disagreeing_turns_the_answer_into_a_question(settings: Settings) -> None:
     bags = shared_folder("garbage12", "plastic") / "plastic_132.jpg"
-    body = post_photo(client, bags).json()
-    assert body["top"][0]["label"] == "trash" and body["top"][0]["probability"] >= 0.6
+    # The question needs a decided material. The waste head calls these bags residual waste at 0.60
+    # (INT8) to 0.66 (FP32), on the default decision threshold of 0.6 itself, so the threshold is 0.5
+    # here: the test must not hinge on the third decimal of one photo's probability.
+    with TestClient(create_app(settings.model_copy(update={"decision_threshold": 0.5}))) as client:
+        body = post_photo(client, bags).json()
+        en = post_photo(client, bags, lang="en").json()
+    assert body["top"][0]["label"] == "trash" and body["top"][0]["probability"] >= 0.55
     item = body["item"]
     assert item["key"] == "plastiktuete" and item["agrees"] is False and item["stream"]["key"] == "gelbe-tonne"
     assert body["decided"] is False
     assert body["clarify"].startswith("Das sieht aus wie Plastiktüte, das Material wirkt aber wie Restmüll")
     assert "Gelbe Tonne" in body["clarify"]
-    en = post_photo(client, bags, lang="en").json()
     assert en["clarify"].startswith("This looks like plastic bag, but the material looks like residual waste")
 
 
