@@ -44,7 +44,7 @@ def waste_containers(session: Session, municipality: str) -> list[dict[str, Any]
         .join(Neighbourhood, Neighbourhood.id == Household.neighbourhood_id)
         .where(Neighbourhood.municipality == municipality).order_by(Bin.id))
     entities = []
-    for bin_, hood in rows.tuples():
+    for bin_, hood in rows:
         e: dict[str, Any] = {
             "id": f"urn:ngsi-ld:WasteContainer:{municipality}:{bin_.id}",
             "type": "WasteContainer",
