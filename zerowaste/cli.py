@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE
 from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
 
 if TYPE_CHECKING:  # the service extra is not installed on an edge device
@@ -308,10 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="NAME=FOLDER, repeatable (trashnet and garbage12 have known label maps)")
     build.add_argument("--out", type=Path, default=Path("runs/data/manifest.jsonl"),
                        help="manifest path (default: runs/data/manifest.jsonl)")
-    build.add_argument("--max-distance", type=int, default=6, help="pHash bits for a near-duplicate (default: 6)")
-    build.add_argument("--min-cosine", type=float, default=0.9,
+    build.add_argument("--max-distance", type=int, default=DEFAULT_MAX_DISTANCE,
+                       help=f"pHash bits for a near-duplicate (default: {DEFAULT_MAX_DISTANCE})")
+    build.add_argument("--min-cosine", type=float, default=DEFAULT_MIN_COSINE,
                        help="ImageNet-feature cosine for a near-duplicate that pHash misses (crops, shifts);"
-                            " 0 = pHash only (default: 0.9)")
+                            f" 0 = pHash only (default: {DEFAULT_MIN_COSINE})")
     build.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
                        help="where photo features are cached by sha256 (default: runs/cache)")
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
