@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, manifest_entries  # noqa: E402
+from common import CACHE_DIR, machine, manifest_entries  # noqa: E402
 
 
 def main() -> None:
@@ -27,7 +27,8 @@ def main() -> None:
     from zerowaste.model.runtime import shipped_model_path
     from zerowaste.training.evaluate import evaluate_model
 
-    entries = [e for e in manifest_entries(args.manifest) if e.split == args.split]
+    manifest = manifest_entries(args.manifest)
+    entries = [e for e in manifest if e.split == args.split]
     print(f"machine: {machine()}")
     reports = {}
     for precision in ("fp32", "int8"):
@@ -54,7 +55,7 @@ def main() -> None:
     sources = np.array([e.source for e in entries])
     correct = {p: calibration_view(r["_probs"], [e.label for e in entries])[1] for p, r in reports.items()}
     intervals(sources, correct)
-    look_alike_table(entries, [e for e in manifest_entries(args.manifest) if e.split == "train"], sources, correct)
+    look_alike_table(entries, [e for e in manifest if e.split == "train"], sources, correct)
 
 
 def intervals(sources: np.ndarray, correct: dict[str, np.ndarray], resamples: int = 2000) -> None:
@@ -79,8 +80,7 @@ def look_alike_table(entries: list, train: list, sources: np.ndarray, correct: d
     split may not separate; below 0.8 is the better guess for photos of objects nobody trained on."""
     from zerowaste.datasets.embed import imagenet_embeddings
 
-    cache = Path("runs/cache")
-    nearest = (imagenet_embeddings(entries, cache) @ imagenet_embeddings(train, cache).T).max(1)
+    nearest = (imagenet_embeddings(entries, CACHE_DIR) @ imagenet_embeddings(train, CACHE_DIR).T).max(1)
     bands = [("< 0.8 (new objects)", nearest < 0.8), (">= 0.8 (look-alike in training)", nearest >= 0.8)]
     print("\nby nearest training photo (cosine of untouched ImageNet features):\n")
     print("| nearest training photo | TrashNet photos | FP32 / INT8 TrashNet | garbage12 photos"

@@ -7,6 +7,8 @@ import platform
 from pathlib import Path
 
 SHARED = Path(os.environ.get("ZEROWASTE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+# Where `zerowaste data build` keeps photo features (its --cache-dir default), so benchmarks reuse them.
+CACHE_DIR = Path("runs/cache")
 
 
 def cpu_model() -> str:
@@ -45,5 +47,5 @@ def manifest_entries(path: Path) -> list:
 
     if not path.exists():
         build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=Path("runs/cache"))
+                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=CACHE_DIR)
     return read_manifest(path)
