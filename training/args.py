@@ -21,10 +21,11 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     # model
     parser.add_argument("--cut", type=int, default=11,
                         help="blocks before this index stay frozen and are cached (default: 11 of 16)")
-    parser.add_argument("--init", type=Path, default=None, metavar="FP32_ONNX",
-                        help="start from an exported FP32 model (e.g. model/shipped/zerowaste-fp32.onnx) instead"
-                             " of the ImageNet weights; with --test-only only the item refit, calibration and"
-                             " release run (default: ImageNet)")
+    parser.add_argument("--init", type=Path, default=None, metavar="FILE",
+                        help="start from an exported FP32 model (e.g. model/shipped/zerowaste-fp32.onnx) or the"
+                             " model_best.pth of another run (e.g. a GPU run with --no-export) instead of the"
+                             " ImageNet weights; with --test-only only the item refit, calibration and release"
+                             " run (default: ImageNet)")
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads, 0 = all cores (default: 0)")

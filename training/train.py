@@ -32,9 +32,9 @@ from zerowaste.model.scoring import calibration_view, expected_calibration_error
 from zerowaste.model.spec import file_sha256
 from zerowaste.training import utils
 from zerowaste.training.args import get_args_parser
+from zerowaste.training.checkpoint_import import load_init
 from zerowaste.training.features import FeatureCache, compute_features
 from zerowaste.training.item_head import refit_item_head
-from zerowaste.training.onnx_import import load_exported
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     train, val, all_entries = load_data(args, model)
     if args.init:
         # After load_data: the cached teacher logits must be the original ImageNet head's.
-        load_exported(model, args.init, frozen_blocks=args.cut)
+        load_init(model, args.init, frozen_blocks=args.cut)
         init_sha256 = file_sha256(args.init)
         log.info("starting from %s", args.init)
     for p in model.parameters():

@@ -43,3 +43,12 @@ def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: P
     assert "Known limits" in (out / "MODEL_CARD.md").read_text()
     # Resuming from the last checkpoint with --test-only re-calibrates and exports again.
     assert main([*args, "--resume", str(out / "checkpoint.pth"), "--test-only", "--no-export"]) == 0
+    # Starting another run from the saved weights (as a CPU release of a GPU run does) gives the same model:
+    # the same validation answers and so the same temperature.
+    trained = json.loads((out / "training.json").read_text())
+    again = tmp_path / "again"
+    assert main([*args, "--init", str(out / "model_best.pth"), "--test-only", "--no-export",
+                 "--output", str(again)]) == 0
+    restarted = json.loads((again / "training.json").read_text())
+    assert restarted["val_acc"] == trained["val_acc"]
+    assert restarted["temperature"] == pytest.approx(trained["temperature"], rel=1e-5)
