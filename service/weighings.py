@@ -138,9 +138,14 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
     kept = {r.event_id: r for r in session.scalars(
         select(RejectedEvent).where(RejectedEvent.device_id == device.id, RejectedEvent.event_id.in_(ids)))}
     bin_ids = {str(e.get("bin", "")) for e in raw_events if isinstance(e, dict)}
-    bins = {b.id: b for b in session.scalars(select(Bin).where(Bin.id.in_(bin_ids)))}
+    # Each bin with its household's neighbourhood: an accepted weighing moves that neighbourhood's median.
+    rows = session.execute(select(Bin, Household.neighbourhood_id).join(Household).where(Bin.id.in_(bin_ids)))
+    bins: dict[str, Bin] = {}
+    hood_of: dict[str, int] = {}
+    for b, hood in rows:
+        bins[b.id], hood_of[b.id] = b, hood
     seen: set[str] = set()
-    changed: set[tuple[str, dt.date]] = set()  # (household, week) whose neighbourhood median moves
+    changed: set[tuple[int, dt.date]] = set()  # (neighbourhood, week) whose median moves
     results: list[EventResult] = []
     for i, raw in enumerate(raw_events):
         if not isinstance(raw, dict):
@@ -173,11 +178,8 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
             received_at=now, firmware=event.firmware, calibration_version=event.calibration_version,
         ))
         results.append(EventResult(id=event_id, status="accepted"))
-        changed.add((bin_.household_id, week))
-    if changed:
-        hoods = dict(session.execute(select(Household.id, Household.neighbourhood_id).where(
-            Household.id.in_({h for h, _ in changed}))).all())
-        weeks_changed(session, {(hoods[h], w) for h, w in changed if h in hoods})
+        changed.add((hood_of[bin_.id], week))
+    weeks_changed(session, changed)
     device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
     firmware = next((str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict)
                      and e.get("firmware")), None)
