@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CACHE_DIR, machine, manifest_entries  # noqa: E402
+from common import machine, manifest_entries  # noqa: E402
+
+from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"))
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--split", default="test")
     args = parser.parse_args()
 
@@ -80,7 +82,7 @@ def look_alike_table(entries: list, train: list, sources: np.ndarray, correct: d
     split may not separate; below 0.8 is the better guess for photos of objects nobody trained on."""
     from zerowaste.datasets.embed import imagenet_embeddings
 
-    nearest = (imagenet_embeddings(entries, CACHE_DIR) @ imagenet_embeddings(train, CACHE_DIR).T).max(1)
+    nearest = (imagenet_embeddings(entries, DEFAULT_CACHE_DIR) @ imagenet_embeddings(train, DEFAULT_CACHE_DIR).T).max(1)
     bands = [("< 0.8 (new objects)", nearest < 0.8), (">= 0.8 (look-alike in training)", nearest >= 0.8)]
     print("\nby nearest training photo (cosine of untouched ImageNet features):\n")
     print("| nearest training photo | TrashNet photos | FP32 / INT8 TrashNet | garbage12 photos"

@@ -7,8 +7,6 @@ import platform
 from pathlib import Path
 
 SHARED = Path(os.environ.get("ZEROWASTE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-# Where `zerowaste data build` keeps photo features (its --cache-dir default), so benchmarks reuse them.
-CACHE_DIR = Path("runs/cache")
 
 
 def cpu_model() -> str:
@@ -42,10 +40,10 @@ def sample_photos(n: int) -> list[Path]:
 
 def manifest_entries(path: Path) -> list:
     """The manifest's entries, building it from the shared sets first where it does not exist yet."""
-    from zerowaste.datasets.build import build_manifest
+    from zerowaste.datasets.build import DEFAULT_CACHE_DIR, build_manifest
     from zerowaste.datasets.manifest import read_manifest
 
     if not path.exists():
         build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=CACHE_DIR)
+                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=DEFAULT_CACHE_DIR)
     return read_manifest(path)

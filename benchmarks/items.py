@@ -26,6 +26,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, manifest_entries  # noqa: E402
 
+from zerowaste.datasets.build import DEFAULT_MANIFEST  # noqa: E402
+
 KNOWN_CATEGORY = {"shoes": "shoes", "clothes": "textile"}  # waste class -> the item category it implies
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -61,7 +63,7 @@ def pct(x: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"))
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--fp32", type=Path, default=None, help="default: the shipped FP32 model")
     parser.add_argument("--int8", type=Path, default=None, help="default: the shipped INT8 model")
     parser.add_argument("--cache", type=Path, default=Path("runs/bench"))

@@ -10,6 +10,11 @@ from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE, a
 from zerowaste.datasets.manifest import SPLITS, Entry, Problem, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
 
+# Where `zerowaste data build` writes and where training, evaluation and the benchmarks look by default.
+DEFAULT_MANIFEST = Path("runs/data/manifest.jsonl")
+# Photo features cached by sha256: the data build's embeddings and training's trunk features share it.
+DEFAULT_CACHE_DIR = Path("runs/cache")
+
 
 @dataclass
 class BuildResult:

@@ -6,18 +6,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST
+
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Fine-tune the zerowaste classifier", add_help=add_help)
     # data
-    parser.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"),
-                        help="manifest from `zerowaste data build` (default: runs/data/manifest.jsonl)")
+    parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST,
+                        help=f"manifest from `zerowaste data build` (default: {DEFAULT_MANIFEST})")
     parser.add_argument("--extra", type=str, default=None,
                         help="an extra ImageFolder (e.g. exported feedback) added to training (default: none)")
     parser.add_argument("--limit", type=int, default=0, help="use at most this many training photos (default: 0 = all)")
     parser.add_argument("--workers", type=int, default=2, help="data loading processes (default: 2)")
-    parser.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
-                        help="where cached trunk features live (default: runs/cache)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                        help=f"where cached trunk features live (default: {DEFAULT_CACHE_DIR})")
     # model
     parser.add_argument("--cut", type=int, default=11,
                         help="blocks before this index stay frozen and are cached (default: 11 of 16)")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST
 from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE
 from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
 
@@ -307,15 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     build = data.add_parser("build", help="scan ImageFolder sets, group near-duplicates, split, write a manifest")
     build.add_argument("--source", action="append", required=True,
                        help="NAME=FOLDER, repeatable (trashnet and garbage12 have known label maps)")
-    build.add_argument("--out", type=Path, default=Path("runs/data/manifest.jsonl"),
-                       help="manifest path (default: runs/data/manifest.jsonl)")
+    build.add_argument("--out", type=Path, default=DEFAULT_MANIFEST,
+                       help=f"manifest path (default: {DEFAULT_MANIFEST})")
     build.add_argument("--max-distance", type=int, default=DEFAULT_MAX_DISTANCE,
                        help=f"pHash bits for a near-duplicate (default: {DEFAULT_MAX_DISTANCE})")
     build.add_argument("--min-cosine", type=float, default=DEFAULT_MIN_COSINE,
                        help="ImageNet-feature cosine for a near-duplicate that pHash misses (crops, shifts);"
                             f" 0 = pHash only (default: {DEFAULT_MIN_COSINE})")
-    build.add_argument("--cache-dir", type=Path, default=Path("runs/cache"),
-                       help="where photo features are cached by sha256 (default: runs/cache)")
+    build.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
+                       help=f"where photo features are cached by sha256 (default: {DEFAULT_CACHE_DIR})")
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
     build.set_defaults(func=_data_build)
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
@@ -333,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="evaluate an ONNX model on a manifest split")
     ev.add_argument("--model", type=Path, required=True, help="ONNX file")
-    ev.add_argument("--manifest", type=Path, default=Path("runs/data/manifest.jsonl"), help="manifest")
+    ev.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help=f"manifest (default: {DEFAULT_MANIFEST})")
     ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="split (default: test)")
     ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="report folder (default: runs/eval)")
     ev.set_defaults(func=_evaluate)
