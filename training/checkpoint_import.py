@@ -8,16 +8,15 @@ from pathlib import Path
 
 import torch
 
-from zerowaste.model import taxonomy
 from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.training.onnx_import import load_exported, other_frozen_blocks, refuse_other_labels
 
 
 @torch.no_grad()
 def load_checkpoint(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> float:
     """Load `path` (a `model_best.pth`) into `model` and return its temperature.
 
-    As for an exported file, the stem and the first `frozen_blocks` blocks must equal `model`'s own
-    ImageNet weights: training caches their output instead of computing it.
+    As for an exported file, the stem and the first `frozen_blocks` blocks must equal `model`'s own.
     """
     try:
         # The file also records the run's arguments (paths), which the weights-only unpickler refuses.
@@ -26,15 +25,13 @@ def load_checkpoint(model: EfficientNetLite0, path: Path, *, frozen_blocks: int)
         raise SystemExit(f"{path}: not a checkpoint torch can read ({exc})") from exc
     if not isinstance(ckpt, dict) or "model" not in ckpt or "temperature" not in ckpt:
         raise SystemExit(f"{path}: no model weights and temperature; give the model_best.pth `zerowaste train` wrote")
-    if list(ckpt.get("labels", [])) != list(taxonomy.LABELS):
-        raise SystemExit(f"{path}: labels {ckpt.get('labels')} are not this release's {list(taxonomy.LABELS)}")
+    refuse_other_labels(path, list(ckpt.get("labels") or []))
     state: dict[str, torch.Tensor] = ckpt["model"]
     ours = model.state_dict()
     frozen = ["stem.", *(f"blocks.{i}." for i in range(frozen_blocks))]
     for name, tensor in ours.items():
         if name.startswith(tuple(frozen)) and name in state and not torch.equal(state[name], tensor):
-            raise SystemExit(f"{path}: its first {frozen_blocks} blocks are not the ImageNet weights that"
-                             " training caches; pick the --cut it was trained with")
+            raise other_frozen_blocks(path, frozen_blocks)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
@@ -48,6 +45,4 @@ def load_init(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> fl
         raise SystemExit(f"--init {path}: no such file")
     if path.suffix == ".pth":
         return load_checkpoint(model, path, frozen_blocks=frozen_blocks)
-    from zerowaste.training.onnx_import import load_exported
-
     return load_exported(model, path, frozen_blocks=frozen_blocks)

@@ -21,6 +21,19 @@ from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.spec import METADATA_KEY, ModelSpec
 
 
+def refuse_other_labels(path: Path, labels: list[str]) -> None:
+    """A model trained on other classes cannot be continued as this release's."""
+    if labels != list(taxonomy.LABELS):
+        raise SystemExit(f"{path}: labels {labels} are not this release's {list(taxonomy.LABELS)}")
+
+
+def other_frozen_blocks(path: Path, frozen_blocks: int) -> SystemExit:
+    """Training caches the output of the stem and the first `frozen_blocks` blocks from the ImageNet weights;
+    a model whose early blocks differ would be trained on features it does not compute."""
+    return SystemExit(f"{path}: its first {frozen_blocks} blocks are not the ImageNet weights that"
+                      " training caches; pick the --cut it was trained with")
+
+
 def _pairs(model: EfficientNetLite0) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
@@ -39,9 +52,7 @@ def _folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.
 def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> float:
     """Load `path` (an FP32 file `zerowaste train` exported) into `model` and return its temperature.
 
-    The stem and the first `frozen_blocks` blocks must equal `model`'s own: training caches their
-    output from the ImageNet weights, and a model whose early blocks differ would be trained on
-    features it does not compute.
+    The stem and the first `frozen_blocks` blocks must equal `model`'s own (`other_frozen_blocks`).
     """
     exported = onnx.load(str(path))
     meta = {p.key: p.value for p in exported.metadata_props}
@@ -50,8 +61,7 @@ def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -
     spec = ModelSpec.from_json(meta[METADATA_KEY])
     if spec.precision != "fp32":
         raise SystemExit(f"{path}: a {spec.precision} file cannot be trained on; give the FP32 file")
-    if list(spec.labels) != list(taxonomy.LABELS):
-        raise SystemExit(f"{path}: labels {spec.labels} are not this release's {list(taxonomy.LABELS)}")
+    refuse_other_labels(path, list(spec.labels))
     graph = exported.graph
     init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     convs = [n for n in graph.node if n.op_type == "Conv"]
@@ -68,8 +78,7 @@ def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -
         if id(conv) in frozen:
             ours, our_bias = _folded(conv, norm)
             if not (torch.allclose(ours, weight, atol=1e-5) and torch.allclose(our_bias, bias, atol=1e-5)):
-                raise SystemExit(f"{path}: its first {frozen_blocks} blocks are not the ImageNet weights that"
-                                 " training caches; pick the --cut it was trained with")
+                raise other_frozen_blocks(path, frozen_blocks)
         conv.weight.copy_(weight)
         norm.weight.fill_(1.0)
         norm.bias.copy_(bias)
