@@ -5,20 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.utils.models import imagenet_model
+
 torch = pytest.importorskip("torch")
-
-
-def _imagenet_model():  # noqa: ANN202
-    from zerowaste.model import taxonomy
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
-
-    return load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
 
 
 def _fine_tuned(cut: int):  # noqa: ANN202
     """What a run with --cut `cut` leaves: ImageNet weights up to `cut`, other weights after it."""
-    model = _imagenet_model()
+    model = imagenet_model()
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for block in model.blocks[cut:]:
@@ -42,7 +36,7 @@ def test_a_checkpoint_comes_back_with_its_weights_and_temperature(tmp_path: Path
 
     saved = _fine_tuned(cut=2)
     path = _save(tmp_path / "model_best.pth", saved)
-    model = _imagenet_model()
+    model = imagenet_model()
     assert load_init(model, path, frozen_blocks=2) == pytest.approx(0.8)
     for name, tensor in saved.state_dict().items():
         assert torch.equal(model.state_dict()[name], tensor), name
@@ -57,15 +51,15 @@ def test_checkpoints_it_cannot_start_from_are_refused(tmp_path: Path) -> None:
     path = _save(tmp_path / "model_best.pth", _fine_tuned(cut=2))
     # Blocks 2-10 were fine-tuned: caching them from ImageNet weights would train on other features.
     with pytest.raises(SystemExit, match="--cut"):
-        load_init(_imagenet_model(), path, frozen_blocks=11)
+        load_init(imagenet_model(), path, frozen_blocks=11)
     with pytest.raises(SystemExit, match="labels"):
-        load_init(_imagenet_model(), _save(tmp_path / "labels.pth", _fine_tuned(2), labels=["a", "b"]),
+        load_init(imagenet_model(), _save(tmp_path / "labels.pth", _fine_tuned(2), labels=["a", "b"]),
                   frozen_blocks=2)
     torch.save({"model": _fine_tuned(2).state_dict()}, tmp_path / "no-temperature.pth")
     with pytest.raises(SystemExit, match="temperature"):
-        load_init(_imagenet_model(), tmp_path / "no-temperature.pth", frozen_blocks=2)
+        load_init(imagenet_model(), tmp_path / "no-temperature.pth", frozen_blocks=2)
     (tmp_path / "truncated.pth").write_bytes(path.read_bytes()[:1000])
     with pytest.raises(SystemExit, match="not a checkpoint"):
-        load_init(_imagenet_model(), tmp_path / "truncated.pth", frozen_blocks=2)
+        load_init(imagenet_model(), tmp_path / "truncated.pth", frozen_blocks=2)
     with pytest.raises(SystemExit, match="no such file"):
-        load_init(_imagenet_model(), tmp_path / "missing.pth", frozen_blocks=2)
+        load_init(imagenet_model(), tmp_path / "missing.pth", frozen_blocks=2)

@@ -5,16 +5,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import photos
+from tests.utils.models import imagenet_model
 
 torch = pytest.importorskip("torch")
-
-
-def _imagenet_model():  # noqa: ANN202
-    from zerowaste.model import taxonomy
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
-
-    return load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
 
 
 def test_the_shipped_model_loaded_into_pytorch_answers_as_onnx_runtime() -> None:
@@ -24,7 +17,7 @@ def test_the_shipped_model_loaded_into_pytorch_answers_as_onnx_runtime() -> None
     from zerowaste.training.onnx_import import load_exported
 
     path = shipped_model_path("fp32")
-    model = _imagenet_model()
+    model = imagenet_model()
     temperature = load_exported(model, path, frozen_blocks=11)
     classifier = OnnxClassifier(path)
     assert temperature == pytest.approx(classifier.spec.temperature)
@@ -45,7 +38,7 @@ def test_int8_files_and_a_different_frozen_part_are_refused() -> None:
     from zerowaste.training.onnx_import import load_exported
 
     with pytest.raises(SystemExit, match="FP32 file"):
-        load_exported(_imagenet_model(), shipped_model_path("int8"), frozen_blocks=11)
+        load_exported(imagenet_model(), shipped_model_path("int8"), frozen_blocks=11)
     # Blocks 11-15 were fine-tuned: claiming them frozen would train on features the model does not compute.
     with pytest.raises(SystemExit, match="--cut"):
-        load_exported(_imagenet_model(), shipped_model_path("fp32"), frozen_blocks=13)
+        load_exported(imagenet_model(), shipped_model_path("fp32"), frozen_blocks=13)

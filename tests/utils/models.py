@@ -12,6 +12,14 @@ from zerowaste.model.runtime import shipped_model_path
 from zerowaste.model.spec import METADATA_KEY
 
 
+def imagenet_model():  # noqa: ANN201 - torch is imported only by the tests that train
+    """EfficientNet-Lite0 with this release's classes on the untouched ImageNet weights, in eval mode."""
+    from zerowaste.model.architecture import EfficientNetLite0
+    from zerowaste.model.pretrained import load_imagenet
+
+    return load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
+
+
 def suppressed(dst: Path, *classes: str) -> Path:
     """The shipped FP32 model with `classes` pushed out of reach (their waste-head bias -100)."""
     import onnx
