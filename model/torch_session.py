@@ -20,6 +20,7 @@ def cpu_session(module: torch.nn.Module, output_names: Sequence[str], threads: i
     """Export `module` (input: a batch of preprocessed photos) to a temporary ONNX file and open it."""
     size = DEFAULT.crop_size
     batch = {name: {0: "n"} for name in (INPUT_NAME, *output_names)}
+    # dynamo=False as in training/export.py: a tenth of the export time, for a file that lives one session.
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "module.onnx"
         torch.onnx.export(module.eval(), (torch.zeros(1, 3, size, size),), str(path), input_names=[INPUT_NAME],
