@@ -55,24 +55,32 @@ def main() -> None:
     from zerowaste.model.scoring import calibration_view
 
     sources = np.array([e.source for e in entries])
-    correct = {p: calibration_view(r["_probs"], [e.label for e in entries])[1] for p, r in reports.items()}
-    intervals(sources, correct)
+    views = {p: calibration_view(r["_probs"], [e.label for e in entries]) for p, r in reports.items()}
+    correct = {p: right for p, (_, right) in views.items()}
+    intervals(sources, views)
     look_alike_table(entries, [e for e in manifest if e.split == "train"], sources, correct)
 
 
-def intervals(sources: np.ndarray, correct: dict[str, np.ndarray], resamples: int = 2000) -> None:
-    """95 % bootstrap intervals of top-1 per set: how far another draw of as many photos could land."""
+def intervals(sources: np.ndarray, views: dict[str, tuple[np.ndarray, np.ndarray]], resamples: int = 2000) -> None:
+    """95 % bootstrap intervals of top-1 per set and of ECE over all photos: how far another draw of as
+    many photos could land. (ECE on resamples leans high: repeated photos sharpen each bin's gap.)"""
+    from zerowaste.model.scoring import expected_calibration_error
+
     rng = np.random.default_rng(0)
-    print(f"\n95 % bootstrap intervals of top-1 ({resamples} resamples of the test photos of each set):\n")
-    print("| model | TrashNet | garbage12 |")
-    print("|---|---|---|")
-    for precision, right in correct.items():
+    print(f"\n95 % bootstrap intervals ({resamples} resamples of the test photos of each set):\n")
+    print("| model | TrashNet top-1 | garbage12 top-1 | ECE, both sets |")
+    print("|---|---|---|---|")
+    for precision, (confidence, right) in views.items():
         cells = []
         for source in ("trashnet", "garbage12"):
             c = right[sources == source]
             means = c[rng.integers(0, len(c), size=(resamples, len(c)))].mean(1)
             lo, hi = np.percentile(means, [2.5, 97.5])
             cells.append(f"{c.mean():.1%} ({lo:.1%}–{hi:.1%})")
+        draws = rng.integers(0, len(right), size=(resamples, len(right)))
+        eces = [expected_calibration_error(confidence[d], right[d]) for d in draws]
+        lo, hi = np.percentile(eces, [2.5, 97.5])
+        cells.append(f"{expected_calibration_error(confidence, right):.1%} ({lo:.1%}–{hi:.1%})")
         print(f"| {precision.upper()} | " + " | ".join(cells) + " |")
 
 
