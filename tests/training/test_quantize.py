@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -11,14 +10,14 @@ import pytest
 from onnx import numpy_helper
 
 from tests.conftest import photos
-from zerowaste.datasets.manifest import Entry
+from zerowaste.datasets.manifest import Entry, sha256_file
 from zerowaste.model.preprocess import DEFAULT
 from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
 from zerowaste.training.quantize import PhotoCalibrationReader, calibration_stride, quantize_int8
 
 
 def entries(files: list[Path]) -> list[Entry]:
-    return [Entry(path=str(f), label="metal", source="garbage12", sha256=hashlib.sha256(f.read_bytes()).hexdigest(),
+    return [Entry(path=str(f), label="metal", source="garbage12", sha256=sha256_file(f),
                   size=f.stat().st_size, width=0, height=0, phash="0" * 16, group=i, split="train")
             for i, f in enumerate(files)]
 
@@ -56,10 +55,10 @@ def test_calibrating_in_slices_gives_the_ranges_of_one_pass(tmp_path: Path) -> N
     sliced = quantize_int8(fp32, tmp_path / "sliced.onnx", calibration, DEFAULT, slice_photos=10)
 
     def activation_scales(path: Path) -> dict[str, float]:
-        init = {i.name: i for i in onnx.load(str(path)).graph.initializer}
-        return {n.input[1]: float(numpy_helper.to_array(init[n.input[1]]))
-                for n in onnx.load(str(path)).graph.node
-                if n.op_type == "QuantizeLinear" and numpy_helper.to_array(init[n.input[1]]).size == 1}
+        graph = onnx.load(str(path)).graph
+        init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+        return {n.input[1]: float(init[n.input[1]])
+                for n in graph.node if n.op_type == "QuantizeLinear" and init[n.input[1]].size == 1}
 
     a, b = activation_scales(whole), activation_scales(sliced)
     assert a.keys() == b.keys() and len(a) >= 40  # every quantised activation from block 3 on
