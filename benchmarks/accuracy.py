@@ -58,6 +58,7 @@ def main() -> None:
     views = {p: calibration_view(r["_probs"], [e.label for e in entries]) for p, r in reports.items()}
     correct = {p: right for p, (_, right) in views.items()}
     intervals(sources, views)
+    bin_table(entries, sources, {p: r["_probs"] for p, r in reports.items()}, correct)
     look_alike_table(entries, [e for e in manifest if e.split == "train"], sources, correct)
 
 
@@ -81,6 +82,29 @@ def intervals(sources: np.ndarray, views: dict[str, tuple[np.ndarray, np.ndarray
         eces = [expected_calibration_error(confidence[d], right[d]) for d in draws]
         lo, hi = np.percentile(eces, [2.5, 97.5])
         cells.append(f"{expected_calibration_error(confidence, right):.1%} ({lo:.1%}–{hi:.1%})")
+        print(f"| {precision.upper()} | " + " | ".join(cells) + " |")
+
+
+def bin_table(entries: list, sources: np.ndarray, probs: dict[str, np.ndarray], correct: dict[str, np.ndarray],
+              municipality: str = "wuppertal") -> None:
+    """Top-1 beside the share of photos sent to the right bin under a municipality's rules: a citizen
+    is told the bin, and some class mix-ups (paper for cardboard, metal for plastic) share one."""
+    from zerowaste.model.scoring import bin_top1
+    from zerowaste.service.rules import read_rules, rules_path
+
+    bin_of = read_rules(rules_path(municipality)).bin_of_class()
+    labels = [e.label for e in entries]
+    print(f"\nright bin under {municipality}'s rules (the stream, and the container's colour for glass; "
+          "metal and plastic count as the yellow bin, before the service asks whether it is packaging):\n")
+    print("| model | TrashNet top-1 / right bin | garbage12 top-1 / right bin | both sets: right bin |")
+    print("|---|---|---|---|")
+    for precision, pr in probs.items():
+        cells = []
+        for source in ("trashnet", "garbage12"):
+            sel = np.flatnonzero(sources == source)
+            right_bin = bin_top1(pr[sel], [labels[i] for i in sel], bin_of)
+            cells.append(f"{correct[precision][sel].mean():.1%} / {right_bin:.1%}")
+        cells.append(f"{bin_top1(pr, labels, bin_of):.1%}")
         print(f"| {precision.upper()} | " + " | ".join(cells) + " |")
 
 

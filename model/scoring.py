@@ -6,7 +6,7 @@ model with these same functions, so a number in a report and a number at the gat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -52,6 +52,17 @@ def calibration_view(probs: np.ndarray, labels: list[str]) -> tuple[np.ndarray, 
             confidence[i] = p[pred]
         correct[i] = pred in allowed
     return confidence, correct
+
+
+def bin_top1(probs: np.ndarray, labels: Sequence[str], bin_of: Mapping[str, str]) -> float:
+    """Share of photos whose top class goes in the same bin as their label (a group label: any
+    member's bin). A citizen is told the bin, so paper for cardboard costs nothing in Wuppertal while
+    green for brown glass sends the bottle to the wrong container. `bin_of` maps every class key to
+    a bin; a municipality's rules file gives it (`MunicipalityRules.bin_of_class`)."""
+    keys = [taxonomy.LABELS[int(i)] for i in probs.argmax(1)]
+    right = [bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
+             for k, lbl in zip(keys, labels, strict=True)]
+    return float(np.mean(right))
 
 
 def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,

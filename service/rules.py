@@ -182,6 +182,12 @@ class MunicipalityRules(_Strict):
                 raise ValueError(f"duplicate {kind} keys")
         return self
 
+    def bin_of_class(self) -> dict[str, str]:
+        """Where each model class is sent before any question is asked: the stream, and for glass
+        the container colour, since a bottle in the wrong colour's container is a wrong answer too."""
+        return {label: rule.stream + (f"/{rule.container.en}" if rule.container else "")
+                for label, rule in self.classes.items()}
+
 
 def rules_path(municipality: str) -> Path:
     return Path(str(resources.files("zerowaste.service") / "rules" / f"{municipality}.yaml"))
