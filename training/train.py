@@ -146,11 +146,7 @@ def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split
     train_feats = compute_features(train, model, views=args.views, train=True, desc="cache train views", **common)
     val_feats = compute_features(val, model, views=1, train=False, desc="cache val", **common)
 
-    counts: dict[str, int] = {}
-    for e in train:
-        counts[e.label] = counts.get(e.label, 0) + 1
-    # Inverse square-root frequency: rare classes (clothes) count more without drowning the rest.
-    weight = {label: (max(counts.values()) / c) ** 0.5 for label, c in counts.items()}
+    weight = utils.class_weights([e.label for e in train])
 
     def split(part: list[Entry], feats: FeatureCache) -> Split:
         return Split(part, feats, utils.label_masks([e.label for e in part]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 import numpy as np
 import torch
@@ -23,6 +24,14 @@ def label_masks(labels: list[str]) -> torch.Tensor:
     for i, label in enumerate(labels):
         mask[i, list(taxonomy.members(label))] = True
     return mask
+
+
+def class_weights(labels: list[str]) -> dict[str, float]:
+    """Loss weight per label, inverse square-root frequency: rare classes (clothes) count more
+    without drowning the rest."""
+    counts = Counter(labels)
+    most = max(counts.values())
+    return {label: (most / c) ** 0.5 for label, c in counts.items()}
 
 
 def set_nll(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
