@@ -1,0 +1,183 @@
+"""Labels kept as data: which photo (by sha256) is what, who decided it and when.
+
+Photos that arrive without labels (a folder of phone photos, citizens' donations) are labelled by
+people in the staff labelling queue, two independent passes per photo; the queue exports one
+versioned labels file per dataset (`datasets/labels/<name>.jsonl`). The repository keeps these files,
+never the photos: `zerowaste data build --source NAME=FOLDER --labels NAME=FILE` joins them again.
+
+The file is JSON lines. The first line is the header (`{"_meta": {...}}`: name, version, what the
+labels mean, the photos' origin and licence, counts); every other line is one photo:
+
+    {"sha256": "...", "label": "metal", "status": "agreed",
+     "votes": [{"by": "anna", "label": "metal", "pass": 1, "at": "2026-11-30T10:02:11Z"}, ...]}
+
+`label` is a taxonomy label (a class, or a group such as "glass" when the colour could not be told)
+or one of `EXCLUDED` (looked at, not usable for a single-label model); `status` says how it was
+reached: both passes agreed, or a resolver decided a disagreement.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zerowaste.model import taxonomy
+
+FORMAT = "zerowaste-labels-v1"
+# Looked at and not usable for a single-label material model: several materials in one photo, or no
+# material a person can tell (a drinking glass, a drink carton the taxonomy has no class for).
+EXCLUDED: tuple[str, ...] = ("mixed", "other")
+STATUSES = ("agreed", "resolved")
+
+
+class LabelsError(ValueError):
+    """A labels file that cannot be trusted: bad header, unknown label, a photo listed twice."""
+
+
+def allowed_labels() -> tuple[str, ...]:
+    """Every label a person may give: the taxonomy's classes and groups, then the exclusions."""
+    return (*taxonomy.LABELS, *taxonomy.GROUPS, *EXCLUDED)
+
+
+def is_allowed(label: str) -> bool:
+    return taxonomy.is_known_label(label) or label in EXCLUDED
+
+
+@dataclass(frozen=True)
+class Vote:
+    by: str
+    label: str
+    pass_: int
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "label": self.label, "pass": self.pass_, "at": self.at}
+
+
+@dataclass(frozen=True)
+class PhotoLabel:
+    sha256: str
+    label: str
+    status: str
+    votes: tuple[Vote, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """True when the label trains and scores a model (not an exclusion)."""
+        return self.label not in EXCLUDED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "label": self.label,
+            "status": self.status,
+            "votes": [v.to_dict() for v in self.votes],
+        }
+
+
+@dataclass
+class LabelSet:
+    name: str
+    version: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, PhotoLabel] = field(default_factory=dict)  # sha256 -> label
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(p.label for p in self.labels.values()).items()))
+
+    def usable(self) -> dict[str, str]:
+        """sha256 -> label for every photo a model may train or be scored on."""
+        return {sha: p.label for sha, p in self.labels.items() if p.usable}
+
+
+def _check_photo(raw: dict[str, Any], where: str) -> PhotoLabel:
+    try:
+        sha, label, status = str(raw["sha256"]), str(raw["label"]), str(raw["status"])
+        votes = tuple(Vote(str(v["by"]), str(v["label"]), int(v["pass"]), str(v["at"])) for v in raw.get("votes", []))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LabelsError(f"{where}: malformed record ({exc!r})") from None
+    if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise LabelsError(f"{where}: sha256 {sha!r} is not 64 lower-case hex digits")
+    if not is_allowed(label):
+        raise LabelsError(f"{where}: label {label!r} is not one of {', '.join(allowed_labels())}")
+    if status not in STATUSES:
+        raise LabelsError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
+    for v in votes:
+        if not is_allowed(v.label):
+            raise LabelsError(f"{where}: a vote by {v.by!r} has the unknown label {v.label!r}")
+    return PhotoLabel(sha, label, status, votes)
+
+
+def read_labels(path: str | Path) -> LabelSet:
+    """Read and validate a labels file; every mistake names its line."""
+    path = Path(path)
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not lines:
+        raise LabelsError(f"{path}: empty labels file")
+    try:
+        header = json.loads(lines[0])["_meta"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise LabelsError(f'{path}:1: the first line must be the header {{"_meta": {{...}}}}') from None
+    if header.get("format") != FORMAT:
+        raise LabelsError(f"{path}:1: format {header.get('format')!r}, expected {FORMAT!r}")
+    result = LabelSet(name=str(header.get("name", path.stem)), version=str(header.get("version", "")), meta=header)
+    for n, line in enumerate(lines[1:], start=2):
+        where = f"{path}:{n}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelsError(f"{where}: not JSON ({exc.msg})") from None
+        photo = _check_photo(raw, where)
+        if photo.sha256 in result.labels:
+            raise LabelsError(f"{where}: photo {photo.sha256[:12]}… is listed twice")
+        result.labels[photo.sha256] = photo
+    return result
+
+
+def write_labels(
+    path: str | Path, name: str, version: str, photos: Iterable[PhotoLabel], meta: dict[str, Any] | None = None
+) -> LabelSet:
+    """Write a labels file (header, then photos sorted by sha256, so a diff shows what changed)."""
+    path = Path(path)
+    chosen = sorted(photos, key=lambda p: p.sha256)
+    result = LabelSet(name=name, version=version, labels={})
+    for p in chosen:
+        checked = _check_photo(p.to_dict(), f"photo {p.sha256[:12]}")
+        if checked.sha256 in result.labels:
+            raise LabelsError(f"photo {p.sha256[:12]}… is listed twice")
+        result.labels[checked.sha256] = checked
+    header = {
+        "format": FORMAT,
+        "name": name,
+        "version": version,
+        **(meta or {}),
+        "counts": result.counts(),
+        "photos": len(result.labels),
+    }
+    result.meta = header
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        f.write(json.dumps({"_meta": header}, ensure_ascii=False, sort_keys=True) + "\n")
+        for p in result.labels.values():
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    tmp.replace(path)  # a crash mid-write leaves the previous version, never half a file
+    return result
+
+
+__all__ = [
+    "EXCLUDED",
+    "FORMAT",
+    "LabelSet",
+    "LabelsError",
+    "PhotoLabel",
+    "Vote",
+    "allowed_labels",
+    "is_allowed",
+    "read_labels",
+    "write_labels",
+]
