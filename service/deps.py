@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, a database session per request, the loaded classifier."""
+"""FastAPI dependencies: settings, a database session per request, the loaded classifier, the photo store."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from zerowaste.model.runtime import Classifier
 from zerowaste.service.config import Settings
+from zerowaste.service.photos import PhotoStore
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -26,8 +27,13 @@ def get_classifier(request: Request) -> Classifier:
     return request.app.state.served.get()  # type: ignore[no-any-return]
 
 
+def get_photos(request: Request) -> PhotoStore:
+    return request.app.state.photos  # type: ignore[no-any-return]
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
+PhotosDep = Annotated[PhotoStore, Depends(get_photos)]
 # A database row id in a path: bounded to what an INTEGER column holds, so a huge number is a 422, not a 500.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

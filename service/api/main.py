@@ -5,6 +5,7 @@ from zerowaste.service.api.routes import (
     feedback,
     health,
     household,
+    labelling,
     models,
     pilot_staff,
     search,
@@ -19,6 +20,7 @@ api_router.include_router(search.router)
 api_router.include_router(feedback.router)
 api_router.include_router(staff.router)
 api_router.include_router(pilot_staff.router)
+api_router.include_router(labelling.router)
 api_router.include_router(weighings.router)
 api_router.include_router(household.router)
 api_router.include_router(models.staff)

@@ -6,6 +6,7 @@ class Tags(StrEnum):
     search = "search"
     feedback = "feedback"
     staff = "staff"
+    labelling = "labelling"
     weighings = "weighings"
     household = "household"
     models = "models"
