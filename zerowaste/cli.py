@@ -438,6 +438,10 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("--role", required=True, choices=["admin", "staff"],
                     help="what the key may do (device and household keys come from the staff API)")
     kc.set_defaults(func=_keys_create)
+
+    from zerowaste.cli_labels import add_parser as add_labels_parser
+
+    add_labels_parser(sub)  # zerowaste labels import|report|export|vote (zerowaste/cli_labels.py)
     return parser
 
 
