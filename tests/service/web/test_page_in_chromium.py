@@ -1,50 +1,25 @@
 """The citizen's page end to end in headless Chromium (Debian's package) against a real server.
 
-.ci/run installs chromium and sets ZEROWASTE_REQUIRE_BROWSER=1, so there the test cannot skip.
-The screenshot lands in test-artifacts/ for a person to look at.
+.ci/run installs chromium and sets ZEROWASTE_REQUIRE_BROWSER=1, so there the test cannot skip
+(tests/utils/browser.py). The screenshot lands in test-artifacts/ for a person to look at.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
+from tests.utils.browser import ARTIFACTS, launch, need_browser, serving
 from tests.utils.pilot import bearer, enrol, event, upload
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.main import create_app
 from zerowaste.service.security import create_key
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-def _launch(p: object) -> object:
-    return p.chromium.launch(  # type: ignore[attr-defined]
-        executable_path=CHROMIUM, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    )
-
-
-def _need_browser() -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("ZEROWASTE_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required here (apt-get install chromium)")
-        pytest.skip("needs Debian's chromium package")
-    pytest.importorskip("playwright")
 
 
 @pytest.fixture(scope="module")
@@ -55,30 +30,18 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     photo = shared_folder("garbage12", "shoes") / "shoes_113.jpg"  # a boot
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 420, "height": 1400})
         page.goto(server + "/")
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
@@ -109,7 +72,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
 
 
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with Session(make_engine(settings.sqlalchemy_url)) as session:
@@ -124,7 +87,7 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
         assert upload(client, home, events).json()["accepted"] == len(events)
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 760, "height": 1300})
         page.goto(server + "/household")
         assert page.locator("#title").inner_text() == "Mein Haushalt"
@@ -152,7 +115,7 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
 
 
 def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, settings: Settings) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with Session(make_engine(settings.sqlalchemy_url)) as session:
@@ -168,7 +131,7 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
             assert r.status_code == 201
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         page.on("dialog", lambda dialog: dialog.accept("Pilot mit 3 Kameras"))
         page.goto(server + "/staff")

@@ -1,0 +1,67 @@
+"""Headless Chromium (Debian's package) for the page tests, and the app served over real HTTP beside it.
+
+.ci/run installs chromium and sets ZEROWASTE_REQUIRE_BROWSER=1, so there the page tests cannot skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def launch(p: object) -> object:
+    return p.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+
+
+def need_browser() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("ZEROWASTE_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (apt-get install chromium)")
+        pytest.skip("needs Debian's chromium package")
+    pytest.importorskip("playwright")
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """`app` in uvicorn on a free port in a thread; yields its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
