@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE, assign_groups, similar_pairs
-from zerowaste.datasets.manifest import SPLITS, Entry, Problem, scan_image_folder, write_manifest
+from zerowaste.datasets.labels import read_labels
+from zerowaste.datasets.manifest import SPLITS, Entry, Problem, read_manifest, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
 
 # Where `zerowaste data build` writes and where training, evaluation and the benchmarks look by default.
@@ -27,6 +28,8 @@ def build_manifest(
     sources: dict[str, Path],
     out: Path | None = None,
     *,
+    labels: dict[str, Path] | None = None,
+    keep_splits: Path | None = None,
     max_distance: int = DEFAULT_MAX_DISTANCE,
     min_cosine: float | None = DEFAULT_MIN_COSINE,
     cache_dir: Path | None = None,
@@ -35,8 +38,14 @@ def build_manifest(
 ) -> BuildResult:
     entries: list[Entry] = []
     problems: list[Problem] = []
+    unknown = set(labels or {}) - set(sources)
+    if unknown:
+        raise ValueError(f"labels given for {sorted(unknown)}, which are not among the sources {sorted(sources)}")
     for name, root in sources.items():
-        scanned = scan_image_folder(root, name)
+        given = None
+        if labels and name in labels:
+            given = read_labels(labels[name]).usable()
+        scanned = scan_image_folder(root, name, labels=given)
         entries += scanned.entries
         problems += scanned.problems
     similar: list[tuple[int, int]] = []
@@ -45,7 +54,8 @@ def build_manifest(
 
         similar = similar_pairs(imagenet_embeddings(entries, cache_dir), min_cosine)
     pairs = assign_groups(entries, max_distance, similar)
-    assign_splits(entries, fractions, seed)
+    previous = {e.sha256: e.split for e in read_manifest(keep_splits)} if keep_splits is not None else None
+    assign_splits(entries, fractions, seed, previous=previous)
     if out is not None:
         write_manifest(out, entries)
     return BuildResult(entries, problems, pairs)
@@ -76,6 +86,9 @@ def report(entries: list[Entry], problems: list[Problem] | None = None) -> str:
     )
     by_split = Counter(e.split for e in entries)
     lines.append("split: " + ", ".join(f"{p} {by_split[p]}" for p in SPLITS))
+    by_domain = Counter((e.domain, e.split) for e in entries)
+    for domain in sorted({e.domain for e in entries}):
+        lines.append(f"  {domain}: " + ", ".join(f"{p} {by_domain[(domain, p)]}" for p in SPLITS))
     if problems:
         lines.append(f"skipped files: {len(problems)}")
         lines += [f"  {p.path}: {p.reason}" for p in problems]

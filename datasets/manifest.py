@@ -43,6 +43,8 @@ class Entry:
     phash: str
     group: int = -1
     split: str = ""
+    kind: str = ""  # the source's own finer name (a clothing folder such as "hat"); the label when it has none
+    domain: str = "studio"  # taxonomy.DOMAINS: studio sets or photos as citizens take them
 
 
 @dataclass
@@ -88,24 +90,37 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan_image_folder(root: Path, source: str, label_map: dict[str, str] | None = None) -> ScanResult:
-    """Scan `root/<folder>/<file>`; folders map to labels through `label_map` (default: taxonomy)."""
+def scan_image_folder(root: Path, source: str, label_map: dict[str, str] | None = None,
+                      labels: dict[str, str] | None = None) -> ScanResult:
+    """Scan `root/<folder>/<file>`; folders map to labels through `label_map` (default: the taxonomy's
+    source table). A source without folder labels (a flat folder of phone photos) takes each photo's
+    label from `labels` (sha256 -> label, a labels file's usable labels); photos without one are
+    reported and left out."""
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a folder")
+    info = taxonomy.source(source)
     if label_map is None:
-        label_map = taxonomy.SOURCE_LABELS.get(
-            source, {k: k for k in (*taxonomy.LABELS, *taxonomy.GROUPS)}
-        )
+        label_map = info.labels
     result = ScanResult()
-    files: list[tuple[Path, str]] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        label = label_map.get(folder.name)
-        if label is None or not taxonomy.is_known_label(label):
-            result.problems.append(Problem(str(folder), f"folder name {folder.name!r} maps to no known label"))
+    files: list[tuple[Path, str | None, str]] = []
+    if label_map is None:
+        if labels is None:
+            raise ValueError(f"source {source!r} has no label folders: give its labels file (--labels {source}=FILE)")
+        files = [(f, None, "") for f in sorted(root.rglob("*")) if f.is_file()]
+    else:
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            label = label_map.get(folder.name)
+            if label is None or not taxonomy.is_known_label(label):
+                result.problems.append(Problem(str(folder), f"folder name {folder.name!r} maps to no known label"))
+                continue
+            files += [(f, label, folder.name) for f in sorted(folder.rglob("*")) if f.is_file()]
+    for path, folder_label, kind in tqdm(files, desc=f"scan {source}", unit="img", leave=False):
+        sha = sha256_file(path) if path.stat().st_size else ""
+        label = folder_label if folder_label is not None else (labels or {}).get(sha)
+        if label is None:
+            result.problems.append(Problem(str(path), "no label in the labels file (not labelled, or excluded)"))
             continue
-        files += [(f, label) for f in sorted(folder.rglob("*")) if f.is_file()]
-    for path, label in tqdm(files, desc=f"scan {source}", unit="img", leave=False):
         try:
             width, height, phash = inspect_file(path)
         except (ValueError, OSError) as exc:
@@ -116,11 +131,13 @@ def scan_image_folder(root: Path, source: str, label_map: dict[str, str] | None 
                 path=str(path.resolve()),
                 label=label,
                 source=source,
-                sha256=sha256_file(path),
+                sha256=sha,
                 size=path.stat().st_size,
                 width=width,
                 height=height,
                 phash=phash,
+                kind=kind or label,
+                domain=info.domain,
             )
         )
     for p in result.problems:

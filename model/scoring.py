@@ -16,9 +16,6 @@ from zerowaste.model import taxonomy
 from zerowaste.model.image_io import load_image
 from zerowaste.model.runtime import Classifier
 
-# How each source is scored: its own label set, with the groups it cannot tell apart merged.
-PART_GROUPS: dict[str, tuple[str, ...]] = {"trashnet": ("glass",), "garbage12": ()}
-
 
 class Labelled(Protocol):
     """A photo with its label and the set it came from (a manifest entry is one)."""
@@ -65,6 +62,15 @@ def bin_top1(probs: np.ndarray, labels: Sequence[str], bin_of: Mapping[str, str]
     return float(np.mean(right))
 
 
+def material_top1(probs: np.ndarray, labels: Sequence[str]) -> float:
+    """Share of photos whose top class is in the label's material group (paper and cardboard, the glass
+    colours, clothes and shoes merged): what a photo set that cannot tell those apart can score."""
+    if not len(labels):
+        return float("nan")
+    pred = [taxonomy.material_group(taxonomy.LABELS[int(i)]) for i in probs.argmax(1)]
+    return float(np.mean([p == taxonomy.material_group(lbl) for p, lbl in zip(pred, labels, strict=True)]))
+
+
 def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
                     desc: str = "evaluate") -> tuple[np.ndarray, np.ndarray]:
     waste, item = [], []
@@ -95,6 +101,7 @@ def part_metrics(probs: np.ndarray, labels: list[str], groups: tuple[str, ...]) 
     return {
         "n": len(labels),
         "top1": float((true == pred).mean()),
+        "material_top1": material_top1(probs, labels),
         "macro_f1": float(np.mean(f1s)),
         "recall": recall,
         "ece": expected_calibration_error(conf, correct),
@@ -109,7 +116,7 @@ def score(probs: np.ndarray, entries: Sequence[Labelled]) -> dict[str, object]:
     parts: dict[str, object] = {}
     for source in sorted(set(sources)):
         sel = np.flatnonzero(sources == source)
-        parts[source] = part_metrics(probs[sel], [labels[i] for i in sel], PART_GROUPS.get(source, ()))
+        parts[source] = part_metrics(probs[sel], [labels[i] for i in sel], taxonomy.source(source).scoring_groups)
     conf, correct = calibration_view(probs, labels)
     return {"parts": parts,
             "all": {"n": len(entries), "top1": float(correct.mean()), "ece": expected_calibration_error(conf, correct)}}

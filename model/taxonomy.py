@@ -42,18 +42,63 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "glass": ("brown-glass", "green-glass", "white-glass"),
 }
 
-# folder name in a source data set -> label (a class key or a group key)
-SOURCE_LABELS: dict[str, dict[str, str]] = {
-    "trashnet": {
-        "cardboard": "cardboard",
-        "glass": "glass",
-        "metal": "metal",
-        "paper": "paper",
-        "plastic": "plastic",
-        "trash": "trash",
-    },
-    "garbage12": {key: key for key in LABELS},
+# How the merged material groups read a class: what a citizen's photo set can be scored on when it
+# does not tell paper from cardboard, glass colours apart, or clothes from shoes.
+MATERIAL_GROUPS: dict[str, tuple[str, ...]] = {
+    "glass": GROUPS["glass"],
+    "paper-cardboard": ("paper", "cardboard"),
+    "textiles": ("clothes", "shoes"),
 }
+
+# Where a photo was taken, as far as the model is concerned: "studio" sets show one object on a plain
+# background; "phone" photos are what citizens send (hands, tables, floors, several objects).
+DOMAINS = ("studio", "phone")
+
+_CLOTHING_KINDS = ("blazer", "blouse", "body", "dress", "hat", "hoodie", "longsleeve", "outwear", "pants", "polo",
+                   "shirt", "shorts", "skirt", "t-shirt", "top", "undershirt")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A data set the importers know: how its folders map to labels, its domain, and which label
+    groups its scoring merges because the set itself cannot tell them apart."""
+
+    labels: dict[str, str] | None  # folder name -> label (a class or a group); None: a labels file names them
+    domain: str
+    scoring_groups: tuple[str, ...] = ()
+
+
+SOURCES: dict[str, Source] = {
+    "trashnet": Source({k: k for k in ("cardboard", "glass", "metal", "paper", "plastic", "trash")}, "studio",
+                       ("glass",)),
+    "garbage12": Source({key: key for key in LABELS}, "studio"),
+    # The rest of the same Kaggle set: same photographers, same plain backgrounds.
+    "garbage12-more": Source({key: key for key in LABELS}, "studio"),
+    # Second-hand garments and shoes photographed by their owners (floors, beds, hangers, hands).
+    "clothing": Source({**dict.fromkeys(_CLOTHING_KINDS, "clothes"), "shoes": "shoes"}, "phone"),
+    # Phone photos of cans and bottles, labelled in the staff labelling queue (datasets/labels/drinks.jsonl);
+    # glass whose colour a person could not tell is the group "glass".
+    "drinks": Source(None, "phone", ("glass",)),
+}
+# A set the importers do not know (exported feedback, a municipality's own folder): folders named like
+# the taxonomy's labels, and photos taken by citizens.
+DEFAULT_SOURCE = Source({k: k for k in (*LABELS, *GROUPS)}, "phone", ("glass",))
+
+# folder name in a source data set -> label (a class key or a group key)
+SOURCE_LABELS: dict[str, dict[str, str]] = {name: s.labels for name, s in SOURCES.items() if s.labels is not None}
+
+
+def source(name: str) -> Source:
+    return SOURCES.get(name, DEFAULT_SOURCE)
+
+
+def material_group(key: str) -> str:
+    """The material group of a class or group label ("green-glass" -> "glass", "paper" ->
+    "paper-cardboard"); a class outside every group is its own group."""
+    for group, members_ in MATERIAL_GROUPS.items():
+        if key == group or key in members_:
+            return group
+    return key
 
 
 def is_known_label(label: str) -> bool:
