@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from zerowaste.model import taxonomy
+
 # Chosen on validation photos of shoes and clothes (benchmarks/items.py prints the trade-off):
 # below it the item head's guesses on packaging and scraps get too wild to show a citizen.
 DEFAULT_ITEM_THRESHOLD = 0.5
@@ -51,6 +53,9 @@ class ItemMap:
     groups: tuple[str, ...]  # Abfall-ABC keys in first-seen order
     group_of: np.ndarray  # per item-head output: index into groups, -1 where unmapped
     class_at: dict[int, ItemClass]  # item-head output index -> its entry
+    # (item-head outputs, waste classes): what each ImageNet class says about the material, rows
+    # summing to 1, zero rows for classes that say nothing (the `materials` section)
+    material: np.ndarray
 
     def abc_keys(self) -> set[str]:
         return set(self.groups)
@@ -61,6 +66,33 @@ class ItemMap:
 
 class ItemMapError(ValueError):
     pass
+
+
+def parse_materials(data: Any, labels: tuple[str, ...]) -> np.ndarray:
+    """The `materials` section as a (len(labels), waste classes) matrix of row-normalised priors."""
+    matrix = np.zeros((len(labels), len(taxonomy.LABELS)), dtype=np.float32)
+    seen: set[int] = set()
+    for raw in data.get("materials") or []:
+        where = f"material prior {raw}"
+        if set(raw) != {"in", "imagenet", "material"}:
+            raise ItemMapError(f"{where}: needs exactly the fields in, imagenet, material")
+        index = int(raw["in"])
+        if not 0 <= index < len(labels) or labels[index] != str(raw["imagenet"]):
+            raise ItemMapError(f"{where}: index {index} is not the ImageNet class {raw['imagenet']!r}")
+        if index in seen:
+            raise ItemMapError(f"{where}: ImageNet class {index} has two material priors")
+        weights = raw["material"]
+        if not isinstance(weights, dict) or not weights:
+            raise ItemMapError(f"{where}: material must map waste classes to weights")
+        for key, w in weights.items():
+            if key not in taxonomy.INDEX:
+                raise ItemMapError(f"{where}: {key!r} is not a waste class ({', '.join(taxonomy.LABELS)})")
+            if not isinstance(w, int | float) or w <= 0:
+                raise ItemMapError(f"{where}: the weight of {key} must be a positive number")
+            matrix[index, taxonomy.INDEX[key]] = float(w)
+        matrix[index] /= matrix[index].sum()
+        seen.add(index)
+    return matrix
 
 
 def parse_item_map(data: Any, labels: tuple[str, ...]) -> ItemMap:
@@ -96,7 +128,7 @@ def parse_item_map(data: Any, labels: tuple[str, ...]) -> ItemMap:
     for c in classes:
         group_of[c.index] = groups.index(c.abc)
     return ItemMap(categories=dict(categories), classes=tuple(classes), groups=groups, group_of=group_of,
-                   class_at={c.index: c for c in classes})
+                   class_at={c.index: c for c in classes}, material=parse_materials(data, labels))
 
 
 @cache
