@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +43,20 @@ class _Teacher(nn.Module):
 
 
 class _Views(Dataset[tuple[torch.Tensor, int]]):
-    def __init__(self, entries: list[Entry], views: int, train: bool, seed: int) -> None:
+    def __init__(self, entries: list[Entry], views: int, train: bool, seed: int, aug: Augmentation) -> None:
         self.entries = entries
         self.views = views
         self.train = train
         self.seed = seed
+        self.aug = aug
         self.eval_tf = ClassificationPresetEval()
+        # Studio photos of the same label: the companions a composite may put beside the object.
+        self.same_label: dict[str, list[int]] = {}
+        for i, e in enumerate(entries):
+            if e.domain == "studio":
+                self.same_label.setdefault(e.label, []).append(i)
+        # Backgrounds come from the phone photos being trained on, never from a validation or test photo.
+        self.backgrounds = [e.path for e in entries if e.domain == "phone"]
 
     def __len__(self) -> int:
         return len(self.entries) * self.views
@@ -62,7 +70,28 @@ class _Views(Dataset[tuple[torch.Tensor, int]]):
         # One seed per view: the same seed gives the same cache whatever the worker layout.
         view_seed = self.seed * 1_000_003 + i
         torch.manual_seed(view_seed)
-        return ClassificationPresetTrain(seed=view_seed)(img), i
+        studio = entry.domain == "studio"
+        preset = ClassificationPresetTrain(
+            composite_prob=self.aug.composite_prob if studio else 0.0, companion_prob=self.aug.companion_prob,
+            backgrounds=self.backgrounds, min_scale=self.aug.min_scale, camera=self.aug.camera, seed=view_seed)
+        companions: list[Image.Image] = []
+        pool = self.same_label.get(entry.label, []) if studio else []
+        if pool and self.aug.companion_prob:
+            rng = np.random.default_rng(view_seed + 1)
+            for j in rng.choice(pool, size=min(2, len(pool)), replace=False):
+                with Image.open(self.entries[int(j)].path) as other:
+                    companions.append(other.convert("RGB"))
+        return preset(img, companions), i
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """How training views are made (`zerowaste train --composite-prob ...`); part of the cache key."""
+
+    composite_prob: float = 0.6
+    companion_prob: float = 0.25
+    min_scale: float = 0.3
+    camera: bool = True
 
 
 @dataclass
@@ -72,8 +101,10 @@ class FeatureCache:
     views: int
 
 
-def cache_key(entries: list[Entry], *, cut: int, views: int, train: bool, seed: int) -> str:
-    spec = json.dumps({"m": manifest_hash(entries), "cut": cut, "views": views, "train": train, "seed": seed, "v": 2})
+def cache_key(entries: list[Entry], *, cut: int, views: int, train: bool, seed: int,
+              aug: Augmentation | None = None) -> str:
+    spec = json.dumps({"m": manifest_hash(entries), "cut": cut, "views": views, "train": train, "seed": seed, "v": 3,
+                       **({"aug": asdict(aug)} if train and aug is not None else {})})
     return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 
@@ -89,15 +120,17 @@ def compute_features(
     workers: int,
     threads: int,
     desc: str,
+    aug: Augmentation | None = None,
 ) -> FeatureCache:
-    key = cache_key(entries, cut=cut, views=views, train=train, seed=seed)
+    aug = aug or Augmentation()
+    key = cache_key(entries, cut=cut, views=views, train=train, seed=seed, aug=aug)
     path = cache_dir / f"features-{key}.npz"
     if path.exists():
         data = np.load(path)
         log.info("features from cache %s", path)
         return FeatureCache(data["trunk"], data["teacher"], views)
     session = cpu_session(_Teacher(model, cut), ["trunk", "teacher"], threads)
-    loader = DataLoader(_Views(entries, views, train, seed), batch_size=32, num_workers=workers, shuffle=False)
+    loader = DataLoader(_Views(entries, views, train, seed, aug), batch_size=32, num_workers=workers, shuffle=False)
     trunks: list[np.ndarray] = []
     logits: list[np.ndarray] = []
     for x, _ in tqdm(loader, desc=desc, unit="batch"):

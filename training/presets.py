@@ -1,84 +1,98 @@
 """Train and eval transforms (torchvision transforms v2), after torchvision's references/classification.
 
 The eval preset is the deployment transform; `model.preprocess` is its numpy twin and a test holds
-the two together. The train preset imitates phone photos: off-centre crops, tilt, colour casts,
-blur, and backgrounds that are not the white sheet TrashNet was shot on.
+the two together. The train preset imitates phone photos: studio objects on real backgrounds,
+crops at any scale, tilt, colour casts, blur, noise, JPEG and occlusion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from PIL import Image
-from scipy import ndimage
 from torchvision.transforms import v2
 
 from zerowaste.model.preprocess import DEFAULT, Preprocessing
+from zerowaste.training.composite import Cutout, composite, cut_out
 
 
-class RandomBackground(torch.nn.Module):
-    """Replace the bright, flat background that touches the border with a random colour gradient and
-    noise. Only regions connected to the border change, so white objects (paper) keep their colour."""
+class WhiteBalance(torch.nn.Module):
+    """Multiply each colour channel of a float image by its own gain near 1: the colour cast of a
+    kitchen lamp or a phone's auto white balance. Small, because glass colour decides the container."""
 
-    def __init__(self, p: float = 0.5, threshold: int = 200, seed: int | None = None) -> None:
+    def __init__(self, strength: float = 0.08) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be in [0, 1], got {p}")
-        self.p = p
-        self.threshold = threshold
-        self.rng = np.random.default_rng(seed)
+        self.strength = strength
 
-    def forward(self, image: Image.Image) -> Image.Image:
-        if not isinstance(image, Image.Image):
-            raise TypeError(f"RandomBackground expects a PIL image, got {type(image).__name__}")
-        if self.rng.random() >= self.p:
-            return image
-        arr = np.asarray(image.convert("RGB"))
-        bright = (arr.min(axis=2) >= self.threshold) & (arr.max(axis=2).astype(int) - arr.min(axis=2) < 30)
-        labels, _ = ndimage.label(bright)
-        border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-        mask = np.isin(labels, border[border > 0])
-        if mask.mean() < 0.05:
-            return image
-        h, w = mask.shape
-        c0, c1 = self.rng.integers(0, 256, size=(2, 3))
-        t = np.linspace(0.0, 1.0, w if self.rng.random() < 0.5 else h)
-        grad = t[None, :, None] if len(t) == w else t[:, None, None]
-        bg = c0 * (1 - grad) + c1 * grad + self.rng.normal(0, 12, size=(h, w, 3))
-        bg = np.broadcast_to(bg, (h, w, 3))
-        mask = ndimage.binary_erosion(mask, iterations=1)
-        out = np.where(mask[..., None], np.clip(bg, 0, 255), arr).astype(np.uint8)
-        return Image.fromarray(out)
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        gains = 1.0 + (torch.rand(3, 1, 1) * 2 - 1) * self.strength
+        return (image * gains).clamp(0.0, 1.0)
 
 
 class ClassificationPresetTrain:
+    """A training view that looks like a citizen's phone photo.
+
+    A studio photo's object may be cut from its plain sheet and put on a piece of a real phone photo's
+    background, sometimes beside more objects of its kind (`training/composite.py`). Then every view
+    gets what phones do: a crop at any scale, tilt and perspective, exposure and colour casts, blur,
+    sensor noise, JPEG compression, and something in front of the object now and then."""
+
     def __init__(
         self,
         *,
         crop_size: int = DEFAULT.crop_size,
-        background_prob: float = 0.5,
-        min_scale: float = 0.35,
-        rotation: float = 25.0,
+        composite_prob: float = 0.6,
+        companion_prob: float = 0.25,
+        backgrounds: Sequence[str] = (),
+        min_scale: float = 0.3,
+        rotation: float = 20.0,
+        camera: bool = True,
         preprocessing: Preprocessing = DEFAULT,
         seed: int | None = None,
     ) -> None:
-        self.transforms = v2.Compose(
-            [
-                # torchvision's transforms draw from torch's global generator; this one has its own.
-                RandomBackground(p=background_prob, seed=seed),
-                v2.RandomResizedCrop(crop_size, scale=(min_scale, 1.0), antialias=True),
-                v2.RandomHorizontalFlip(),
-                v2.RandomApply([v2.RandomRotation(rotation)], p=0.5),
-                # Hue stays small: brown, green and white glass differ by colour alone.
-                v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.3, 0.02)], p=0.8),
-                v2.RandomApply([v2.GaussianBlur(5, sigma=(0.1, 2.0))], p=0.3),
-                v2.PILToTensor(),
-                v2.ToDtype(torch.float32, scale=True),
-                v2.Normalize(mean=list(preprocessing.mean), std=list(preprocessing.std)),
-            ]
-        )
+        for name, p in (("composite_prob", composite_prob), ("companion_prob", companion_prob)):
+            if not 0.0 <= p <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {p}")
+        # torchvision's transforms draw from torch's global generator; the compositing has its own.
+        self.rng = np.random.default_rng(seed)
+        self.composite_prob = composite_prob
+        self.companion_prob = companion_prob
+        self.backgrounds = list(backgrounds)
+        steps: list[torch.nn.Module] = [
+            v2.RandomResizedCrop(crop_size, scale=(min_scale, 1.0), antialias=True),
+            v2.RandomHorizontalFlip(),
+            v2.RandomApply([v2.RandomRotation(rotation)], p=0.3),
+        ]
+        if camera:
+            steps.append(v2.RandomPerspective(distortion_scale=0.25, p=0.3))
+        # Hue stays small: brown, green and white glass differ by colour alone.
+        steps.append(v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.3, 0.02)], p=0.8))
+        steps.append(v2.RandomApply([v2.GaussianBlur(7, sigma=(0.1, 2.5))], p=0.25 if camera else 0.3))
+        steps.append(v2.PILToTensor())
+        if camera:
+            steps.append(v2.RandomApply([v2.JPEG((30, 95))], p=0.5))
+        steps.append(v2.ToDtype(torch.float32, scale=True))
+        if camera:
+            steps += [v2.RandomApply([WhiteBalance()], p=0.5), v2.RandomApply([v2.GaussianNoise(sigma=0.03)], p=0.3)]
+        steps.append(v2.Normalize(mean=list(preprocessing.mean), std=list(preprocessing.std)))
+        if camera:
+            # A finger, a lid or another thing in front of part of the object.
+            steps.append(v2.RandomErasing(p=0.2, scale=(0.02, 0.12), value=0))
+        self.transforms = v2.Compose(steps)
 
-    def __call__(self, img: Image.Image) -> torch.Tensor:
+    def __call__(self, img: Image.Image, companions: Sequence[Image.Image] = ()) -> torch.Tensor:
+        """`companions`: other photos of the same kind, candidates to stand beside the object."""
+        if self.composite_prob and self.rng.random() < self.composite_prob and (main := cut_out(img)) is not None:
+            others: list[Cutout] = []
+            if companions and self.rng.random() < self.companion_prob:
+                others = [c for c in map(cut_out, companions) if c is not None]
+            background = None
+            if self.backgrounds and self.rng.random() < 0.7:
+                with Image.open(self.backgrounds[int(self.rng.integers(len(self.backgrounds)))]) as bg:
+                    background = bg.convert("RGB")
+            img = composite(self.rng, main, background, others)
         return self.transforms(img)
 
 
