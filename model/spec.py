@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,13 @@ class ModelSpec:
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     training_command: str = ""
+    # How the item head's material evidence is fused into the waste answer (training/fusion.py):
+    # {"beta": ..., "lambda": ...}; empty for a file without fusion.
+    fusion: dict[str, float] = field(default_factory=dict)
+    # The rule that says when an answer needs no question (model/uncertainty.py): thresholds fitted on
+    # validation photos; empty for an older file (then every answer below the service's decision
+    # threshold asks).
+    sure: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -44,7 +51,10 @@ class ModelSpec:
     def from_json(cls, text: str) -> ModelSpec:
         data = json.loads(text)
         data["preprocessing"] = Preprocessing.from_dict(data["preprocessing"])
-        return cls(**data)
+        # A newer release may describe itself with more keys; what this code does not know it cannot use,
+        # and refusing the file would leave a device on an older model it could otherwise replace.
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def file_sha256(path: str | Path) -> str:

@@ -42,13 +42,29 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=14, help="maximum epochs (default: 14)")
     parser.add_argument("--patience", type=int, default=4,
                         help="stop after this many epochs without a better validation accuracy (default: 4)")
+    parser.add_argument("--balance", choices=["source-label", "none"], default="source-label",
+                        help="draw each epoch's photos balanced across sources and their classes (source-label), or"
+                             " take every photo once with class-weighted loss (none) (default: source-label)")
     # augment
     parser.add_argument("--views", type=int, default=5,
                         help="augmented views cached per training photo; each epoch draws one (default: 5)")
+    parser.add_argument("--composite-prob", type=float, default=0.6,
+                        help="share of studio views whose object is cut out and put on a phone photo's background"
+                             " (default: 0.6; 0 = off)")
+    parser.add_argument("--companion-prob", type=float, default=0.25,
+                        help="share of composites with more objects of the same kind beside it (default: 0.25)")
+    parser.add_argument("--min-scale", type=float, default=0.3,
+                        help="smallest share of the photo a training crop keeps (default: 0.3)")
+    parser.add_argument("--no-camera", action="store_true",
+                        help="leave out the phone-camera augmentations: JPEG, noise, white balance, perspective,"
+                             " occlusion (default: on)")
     # forgetting
     parser.add_argument("--distill-weight", type=float, default=2.0,
                         help="weight of the ImageNet-head distillation loss (default: 2.0)")
     parser.add_argument("--distill-temperature", type=float, default=2.0, help="distillation temperature (default: 2)")
+    parser.add_argument("--no-fusion", action="store_true",
+                        help="answer the material from the waste head alone, without the item head's material"
+                             " evidence (training/fusion.py) (default: fused)")
     parser.add_argument("--item-refit-epochs", type=int, default=10,
                         help="after training, fit the item head alone to the original ImageNet outputs for this"
                              " many epochs; kept only if validation agreement rises (default: 10, 0 = off)")

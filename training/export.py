@@ -10,21 +10,30 @@ from torch import nn
 
 from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.spec import INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
+from zerowaste.training.fusion import Calibration, MaterialFusion
 
 OPSET = 17
 
 
 class Deployable(nn.Module):
-    """The shipped graph: temperature-scaled waste probabilities and ImageNet item probabilities."""
+    """The shipped graph: calibrated waste probabilities (the item head's material evidence fused in,
+    `training/fusion.py`) and ImageNet item probabilities."""
 
-    def __init__(self, model: EfficientNetLite0, temperature: float) -> None:
+    def __init__(self, model: EfficientNetLite0, calibration: Calibration | float) -> None:
         super().__init__()
+        if not isinstance(calibration, Calibration):
+            calibration = Calibration(float(calibration))
         self.model = model
-        self.register_buffer("temperature", torch.tensor(float(temperature)))
+        # Its own initialiser named "temperature": onnx_import reads it back from an exported file.
+        self.register_buffer("temperature", torch.tensor(float(calibration.temperature)))
+        self.fusion = MaterialFusion(Calibration(1.0, calibration.beta, calibration.lam)) if calibration.beta else None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         waste, item = self.model(x)
-        return torch.softmax(waste / self.temperature, dim=1), torch.softmax(item, dim=1)
+        logits = waste / self.temperature
+        if self.fusion is not None:
+            logits = self.fusion(logits, item)
+        return torch.softmax(logits, dim=1), torch.softmax(item, dim=1)
 
 
 def write_metadata(path: Path, spec: ModelSpec) -> None:
@@ -38,8 +47,8 @@ def write_metadata(path: Path, spec: ModelSpec) -> None:
     tmp.replace(path)
 
 
-def export_onnx(model: EfficientNetLite0, temperature: float, spec: ModelSpec, path: Path) -> Path:
-    deployable = Deployable(model, temperature).eval()
+def export_onnx(model: EfficientNetLite0, calibration: Calibration | float, spec: ModelSpec, path: Path) -> Path:
+    deployable = Deployable(model, calibration).eval()
     size = spec.preprocessing.crop_size
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(

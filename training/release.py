@@ -21,6 +21,7 @@ from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
 from zerowaste.model.spec import ModelSpec
 from zerowaste.training.evaluate import evaluate_model
 from zerowaste.training.export import Deployable, export_onnx, export_original, write_metadata
+from zerowaste.training.fusion import Calibration
 from zerowaste.training.model_card import model_card
 from zerowaste.training.quantize import calibration_subset, quantize_int8
 from zerowaste.training.train import command_line, timestamp
@@ -29,11 +30,12 @@ log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
 
 
-def parity(model: EfficientNetLite0, temperature: float, onnx_path: Path, entries: list[Entry]) -> dict[str, float]:
+def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, entries: list[Entry]
+           ) -> dict[str, float]:
     """ONNX Runtime against PyTorch on the same real photos."""
     x = np.stack([preprocess(load_image(e.path)) for e in entries])
     with torch.no_grad():
-        tw, ti = Deployable(model, temperature).eval()(torch.from_numpy(x))
+        tw, ti = Deployable(model, calibration).eval()(torch.from_numpy(x))
     pred = OnnxClassifier(onnx_path).predict(x)
     return {
         "max_abs_diff_waste": float(np.abs(pred.waste - tw.numpy()).max()),
@@ -42,7 +44,7 @@ def parity(model: EfficientNetLite0, temperature: float, onnx_path: Path, entrie
     }
 
 
-def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], args: argparse.Namespace,
+def release(model: EfficientNetLite0, calibration: Calibration, entries: list[Entry], args: argparse.Namespace,
             training: dict[str, object]) -> dict[str, object]:
     out: Path = args.output
     test = [e for e in entries if e.split == "test"]
@@ -52,14 +54,15 @@ def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], 
         item_labels=list(imagenet_labels()),
         taxonomy_version=taxonomy.TAXONOMY_VERSION,
         preprocessing=DEFAULT,
-        temperature=temperature,
+        temperature=calibration.temperature,
+        fusion={"beta": calibration.beta, "lambda": calibration.lam} if calibration.beta else {},
         manifest_sha256=manifest_hash(entries),
         created=timestamp(),
         training_command=command_line(),
     )
     model.eval()
-    fp32 = export_onnx(model, temperature, spec, out / SHIPPED_FILES["fp32"])
-    checks = parity(model, temperature, fp32, test[:64])
+    fp32 = export_onnx(model, calibration, spec, out / SHIPPED_FILES["fp32"])
+    checks = parity(model, calibration, fp32, test[:64])
     log.info("ONNX parity on 64 test photos: %s", checks)
 
     int8 = quantize_int8(fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images),
@@ -74,7 +77,8 @@ def release(model: EfficientNetLite0, temperature: float, entries: list[Entry], 
     sources = np.array([e.source for e in test])
     metrics: dict[str, object] = {"test": {}, "parity": checks, "training": {
         k: training[k] for k in ("seconds", "epochs_run", "val_acc", "val_item_agreement",
-                                 "val_item_agreement_before_refit", "temperature", "val_ece_before", "val_ece_after",
+                                 "val_item_agreement_before_refit", "temperature", "calibration", "val_acc_domains",
+                                 "val_acc_domains_fused", "val_ece_before", "val_ece_after",
                                  "init") if k in training
     }}
     for name in ("fp32", "int8"):

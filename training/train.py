@@ -33,7 +33,9 @@ from zerowaste.model.spec import file_sha256
 from zerowaste.training import utils
 from zerowaste.training.args import get_args_parser
 from zerowaste.training.checkpoint_import import load_init
-from zerowaste.training.features import FeatureCache, compute_features
+from zerowaste.training.export import Deployable
+from zerowaste.training.features import Augmentation, FeatureCache, compute_features
+from zerowaste.training.fusion import domain_weights, fit_calibration
 from zerowaste.training.item_head import refit_item_head
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ class Split:
     entries: list[Entry]
     features: FeatureCache
     mask: torch.Tensor
-    weights: torch.Tensor  # per-sample loss weight (class balancing)
+    weights: torch.Tensor  # per-sample loss weight (class balancing when sampling is not balanced)
+    sampling: torch.Tensor | None = None  # per-sample draw probability of an epoch (balanced sampling)
 
 
 def train_one_epoch(
@@ -72,14 +75,18 @@ def train_one_epoch(
             module.eval()
     n = len(data.entries)
     gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)
-    order = torch.randperm(n, generator=gen)
+    if data.sampling is not None:
+        # An epoch is as many draws as there are photos, balanced across sources and their classes.
+        order = torch.multinomial(data.sampling, n, replacement=True, generator=gen)
+    else:
+        order = torch.randperm(n, generator=gen)
     # One cached augmented view per photo and epoch.
     view = torch.randint(0, data.features.views, (n,), generator=gen)
     totals = {"loss": 0.0, "waste": 0.0, "distill": 0.0}
     bar = tqdm(range(0, n, args.batch_size), desc=f"epoch {epoch}", unit="batch", leave=False)
     for start in bar:
         idx = order[start : start + args.batch_size]
-        rows = (idx * data.features.views + view[idx]).numpy()
+        rows = (idx * data.features.views + view[start : start + len(idx)]).numpy()
         trunk = torch.from_numpy(data.features.trunk[rows].astype(np.float32)).to(device)
         teacher = torch.from_numpy(data.features.teacher[rows].astype(np.float32)).to(device)
         waste, item = tail(trunk)
@@ -116,13 +123,22 @@ def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object
     teacher = torch.from_numpy(data.features.teacher[:: v].astype(np.float32))
     correct = data.mask[torch.arange(len(logits)), logits.argmax(1)].numpy()
     sources = np.array([e.source for e in data.entries])
+    domains = np.array([e.domain for e in data.entries])
+    studio = domains == "studio"
     result: dict[str, object] = {
         "logits": logits,
+        "item_logits": item_logits,
         "acc": float(correct.mean()),
-        "item_agreement": float((item_logits.argmax(1) == teacher.argmax(1)).float().mean()),
+        "item_agreement": float((item_logits[studio].argmax(1) == teacher[studio].argmax(1)).float().mean())
+        if studio.any() else float("nan"),
     }
     for s in sorted(set(sources)):
         result[f"acc_{s}"] = float(correct[sources == s].mean())
+    for d in sorted(set(domains)):
+        result[f"acc_domain_{d}"] = float(correct[domains == d].mean())
+    # Models are chosen on both domains alike: the studio photos the classes were defined on, and the
+    # phone photos citizens send.
+    result["selection"] = float(np.mean([correct[domains == d].mean() for d in sorted(set(domains))]))
     return result
 
 
@@ -143,16 +159,21 @@ def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split
         raise SystemExit(f"{args.manifest}: the manifest needs photos in both train and val splits")
     common = {"cut": args.cut, "cache_dir": args.cache_dir, "seed": args.seed, "workers": args.workers,
               "threads": args.threads}
-    train_feats = compute_features(train, model, views=args.views, train=True, desc="cache train views", **common)
+    aug = Augmentation(composite_prob=args.composite_prob, companion_prob=args.companion_prob,
+                       min_scale=args.min_scale, camera=not args.no_camera)
+    train_feats = compute_features(train, model, views=args.views, train=True, desc="cache train views", aug=aug,
+                                   **common)
     val_feats = compute_features(val, model, views=1, train=False, desc="cache val", **common)
 
+    balanced = args.balance == "source-label"
     weight = utils.class_weights([e.label for e in train])
 
-    def split(part: list[Entry], feats: FeatureCache) -> Split:
-        return Split(part, feats, utils.label_masks([e.label for e in part]),
-                     torch.tensor([weight.get(e.label, 1.0) for e in part]))
+    def split(part: list[Entry], feats: FeatureCache, sampling: torch.Tensor | None = None) -> Split:
+        loss_weights = [1.0 if balanced else weight.get(e.label, 1.0) for e in part]
+        return Split(part, feats, utils.label_masks([e.label for e in part]), torch.tensor(loss_weights), sampling)
 
-    return split(train, train_feats), split(val, val_feats), entries
+    sampling = utils.balanced_sampling([(e.source, e.label) for e in train]) if balanced else None
+    return split(train, train_feats, sampling), split(val, val_feats), entries
 
 
 def save_checkpoint(path: Path, **state: object) -> None:
@@ -221,11 +242,11 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         for epoch in range(start_epoch, args.epochs):
             stats = train_one_epoch(tail, train, optimizer, scheduler, args, epoch)
             ev = evaluate(tail, val)
-            row = {"epoch": epoch, **stats, **{k: v for k, v in ev.items() if k != "logits"}}
+            row = {"epoch": epoch, **stats, **{k: v for k, v in ev.items() if k not in ("logits", "item_logits")}}
             history.append(row)
             log.info("epoch %d: %s", epoch, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
-            if float(ev["acc"]) > best_acc:  # type: ignore[arg-type]
-                best_acc, best_state, stale = float(ev["acc"]), copy.deepcopy(model.state_dict()), 0  # type: ignore[arg-type]
+            if float(ev["selection"]) > best_acc:  # type: ignore[arg-type]
+                best_acc, best_state, stale = float(ev["selection"]), copy.deepcopy(model.state_dict()), 0  # type: ignore[arg-type]
             else:
                 stale += 1
             save_checkpoint(
@@ -246,17 +267,24 @@ def main(args: argparse.Namespace) -> dict[str, object]:
                                 temperature=args.distill_temperature, seed=args.seed)
 
     ev = evaluate(tail, val)
-    logits = ev["logits"]
-    assert isinstance(logits, torch.Tensor)
-    temperature = utils.fit_temperature(logits, val.mask)
+    logits, item_logits = ev["logits"], ev["item_logits"]
+    assert isinstance(logits, torch.Tensor) and isinstance(item_logits, torch.Tensor)
+    weights = domain_weights([e.domain for e in val.entries])
+    calibration = fit_calibration(logits, item_logits, val.mask, weights, fuse=not args.no_fusion)
+    temperature = calibration.temperature
+    fused = Deployable(model, calibration).fusion
+    calibrated = fused(logits / temperature, item_logits) if fused is not None else logits / temperature
     labels = [e.label for e in val.entries]
     ece_before = expected_calibration_error(*calibration_view(torch.softmax(logits, 1).numpy(), labels))
-    ece_after = expected_calibration_error(
-        *calibration_view(torch.softmax(logits / temperature, 1).numpy(), labels)
-    )
-    log.info("temperature %.3f; validation ECE %.4f -> %.4f", temperature, ece_before, ece_after)
-    torch.save({"model": model.state_dict(), "temperature": temperature, "args": vars(args),
-                "labels": list(taxonomy.LABELS)}, args.output / "model_best.pth")
+    ece_after = expected_calibration_error(*calibration_view(torch.softmax(calibrated, 1).numpy(), labels))
+    fused_correct = val.mask[torch.arange(len(calibrated)), calibrated.argmax(1)].numpy()
+    val_domains = np.array([e.domain for e in val.entries])
+    fused_acc = {d: float(fused_correct[val_domains == d].mean()) for d in sorted(set(val_domains))}
+    log.info("calibration %s; validation ECE %.4f -> %.4f; accuracy per domain %s -> %s", calibration.to_dict(),
+             ece_before, ece_after, {d: round(float(ev[f"acc_domain_{d}"]), 4) for d in fused_acc},  # type: ignore[arg-type]
+             {d: round(a, 4) for d, a in fused_acc.items()})
+    torch.save({"model": model.state_dict(), "temperature": temperature, "calibration": calibration.to_dict(),
+                "args": vars(args), "labels": list(taxonomy.LABELS)}, args.output / "model_best.pth")
 
     training = {
         "seconds": round(time.time() - started, 1),
@@ -266,6 +294,9 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         "val_item_agreement": ev["item_agreement"],
         **{k: v for k, v in refit.items() if k != "val_item_agreement"},
         "temperature": temperature,
+        "calibration": calibration.to_dict(),
+        "val_acc_domains": {d: ev[f"acc_domain_{d}"] for d in fused_acc},
+        "val_acc_domains_fused": fused_acc,
         "val_ece_before": ece_before,
         "val_ece_after": ece_after,
         "manifest_sha256": manifest_hash(all_entries),
@@ -277,7 +308,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
     from zerowaste.training.release import release
 
-    metrics = release(model, temperature, all_entries, args, training)
+    metrics = release(model, calibration, all_entries, args, training)
     if args.upload:
         from zerowaste.model.runtime import SHIPPED_FILES
         from zerowaste.staff_api import staff_client

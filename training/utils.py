@@ -34,6 +34,19 @@ def class_weights(labels: list[str]) -> dict[str, float]:
     return {label: (most / c) ** 0.5 for label, c in counts.items()}
 
 
+def balanced_sampling(keys: list[tuple[str, str]]) -> torch.Tensor:
+    """Per-photo draw probabilities from (source, label) pairs: each source's share grows with the
+    square root of its class count, not with its size, and within a source each class's share with
+    the square root of its size. garbage12's 3,600 studio photos no longer drown 600 phone photos of
+    drinks, and a rare class (TrashNet's trash) is drawn more often without being repeated to death."""
+    if not keys:
+        return torch.empty(0)
+    per_pair = Counter(keys)
+    per_source = Counter(s for s, _ in keys)
+    p = torch.tensor([per_pair[k] ** -0.5 * per_source[k[0]] ** -0.5 for k in keys], dtype=torch.float64)
+    return (p / p.sum()).float()
+
+
 def set_nll(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """-log of the probability summed over the allowed classes, per sample. With one allowed class it
     is cross-entropy; for TrashNet's colourless glass it trains on P(any glass)."""
