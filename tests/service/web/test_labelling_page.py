@@ -156,7 +156,9 @@ def test_label_a_page_with_the_keyboard_and_resolve_a_disagreement(
         page.keyboard.press("2")  # tile 0: plastic
         page.keyboard.press("5")  # tile 1: brown glass
         page.click("#lang-switch")  # labels not saved yet survive the language switch
-        page.wait_for_function("document.getElementById('tab-labelling').innerText === 'Labelling'", timeout=30_000)
+        page.wait_for_function("document.getElementById('lab-legend').innerText.includes('Brown glass')",
+                               timeout=30_000)  # fmt: skip
+        assert page.locator("#tab-labelling").inner_text() == "Labelling"
         assert page.locator("#lab-grid .tile .chosen").all_inner_texts() == ["Plastic", "Brown glass"]
         assert "1: Metal · 2: Plastic" in page.locator("#lab-grid .tile .votes").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "labelling-resolve-en.png"), full_page=True)
