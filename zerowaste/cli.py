@@ -31,7 +31,14 @@ def _data_build(args: argparse.Namespace) -> int:
         if not sep:
             raise SystemExit(f"--source takes NAME=FOLDER, got {item!r}")
         sources[name] = Path(path)
-    result = build_manifest(sources, args.out, max_distance=args.max_distance,
+    labels: dict[str, Path] = {}
+    for item in args.labels:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--labels takes NAME=FILE, got {item!r}")
+        labels[name] = Path(path)
+    result = build_manifest(sources, args.out, labels=labels, keep_splits=args.keep_splits,
+                            max_distance=args.max_distance,
                             min_cosine=args.min_cosine or None, cache_dir=args.cache_dir, seed=args.seed)
     print(report(result.entries, result.problems))
     print(f"manifest: {args.out}")
@@ -307,7 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                           ).add_subparsers(dest="data_command", required=True)
     build = data.add_parser("build", help="scan ImageFolder sets, group near-duplicates, split, write a manifest")
     build.add_argument("--source", action="append", required=True,
-                       help="NAME=FOLDER, repeatable (trashnet and garbage12 have known label maps)")
+                       help="NAME=FOLDER, repeatable (trashnet, garbage12, garbage12-more and clothing have"
+                            " known label maps; drinks takes a labels file)")
+    build.add_argument("--labels", action="append", default=[],
+                       help="NAME=FILE: a labels file (datasets/labels/*.jsonl) for a source of unlabelled photos,"
+                            " repeatable (default: none)")
     build.add_argument("--out", type=Path, default=DEFAULT_MANIFEST,
                        help=f"manifest path (default: {DEFAULT_MANIFEST})")
     build.add_argument("--max-distance", type=int, default=DEFAULT_MAX_DISTANCE,
@@ -318,6 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                        help=f"where photo features are cached by sha256 (default: {DEFAULT_CACHE_DIR})")
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
+    build.add_argument("--keep-splits", type=Path, default=None, metavar="MANIFEST",
+                       help="an earlier manifest whose photos keep their split (what a released model trained and"
+                            " was tested on stays there; new photos are dealt out); default: a fresh split")
     build.set_defaults(func=_data_build)
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
     rep.add_argument("manifest", type=Path)
