@@ -115,22 +115,28 @@ def _check_photo(raw: dict[str, Any], where: str) -> PhotoLabel:
 def read_labels(path: str | Path) -> LabelSet:
     """Read and validate a labels file; every mistake names its line."""
     path = Path(path)
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    # Numbered as the file is, blank lines included, so that a message points at the right line.
+    lines = [(n, ln) for n, ln in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if ln.strip()]
     if not lines:
         raise LabelsError(f"{path}: empty labels file")
+    first, text = lines[0]
     try:
-        header = json.loads(lines[0])["_meta"]
+        header = json.loads(text)["_meta"]
     except (json.JSONDecodeError, KeyError, TypeError):
-        raise LabelsError(f'{path}:1: the first line must be the header {{"_meta": {{...}}}}') from None
+        header = None
+    if not isinstance(header, dict):
+        raise LabelsError(f'{path}:{first}: the first line must be the header {{"_meta": {{...}}}}')
     if header.get("format") != FORMAT:
-        raise LabelsError(f"{path}:1: format {header.get('format')!r}, expected {FORMAT!r}")
+        raise LabelsError(f"{path}:{first}: format {header.get('format')!r}, expected {FORMAT!r}")
     result = LabelSet(name=str(header.get("name", path.stem)), version=str(header.get("version", "")), meta=header)
-    for n, line in enumerate(lines[1:], start=2):
+    for n, line in lines[1:]:
         where = f"{path}:{n}"
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as exc:
             raise LabelsError(f"{where}: not JSON ({exc.msg})") from None
+        if not isinstance(raw, dict):
+            raise LabelsError(f"{where}: a photo line is a JSON object")
         photo = _check_photo(raw, where)
         if photo.sha256 in result.labels:
             raise LabelsError(f"{where}: photo {photo.sha256[:12]}… is listed twice")

@@ -74,9 +74,11 @@ def parse_materials(data: Any, labels: tuple[str, ...]) -> np.ndarray:
     seen: set[int] = set()
     for raw in data.get("materials") or []:
         where = f"material prior {raw}"
-        if set(raw) != {"in", "imagenet", "material"}:
+        if not isinstance(raw, dict) or set(raw) != {"in", "imagenet", "material"}:
             raise ItemMapError(f"{where}: needs exactly the fields in, imagenet, material")
-        index = int(raw["in"])
+        if isinstance(raw["in"], bool) or not isinstance(raw["in"], int):
+            raise ItemMapError(f"{where}: `in` must be the item head's output index (an integer)")
+        index = raw["in"]
         if not 0 <= index < len(labels) or labels[index] != str(raw["imagenet"]):
             raise ItemMapError(f"{where}: index {index} is not the ImageNet class {raw['imagenet']!r}")
         if index in seen:
@@ -87,7 +89,7 @@ def parse_materials(data: Any, labels: tuple[str, ...]) -> np.ndarray:
         for key, w in weights.items():
             if key not in taxonomy.INDEX:
                 raise ItemMapError(f"{where}: {key!r} is not a waste class ({', '.join(taxonomy.LABELS)})")
-            if not isinstance(w, int | float) or w <= 0:
+            if isinstance(w, bool) or not isinstance(w, int | float) or w <= 0:  # YAML `yes` is a bool
                 raise ItemMapError(f"{where}: the weight of {key} must be a positive number")
             matrix[index, taxonomy.INDEX[key]] = float(w)
         matrix[index] /= matrix[index].sum()
