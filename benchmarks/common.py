@@ -40,10 +40,10 @@ def sample_photos(n: int) -> list[Path]:
 
 def manifest_entries(path: Path) -> list:
     """The manifest's entries, building it from the shared sets first where it does not exist yet."""
-    from zerowaste.datasets.build import DEFAULT_CACHE_DIR, build_manifest
+    from zerowaste.datasets.build import DEFAULT_CACHE_DIR, RELEASE_SPLITS, build_manifest, release_sources
     from zerowaste.datasets.manifest import read_manifest
 
     if not path.exists():
-        build_manifest({"trashnet": SHARED / "datasets" / "trashnet",
-                        "garbage12": SHARED / "datasets" / "garbage12"}, path, cache_dir=DEFAULT_CACHE_DIR)
+        sources, labels = release_sources(SHARED / "datasets")
+        build_manifest(sources, path, labels=labels, keep_splits=RELEASE_SPLITS, cache_dir=DEFAULT_CACHE_DIR)
     return read_manifest(path)

@@ -8,13 +8,29 @@ from pathlib import Path
 
 from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE, assign_groups, similar_pairs
 from zerowaste.datasets.labels import read_labels
-from zerowaste.datasets.manifest import SPLITS, Entry, Problem, read_manifest, scan_image_folder, write_manifest
+from zerowaste.datasets.manifest import SPLITS, Entry, Problem, read_splits, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
 
 # Where `zerowaste data build` writes and where training, evaluation and the benchmarks look by default.
 DEFAULT_MANIFEST = Path("runs/data/manifest.jsonl")
 # Photo features cached by sha256: the data build's embeddings and training's trunk features share it.
 DEFAULT_CACHE_DIR = Path("runs/cache")
+
+
+# What a release trains on, by folder name under ../shared/datasets, and the data the repository keeps
+# for it: the drinks photos' labels and every photo's split (so a rebuild gives the same split).
+_HERE = Path(__file__).resolve().parent
+RELEASE_SOURCES = {"trashnet": "trashnet", "garbage12": "garbage12", "garbage12-more": "garbage12-more",
+                   "clothing": "clothing", "drinks": "drinks-unlabelled"}
+RELEASE_LABELS = {"drinks": _HERE / "labels" / "drinks.jsonl"}
+RELEASE_SPLITS = _HERE / "splits" / "2026-11-30.jsonl"
+
+
+def release_sources(root: Path) -> tuple[dict[str, Path], dict[str, Path]]:
+    """(sources, labels files) of a release under the shared datasets folder `root`; sets that are not
+    there are left out."""
+    sources = {name: root / folder for name, folder in RELEASE_SOURCES.items() if (root / folder).is_dir()}
+    return sources, {name: path for name, path in RELEASE_LABELS.items() if name in sources}
 
 
 @dataclass
@@ -54,7 +70,7 @@ def build_manifest(
 
         similar = similar_pairs(imagenet_embeddings(entries, cache_dir), min_cosine)
     pairs = assign_groups(entries, max_distance, similar)
-    previous = {e.sha256: e.split for e in read_manifest(keep_splits)} if keep_splits is not None else None
+    previous = read_splits(keep_splits) if keep_splits is not None else None
     assign_splits(entries, fractions, seed, previous=previous)
     if out is not None:
         write_manifest(out, entries)

@@ -159,6 +159,34 @@ def read_manifest(path: Path) -> list[Entry]:
         return [Entry(**json.loads(line)) for line in f if line.strip()]
 
 
+def read_splits(path: Path) -> dict[str, str]:
+    """sha256 -> split from a manifest or a splits file (`datasets/splits/*.jsonl`: one
+    `{"sha256": ..., "split": ...}` per line), the assignment a later build keeps."""
+    splits: dict[str, str] = {}
+    with Path(path).open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                sha, split = str(row["sha256"]), str(row["split"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a manifest or splits line ({exc!r})") from None
+            if split not in SPLITS:
+                raise ValueError(f"{path}:{n}: split {split!r} is not one of {', '.join(SPLITS)}")
+            splits[sha] = split
+    return splits
+
+
+def write_splits(path: Path, entries: Iterable[Entry]) -> None:
+    """The split of every photo, by sha256, sorted: small enough to keep in the repository."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted({(e.sha256, e.split) for e in entries})
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(json.dumps({"sha256": sha, "split": split}) + "\n" for sha, split in rows), encoding="utf-8")
+    tmp.replace(path)
+
+
 def manifest_hash(entries: Iterable[Entry]) -> str:
     """Content hash of what was trained on: photo hashes, labels and splits, not file locations."""
     h = hashlib.sha256()

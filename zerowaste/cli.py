@@ -42,6 +42,11 @@ def _data_build(args: argparse.Namespace) -> int:
                             min_cosine=args.min_cosine or None, cache_dir=args.cache_dir, seed=args.seed)
     print(report(result.entries, result.problems))
     print(f"manifest: {args.out}")
+    if args.write_splits:
+        from zerowaste.datasets.manifest import write_splits
+
+        write_splits(args.write_splits, result.entries)
+        print(f"splits: {args.write_splits}")
     return 0
 
 
@@ -81,12 +86,17 @@ def _export_feedback(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from zerowaste.datasets.manifest import read_manifest
     from zerowaste.training.evaluate import evaluate_model
+    from zerowaste.training.sure import municipality_bins
 
     entries = [e for e in read_manifest(args.manifest) if e.split == args.split]
-    report = evaluate_model(args.model, entries, args.out)
+    report = evaluate_model(args.model, entries, args.out, bin_of=municipality_bins(args.municipality))
     summary = {k: v for k, v in report.items() if not k.startswith("_")}
+    domains = {d: {k: v for k, v in s.items() if k in ("n", "top1", "material_top1", "right_bin", "sure_coverage",
+                                                       "sure_right_bin")}
+               for d, s in summary["domains"].items()}  # type: ignore[union-attr]
     print(json.dumps({"model": summary["model"], "all": summary["all"],
-                      **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()}}, indent=2))
+                      **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()},  # type: ignore[union-attr]
+                      "domains": domains}, indent=2))
     print(f"report: {args.out}")
     return 0
 
@@ -329,9 +339,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
                        help=f"where photo features are cached by sha256 (default: {DEFAULT_CACHE_DIR})")
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
-    build.add_argument("--keep-splits", type=Path, default=None, metavar="MANIFEST",
-                       help="an earlier manifest whose photos keep their split (what a released model trained and"
-                            " was tested on stays there; new photos are dealt out); default: a fresh split")
+    build.add_argument("--keep-splits", type=Path, default=None, metavar="FILE",
+                       help="a splits file (datasets/splits/*.jsonl) or an earlier manifest whose photos keep their"
+                            " split: what a released model trained and was tested on stays there, new photos are"
+                            " dealt out (default: a fresh split)")
+    build.add_argument("--write-splits", type=Path, default=None, metavar="FILE",
+                       help="also write every photo's split as a splits file, to keep in the repository"
+                            " (default: no)")
     build.set_defaults(func=_data_build)
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
     rep.add_argument("manifest", type=Path)
@@ -351,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help=f"manifest (default: {DEFAULT_MANIFEST})")
     ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="split (default: test)")
     ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="report folder (default: runs/eval)")
+    ev.add_argument("--municipality", default="wuppertal",
+                    help="whose rules say which bin each class goes to (default: wuppertal)")
     ev.set_defaults(func=_evaluate)
 
     cl = sub.add_parser("classify", help="classify image files or folders with ONNX Runtime (no torch)")
