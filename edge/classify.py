@@ -116,5 +116,7 @@ def run(paths: Sequence[Path], *, camera: str | None = None, frames: int = 0, ev
         return classify_files(clf, paths, as_json=as_json, lang=lang, item_threshold=item_threshold)
     for name, frame in camera_frames(camera, every_s, frames):
         pred = clf.predict_images([frame])
-        print_result(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold), as_json)
+        distance = None if pred.distance is None else float(pred.distance[0])
+        print_result(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold, distance),
+                     as_json)
     return 0

@@ -8,9 +8,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zerowaste.model.image_io import ImageRejected, load_image
 from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD, recognise_item
 from zerowaste.model.runtime import Classifier, OnnxClassifier, shipped_model_path
+from zerowaste.model.uncertainty import SureRule
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"}
 
@@ -24,9 +27,11 @@ def iter_images(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def result_for(classifier: Classifier, probs: Any, item_probs: Any, path: Path, top: int, lang: str = "de",
-               item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> dict[str, Any]:
+               item_threshold: float = DEFAULT_ITEM_THRESHOLD, distance: float | None = None) -> dict[str, Any]:
     labels = classifier.spec.labels
     order = probs.argsort()[::-1][:top]
+    rule = SureRule.from_spec(classifier.spec)
+    dist = None if distance is None else np.asarray([distance])
     guess = recognise_item(item_probs, item_threshold)
     item = None if guess is None else {
         "imagenet": guess.item.imagenet, "abc": guess.item.abc, "name": guess.item.name(lang),
@@ -37,6 +42,8 @@ def result_for(classifier: Classifier, probs: Any, item_probs: Any, path: Path, 
         "label": labels[int(order[0])],
         "confidence": round(float(probs[order[0]]), 4),
         "top": [[labels[int(i)], round(float(probs[i]), 4)] for i in order],
+        # The one rule the service answers without a question by (model/uncertainty.py).
+        "sure": bool(rule(probs[None, :], labels, dist)[0]),
         "item": item,
     }
 
@@ -47,7 +54,8 @@ def print_result(r: dict[str, Any], as_json: bool) -> None:
     else:
         alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
         item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}" if r["item"] else ""
-        print(f"{r['path']}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}", flush=True)
+        unsure = "" if r["sure"] else " [not sure]"
+        print(f"{r['path']}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}{unsure}", flush=True)
 
 
 def classify_files(classifier: Classifier, paths: Sequence[Path], *, as_json: bool = False, top: int = 3,
@@ -71,8 +79,9 @@ def classify_files(classifier: Classifier, paths: Sequence[Path], *, as_json: bo
         if not images:
             continue
         pred = classifier.predict_images(images)
-        for f, probs, item_probs in zip(good, pred.waste, pred.item, strict=True):
-            print_result(result_for(classifier, probs, item_probs, f, top, lang, item_threshold), as_json)
+        distances = pred.distance if pred.distance is not None else [None] * len(good)
+        for f, probs, item_probs, distance in zip(good, pred.waste, pred.item, distances, strict=True):
+            print_result(result_for(classifier, probs, item_probs, f, top, lang, item_threshold, distance), as_json)
     return 1 if failures else 0
 
 

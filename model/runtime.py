@@ -19,7 +19,15 @@ import onnxruntime as ort
 from PIL import Image
 
 from zerowaste.model.preprocess import preprocess
-from zerowaste.model.spec import INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec, file_sha256
+from zerowaste.model.spec import (
+    DISTANCE_OUTPUT,
+    INPUT_NAME,
+    ITEM_OUTPUT,
+    METADATA_KEY,
+    WASTE_OUTPUT,
+    ModelSpec,
+    file_sha256,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,7 @@ def session_options(threads: int = 0) -> ort.SessionOptions:
 class Prediction:
     waste: np.ndarray  # (N, classes) calibrated probabilities
     item: np.ndarray  # (N, 1000) ImageNet item probabilities
+    distance: np.ndarray | None = None  # (N,) how far from the training photos; None for files without it
 
 
 class Classifier(ABC):
@@ -74,12 +83,15 @@ class OnnxClassifier(Classifier):
         if METADATA_KEY not in meta:
             raise ValueError(f"{self.path} carries no {METADATA_KEY} metadata; export it with `zerowaste train`")
         self.spec = ModelSpec.from_json(meta[METADATA_KEY])
+        # Files from before the out-of-distribution signal have two outputs.
+        self.has_distance = DISTANCE_OUTPUT in {o.name for o in self.session.get_outputs()}
         size = self.spec.preprocessing.crop_size
         self.predict(np.zeros((1, 3, size, size), dtype=np.float32))  # warm-up: first run allocates
 
     def predict(self, batch: np.ndarray) -> Prediction:
-        waste, item = self.session.run([WASTE_OUTPUT, ITEM_OUTPUT], {INPUT_NAME: batch.astype(np.float32)})
-        return Prediction(waste=waste, item=item)
+        outputs = [WASTE_OUTPUT, ITEM_OUTPUT, *([DISTANCE_OUTPUT] if self.has_distance else [])]
+        waste, item, *distance = self.session.run(outputs, {INPUT_NAME: batch.astype(np.float32)})
+        return Prediction(waste=waste, item=item, distance=distance[0] if distance else None)
 
 
 class FakeClassifier(Classifier):

@@ -17,6 +17,8 @@ from zerowaste.model.preprocess import Preprocessing
 METADATA_KEY = "zerowaste.spec"
 WASTE_OUTPUT = "waste_probs"
 ITEM_OUTPUT = "item_probs"
+# How far a photo's features lie from the training photos' (model/uncertainty.py reads it).
+DISTANCE_OUTPUT = "ood_distance"
 INPUT_NAME = "input"
 
 

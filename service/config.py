@@ -40,6 +40,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zerowaste.model.items import DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
+from zerowaste.model.uncertainty import DEFAULT_DECISION_THRESHOLD
 
 
 class Settings(BaseSettings):
@@ -56,7 +57,9 @@ class Settings(BaseSettings):
     municipality: str = "wuppertal"
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
-    decision_threshold: float = Field(default=0.6, gt=0, lt=1)
+    # Only for model files without a fitted `sure` rule (model/uncertainty.py): answer without a question
+    # when the top class reaches this probability.
+    decision_threshold: float = Field(default=DEFAULT_DECISION_THRESHOLD, gt=0, lt=1)
     item_threshold: float = Field(default=DEFAULT_ITEM_THRESHOLD, gt=0, le=1)
     item_decisive_threshold: float = Field(default=DEFAULT_ITEM_DECISIVE_THRESHOLD, gt=0, le=1)
     max_offers: int = Field(default=5, ge=1, le=50)

@@ -153,7 +153,7 @@ def _add(
     session: Session, store: PhotoStore, classifier: Classifier, queue: str, batch: list[_Decoded], known: set[str]
 ) -> int:
     """Score, store and insert one batch; returns how many photos it added."""
-    scored = signals(classifier.predict_images([d.image for d in batch]))
+    scored = signals(classifier.predict_images([d.image for d in batch]), classifier.spec)
     created = now()
     for attempt in range(2):
         todo = [(d, s) for d, s in zip(batch, scored, strict=True) if d.sha256 not in known]

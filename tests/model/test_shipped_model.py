@@ -138,8 +138,10 @@ def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Pat
     good = [r for r in lines if "error" not in r]
     assert [r["path"] for r in good] == [str(f) for f in files]
     for r in good:
-        assert set(r) == {"path", "label", "confidence", "top", "item"}
+        assert set(r) == {"path", "label", "confidence", "top", "sure", "item"}
         assert r["label"] == r["top"][0][0] and r["confidence"] == r["top"][0][1]
+        # The file's sure rule; a file without one falls back to the top class reaching 0.6.
+        assert r["sure"] is (r["confidence"] >= 0.6) or bool(OnnxClassifier(shipped_model_path("int8")).spec.sure)
         assert len(r["top"]) == 3 and r["top"][0][1] >= r["top"][1][1] >= r["top"][2][1]
     assert good[0]["label"] == "battery"
     errors = [r for r in lines if "error" in r]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from zerowaste.model.items import recognise_item
+from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
@@ -53,7 +54,10 @@ async def classify(
 
     guide = Guide(session, settings.municipality)
     top = top_labels(classifier, probs, lang)
-    decided = top[0].probability >= settings.decision_threshold
+    # The model file's own rule (its fitted thresholds, item evidence and distance from the training
+    # photos); a file without one keeps the configured threshold on the top class.
+    rule = SureRule.from_spec(classifier.spec) if classifier.spec.sure else SureRule(settings.decision_threshold)
+    decided = bool(rule(probs[None, :], classifier.spec.labels, prediction.distance)[0])
     candidates = candidate_labels(top, decided)
     guess = recognise_item(prediction.item[0], settings.item_threshold)
     item = guide.item(guess, [c.label for c in candidates], lang) if guess else None
