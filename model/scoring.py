@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from zerowaste.model import taxonomy
 from zerowaste.model.image_io import load_image
-from zerowaste.model.runtime import Classifier
+from zerowaste.model.runtime import Classifier, Prediction
 
 
 class Labelled(Protocol):
@@ -71,15 +71,54 @@ def material_top1(probs: np.ndarray, labels: Sequence[str]) -> float:
     return float(np.mean([p == taxonomy.material_group(lbl) for p, lbl in zip(pred, labels, strict=True)]))
 
 
-def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
-                    desc: str = "evaluate") -> tuple[np.ndarray, np.ndarray]:
-    waste, item = [], []
+def risk_coverage(score: np.ndarray, correct: np.ndarray, points: int = 101) -> dict[str, object]:
+    """How wrong the answers are when only the surest ones are given: photos sorted by `score`
+    (higher: surer), for each coverage (share answered) the error rate among those answered.
+    `aurc` is the area under the curve (lower is better); `at` the risk at a few coverages."""
+    order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")
+    wrong = ~np.asarray(correct, dtype=bool)[order]
+    n = len(wrong)
+    if n == 0:
+        return {"coverage": [], "risk": [], "aurc": float("nan"), "at": {}}
+    risk_at = np.cumsum(wrong) / np.arange(1, n + 1)
+    grid = np.linspace(1.0 / n, 1.0, points)
+    idx = np.clip(np.ceil(grid * n).astype(int) - 1, 0, n - 1)
+    return {
+        "coverage": [round(float(c), 4) for c in grid],
+        "risk": [round(float(risk_at[i]), 4) for i in idx],
+        "aurc": float(risk_at.mean()),
+        "at": {f"{c:.2f}": float(risk_at[max(int(np.ceil(c * n)) - 1, 0)]) for c in (0.5, 0.6, 0.8, 0.85, 0.9, 1.0)},
+    }
+
+
+def coverage_at_risk(score: np.ndarray, correct: np.ndarray, max_risk: float) -> float:
+    """The largest share of photos that can be answered (surest first) with at most `max_risk` errors."""
+    order = np.argsort(-np.asarray(score, dtype=np.float64), kind="stable")
+    wrong = ~np.asarray(correct, dtype=bool)[order]
+    if not len(wrong):
+        return float("nan")
+    risk_at = np.cumsum(wrong) / np.arange(1, len(wrong) + 1)
+    ok = np.flatnonzero(risk_at <= max_risk)
+    return float((ok.max() + 1) / len(wrong)) if len(ok) else 0.0
+
+
+def predict_all(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
+                desc: str = "evaluate") -> Prediction:
+    """Every output of `model` for the photos of `entries`, in order."""
+    parts: list[Prediction] = []
     for start in tqdm(range(0, len(entries), batch_size), desc=desc, unit="batch", leave=False):
         images = [load_image(e.path) for e in entries[start : start + batch_size]]
-        pred = model.predict_images(images)
-        waste.append(pred.waste)
-        item.append(pred.item)
-    return np.concatenate(waste), np.concatenate(item)
+        parts.append(model.predict_images(images))
+    if not parts:
+        return Prediction(np.zeros((0, len(model.spec.labels))), np.zeros((0, len(model.spec.item_labels))))
+    distance = None if parts[0].distance is None else np.concatenate([p.distance for p in parts])  # type: ignore[misc]
+    return Prediction(np.concatenate([p.waste for p in parts]), np.concatenate([p.item for p in parts]), distance)
+
+
+def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
+                    desc: str = "evaluate") -> tuple[np.ndarray, np.ndarray]:
+    pred = predict_all(model, entries, batch_size, desc)
+    return pred.waste, pred.item
 
 
 def part_metrics(probs: np.ndarray, labels: list[str], groups: tuple[str, ...]) -> dict[str, object]:

@@ -65,6 +65,14 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--no-fusion", action="store_true",
                         help="answer the material from the waste head alone, without the item head's material"
                              " evidence (training/fusion.py) (default: fused)")
+    parser.add_argument("--item-fit-weight", type=float, default=1.0,
+                        help="in the item refit, weight of the loss that pulls garment and shoe photos towards items"
+                             " of their category (training/item_head.py); 0 = distillation only (default: 1.0)")
+    parser.add_argument("--distance-dims", type=int, default=64,
+                        help="principal dimensions of the training-feature density behind the distance output"
+                             " (training/ood.py); 0 = no distance output (default: 64)")
+    parser.add_argument("--municipality", default="wuppertal",
+                        help="whose rules give the bins the sure rule is fitted and scored on (default: wuppertal)")
     parser.add_argument("--item-refit-epochs", type=int, default=10,
                         help="after training, fit the item head alone to the original ImageNet outputs for this"
                              " many epochs; kept only if validation agreement rises (default: 10, 0 = off)")

@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from zerowaste.model.architecture import EfficientNetLite0
-from zerowaste.model.spec import INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
+from zerowaste.model.spec import DISTANCE_OUTPUT, INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
 from zerowaste.training.fusion import Calibration, MaterialFusion
+from zerowaste.training.ood import DistanceHead, FeatureDensity
 
 OPSET = 17
 
@@ -19,7 +20,8 @@ class Deployable(nn.Module):
     """The shipped graph: calibrated waste probabilities (the item head's material evidence fused in,
     `training/fusion.py`) and ImageNet item probabilities."""
 
-    def __init__(self, model: EfficientNetLite0, calibration: Calibration | float) -> None:
+    def __init__(self, model: EfficientNetLite0, calibration: Calibration | float,
+                 density: FeatureDensity | None = None) -> None:
         super().__init__()
         if not isinstance(calibration, Calibration):
             calibration = Calibration(float(calibration))
@@ -27,13 +29,17 @@ class Deployable(nn.Module):
         # Its own initialiser named "temperature": onnx_import reads it back from an exported file.
         self.register_buffer("temperature", torch.tensor(float(calibration.temperature)))
         self.fusion = MaterialFusion(Calibration(1.0, calibration.beta, calibration.lam)) if calibration.beta else None
+        # A third output, how far the photo lies from the training photos (training/ood.py).
+        self.distance = DistanceHead(density) if density is not None else None
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        waste, item = self.model(x)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        features = self.model.pooled(self.model.trunk(x, 0), 0)
+        waste, item = self.model.waste_head(self.model.dropout(features)), self.model.item_head(features)
         logits = waste / self.temperature
         if self.fusion is not None:
             logits = self.fusion(logits, item)
-        return torch.softmax(logits, dim=1), torch.softmax(item, dim=1)
+        outputs = (torch.softmax(logits, dim=1), torch.softmax(item, dim=1))
+        return outputs if self.distance is None else (*outputs, self.distance(features))
 
 
 def write_metadata(path: Path, spec: ModelSpec) -> None:
@@ -47,17 +53,19 @@ def write_metadata(path: Path, spec: ModelSpec) -> None:
     tmp.replace(path)
 
 
-def export_onnx(model: EfficientNetLite0, calibration: Calibration | float, spec: ModelSpec, path: Path) -> Path:
-    deployable = Deployable(model, calibration).eval()
+def export_onnx(model: EfficientNetLite0, calibration: Calibration | float, spec: ModelSpec, path: Path,
+                density: FeatureDensity | None = None) -> Path:
+    deployable = Deployable(model, calibration, density).eval()
     size = spec.preprocessing.crop_size
     path.parent.mkdir(parents=True, exist_ok=True)
+    outputs = [WASTE_OUTPUT, ITEM_OUTPUT, *([DISTANCE_OUTPUT] if density is not None else [])]
     torch.onnx.export(
         deployable,
         (torch.zeros(1, 3, size, size),),
         str(path),
         input_names=[INPUT_NAME],
-        output_names=[WASTE_OUTPUT, ITEM_OUTPUT],
-        dynamic_axes={INPUT_NAME: {0: "batch"}, WASTE_OUTPUT: {0: "batch"}, ITEM_OUTPUT: {0: "batch"}},
+        output_names=outputs,
+        dynamic_axes={name: {0: "batch"} for name in (INPUT_NAME, *outputs)},
         opset_version=OPSET,
         # The TorchScript exporter, which torch 2.14 calls legacy, on purpose: quantize.float_block_nodes
         # finds blocks 0-2 by the module path it writes into node names (/model/blocks.2/...), where the

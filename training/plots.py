@@ -56,3 +56,25 @@ def reliability_png(confidence: np.ndarray, correct: np.ndarray, path: Path, tit
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def risk_coverage_png(curves: dict[str, dict[str, list[float]]], path: Path, title: str,
+                      targets: dict[str, tuple[float, float]] | None = None) -> None:
+    """Risk against coverage, one line per photo set; `targets` marks (coverage, risk) points a curve
+    should pass below and to the right of."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, curve in curves.items():
+        ax.plot(curve["coverage"], [100 * r for r in curve["risk"]], label=name)
+    for name, (coverage, risk) in (targets or {}).items():
+        ax.plot([coverage], [100 * risk], "k*", markersize=9)
+        ax.annotate(name, (coverage, 100 * risk), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.set_xlabel("coverage (share of photos answered without a question)")
+    ax.set_ylabel("wrong bin among those answered (%)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

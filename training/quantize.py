@@ -110,8 +110,9 @@ def quantize_int8(fp32: Path, out: Path, calibration: list[Entry], preprocessing
         stem = convs[0].name
         early = float_block_nodes(nodes, FLOAT_BLOCKS)
         # The item head's material evidence (a softmax, a product with the prior table, a logarithm) is a
-        # few hundred multiply-adds on probabilities near 0 and 1, where 8-bit steps would erase it.
-        fusion = [n.name for n in nodes if n.name.startswith("/fusion/")]
+        # few hundred multiply-adds on probabilities near 0 and 1, where 8-bit steps would erase it; the
+        # distance from the training features is a sum of squares whose scale 8 bits cannot span.
+        fusion = [n.name for n in nodes if n.name.startswith(("/fusion/", "/distance/"))]
         stride = calibration_stride(len(calibration), slice_photos)
         quantize_static(
             str(prepared),

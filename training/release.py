@@ -19,23 +19,26 @@ from zerowaste.model.items import imagenet_labels
 from zerowaste.model.preprocess import DEFAULT, preprocess
 from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
 from zerowaste.model.spec import ModelSpec
+from zerowaste.model.uncertainty import SureRule
 from zerowaste.training.evaluate import evaluate_model
 from zerowaste.training.export import Deployable, export_onnx, export_original, write_metadata
 from zerowaste.training.fusion import Calibration
 from zerowaste.training.model_card import model_card
+from zerowaste.training.ood import FeatureDensity
 from zerowaste.training.quantize import calibration_subset, quantize_int8
+from zerowaste.training.sure import municipality_bins
 from zerowaste.training.train import command_line, timestamp
 
 log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
 
 
-def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, entries: list[Entry]
-           ) -> dict[str, float]:
+def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, entries: list[Entry],
+           density: FeatureDensity | None = None) -> dict[str, float]:
     """ONNX Runtime against PyTorch on the same real photos."""
     x = np.stack([preprocess(load_image(e.path)) for e in entries])
     with torch.no_grad():
-        tw, ti = Deployable(model, calibration).eval()(torch.from_numpy(x))
+        tw, ti, *_ = Deployable(model, calibration, density).eval()(torch.from_numpy(x))
     pred = OnnxClassifier(onnx_path).predict(x)
     return {
         "max_abs_diff_waste": float(np.abs(pred.waste - tw.numpy()).max()),
@@ -45,7 +48,8 @@ def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, 
 
 
 def release(model: EfficientNetLite0, calibration: Calibration, entries: list[Entry], args: argparse.Namespace,
-            training: dict[str, object]) -> dict[str, object]:
+            training: dict[str, object], *, density: FeatureDensity | None = None,
+            sure: SureRule | None = None) -> dict[str, object]:
     out: Path = args.output
     test = [e for e in entries if e.split == "test"]
     spec = ModelSpec(
@@ -56,13 +60,14 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
         preprocessing=DEFAULT,
         temperature=calibration.temperature,
         fusion={"beta": calibration.beta, "lambda": calibration.lam} if calibration.beta else {},
+        sure=sure.to_dict() if sure is not None else {},
         manifest_sha256=manifest_hash(entries),
         created=timestamp(),
         training_command=command_line(),
     )
     model.eval()
-    fp32 = export_onnx(model, calibration, spec, out / SHIPPED_FILES["fp32"])
-    checks = parity(model, calibration, fp32, test[:64])
+    fp32 = export_onnx(model, calibration, spec, out / SHIPPED_FILES["fp32"], density)
+    checks = parity(model, calibration, fp32, test[:64], density)
     log.info("ONNX parity on 64 test photos: %s", checks)
 
     int8 = quantize_int8(fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images),
@@ -71,14 +76,16 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
     # The untouched ImageNet model: what the item head must keep agreeing with.
     original_path = export_original(spec, out / "original-imagenet.onnx")
 
-    reports = {name: evaluate_model(path, test, out / f"eval-{name}")
+    bin_of = municipality_bins(args.municipality)
+    reports = {name: evaluate_model(path, test, out / f"eval-{name}", bin_of=None if name == "original" else bin_of)
                for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))}
     orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
     sources = np.array([e.source for e in test])
     metrics: dict[str, object] = {"test": {}, "parity": checks, "training": {
         k: training[k] for k in ("seconds", "epochs_run", "val_acc", "val_item_agreement",
-                                 "val_item_agreement_before_refit", "temperature", "calibration", "val_acc_domains",
-                                 "val_acc_domains_fused", "val_ece_before", "val_ece_after",
+                                 "val_item_agreement_before_refit", "val_item_fit", "val_item_fit_before_refit",
+                                 "temperature", "calibration", "val_acc_domains", "val_acc_domains_fused",
+                                 "val_ece_before", "val_ece_after", "sure",
                                  "init") if k in training
     }}
     for name in ("fp32", "int8"):
@@ -86,6 +93,7 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
         item_agree = r["_item"].argmax(1) == orig_item  # type: ignore[union-attr]
         metrics["test"][name] = {  # type: ignore[index]
             "all": r["all"],
+            "domains": r["domains"],
             "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")}
                       for k, v in r["parts"].items()},  # type: ignore[union-attr]
             "item_agreement_with_imagenet": {s: float(item_agree[sources == s].mean()) for s in sorted(set(sources))},

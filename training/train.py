@@ -36,7 +36,9 @@ from zerowaste.training.checkpoint_import import load_init
 from zerowaste.training.export import Deployable
 from zerowaste.training.features import Augmentation, FeatureCache, compute_features
 from zerowaste.training.fusion import domain_weights, fit_calibration
-from zerowaste.training.item_head import refit_item_head
+from zerowaste.training.item_head import item_targets, pooled_features, refit_item_head
+from zerowaste.training.ood import FeatureDensity, fit_density
+from zerowaste.training.sure import fit_sure_rule, municipality_bins
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,17 @@ def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split
     return split(train, train_feats, sampling), split(val, val_feats), entries
 
 
+def fit_train_density(model: EfficientNetLite0, cut: int, train: Split, dims: int, *, seed: int,
+                      most: int = 12_000) -> FeatureDensity:
+    """The training photos' feature clusters (training/ood.py), from up to `most` cached training views."""
+    rows = np.arange(len(train.features.trunk))
+    if len(rows) > most:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, size=most, replace=False))
+    feats = pooled_features(model, cut, train.features.trunk[rows], desc="training features").numpy()
+    labels = [train.entries[int(r) // train.features.views].label for r in rows]
+    return fit_density(feats, labels, k=min(dims, len(rows) - 1))
+
+
 def save_checkpoint(path: Path, **state: object) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -263,8 +276,12 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     tail.to("cpu")  # the item refit, calibration, export and quantisation run on the CPU
     refit: dict[str, float] = {}
     if args.item_refit_epochs > 0:
+        views = train.features.views
+        train_targets = item_targets([e.label for e in train.entries for _ in range(views)])
         refit = refit_item_head(model, args.cut, train.features, val.features, epochs=args.item_refit_epochs,
-                                temperature=args.distill_temperature, seed=args.seed)
+                                temperature=args.distill_temperature, seed=args.seed, train_targets=train_targets,
+                                val_targets=item_targets([e.label for e in val.entries]),
+                                fit_weight=args.item_fit_weight)
 
     ev = evaluate(tail, val)
     logits, item_logits = ev["logits"], ev["item_logits"]
@@ -286,6 +303,15 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     torch.save({"model": model.state_dict(), "temperature": temperature, "calibration": calibration.to_dict(),
                 "args": vars(args), "labels": list(taxonomy.LABELS)}, args.output / "model_best.pth")
 
+    density, val_distance = None, None
+    if args.distance_dims > 0:
+        density = fit_train_density(model, args.cut, train, args.distance_dims, seed=args.seed)
+        val_features = pooled_features(model, args.cut, val.features.trunk, desc="val features").numpy()
+        val_distance = density.distance(val_features)
+    rule, sure_report = fit_sure_rule(torch.softmax(calibrated, 1).numpy(), labels, [e.domain for e in val.entries],
+                                      val_distance, municipality_bins(args.municipality))
+    log.info("sure rule %s; on validation photos %s", rule.to_dict(), sure_report)
+
     training = {
         "seconds": round(time.time() - started, 1),
         "epochs_run": len(history),
@@ -299,6 +325,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         "val_acc_domains_fused": fused_acc,
         "val_ece_before": ece_before,
         "val_ece_after": ece_after,
+        "sure": {"rule": rule.to_dict(), "validation": sure_report},
         "manifest_sha256": manifest_hash(all_entries),
         **({"init": {"path": str(args.init), "sha256": init_sha256}} if args.init else {}),
     }
@@ -308,7 +335,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
     from zerowaste.training.release import release
 
-    metrics = release(model, calibration, all_entries, args, training)
+    metrics = release(model, calibration, all_entries, args, training, density=density, sure=rule)
     if args.upload:
         from zerowaste.model.runtime import SHIPPED_FILES
         from zerowaste.staff_api import staff_client
