@@ -55,7 +55,7 @@ def main() -> None:
     print(f"\n{args.split} split: {len(entries)} photos, no near-duplicate of any training photo")
     domain_table(reports)
     source_table(reports)
-    class_table(reports, entries, bin_of)
+    class_table(reports)
     intervals(reports, entries, bin_of)
     risk_table(reports)
     print(f"\nrisk-coverage curves: {args.out}/int8/risk-coverage.png and .json (FP32 beside it)")
@@ -92,7 +92,7 @@ def source_table(reports: dict) -> None:
             )
 
 
-def class_table(reports: dict, entries: list, bin_of: dict) -> None:
+def class_table(reports: dict) -> None:
     """Per label and domain: material group and right bin, FP32 and INT8."""
     print("\nper class (material group / right bin):\n")
     print("| domain | label | photos | FP32 | INT8 |")
