@@ -84,8 +84,11 @@ class EfficientNetLite0(nn.Module):
         feats = self.pooled(trunk, cut)
         return self.waste_head(self.dropout(feats)), self.item_head(feats)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.tail(self.trunk(x, 0), 0)
+    def forward(self, x: torch.Tensor, with_features: bool = False) -> tuple[torch.Tensor, ...]:
+        """(waste logits, item logits), and the pooled features both heads read with `with_features`."""
+        features = self.pooled(self.trunk(x, 0), 0)
+        heads = (self.waste_head(self.dropout(features)), self.item_head(features))
+        return (*heads, features) if with_features else heads
 
 
 def num_blocks() -> int:

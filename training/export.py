@@ -33,8 +33,8 @@ class Deployable(nn.Module):
         self.distance = DistanceHead(density) if density is not None else None
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        features = self.model.pooled(self.model.trunk(x, 0), 0)
-        waste, item = self.model.waste_head(self.model.dropout(features)), self.model.item_head(features)
+        # Called as a module, so that the exporter names its nodes /model/blocks.N/... (quantize.py reads them).
+        waste, item, features = self.model(x, with_features=True)
         logits = waste / self.temperature
         if self.fusion is not None:
             logits = self.fusion(logits, item)

@@ -47,7 +47,8 @@ def fit_sure_rule(probs: np.ndarray, labels: Sequence[str], domains: Sequence[st
                   bin_of: Mapping[str, str], max_risk: Mapping[str, float] = DEFAULT_MAX_RISK,
                   ) -> tuple[SureRule, dict[str, Any]]:
     """The thresholds with the most sure phone photos (then studio photos) whose validation risk
-    stays within `max_risk` in every domain; returns the rule and what it achieved per domain."""
+    stays within `max_risk` in every domain; returns the rule and what it achieved per domain. With a
+    distance, its threshold is at most the validation photos' 99th percentile."""
     groups = answer_groups(bin_of)
     conf = answer_confidence(probs, taxonomy.LABELS, groups)
     right = right_bin(probs, labels, bin_of)
@@ -57,7 +58,10 @@ def fit_sure_rule(probs: np.ndarray, labels: Sequence[str], domains: Sequence[st
     conf_grid = np.unique(np.concatenate([np.quantile(conf, np.linspace(0, 1, 201)), [0.5, 0.6, 0.8, 0.9]]))
     dist_grid: list[float | None] = [None]
     if distance is not None:
-        dist_grid += [float(v) for v in np.unique(np.quantile(distance, np.linspace(0.3, 1.0, 71)))]
+        # A photo further from the training photos than all but 1 % of the validation photos is never
+        # sure, whatever validation says about the rest: beyond the data the model was fitted and
+        # checked on, a confident softmax is no evidence (a grey square, a bucket nobody trained on).
+        dist_grid = [float(v) for v in np.unique(np.quantile(distance, np.linspace(0.3, 0.99, 70)))]
     best: tuple[tuple[float, ...], float, float | None] | None = None
     for d_max in dist_grid:
         near = np.ones(len(conf), dtype=bool) if d_max is None else np.asarray(distance) <= d_max

@@ -165,3 +165,18 @@ def test_nothing_is_sure_when_every_answer_is_wrong_and_none_is_confident(bins: 
     confidence = np.random.default_rng(4).uniform(0.3, 0.85, 60)
     rule, _ = fit_sure_rule(_probs(["battery"] * 60, confidence), ["paper"] * 60, ["phone"] * 60, None, bins)
     assert rule.min_confidence > 1.0
+
+
+def test_a_photo_further_than_almost_all_validation_photos_is_never_sure(bins: dict[str, str]) -> None:
+    rng = np.random.default_rng(3)
+    probs, labels = _validation(rng, 500, right_from=0.8)
+    domains = ["studio"] * 250 + ["phone"] * 250
+    distance = rng.gamma(2.0, 1.0, 500)
+    rule, _ = fit_sure_rule(probs, labels, domains, distance, bins)
+    # Validation says nothing about the distance here (it is noise), yet the rule caps it at the 99th
+    # percentile: beyond the data it was fitted on, confidence is no evidence.
+    assert rule.max_distance is not None and rule.max_distance <= np.quantile(distance, 0.99) + 1e-9
+    far = np.array([rule.max_distance * 2])
+    sure_probs = probs[rule.confidence(probs, LABELS).argmax()][None]
+    assert rule(sure_probs, LABELS, np.array([0.0]))[0]
+    assert not rule(sure_probs, LABELS, far)[0]

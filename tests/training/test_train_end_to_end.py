@@ -15,6 +15,7 @@ pytest.importorskip("torch")
 @pytest.mark.slow
 def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: Path) -> None:
     from zerowaste.cli import main
+    from zerowaste.model.image_io import load_image
     from zerowaste.model.runtime import OnnxClassifier
 
     src = tmp_path / "photos"
@@ -41,6 +42,17 @@ def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: P
     for png in ("eval-int8/confusion-garbage12.png", "eval-int8/reliability.png"):
         assert (out / png).stat().st_size > 1000
     assert "Known limits" in (out / "MODEL_CARD.md").read_text()
+    # One pass, three outputs: both heads and the distance from the training photos; the sure rule and the
+    # fusion travel in the file, and the report puts the domains side by side.
+    for clf in (int8, fp32):
+        assert clf.has_distance
+        pred = clf.predict_images([load_image(e) for e in photos("garbage12", "battery", n=2)])
+        assert pred.distance is not None and pred.distance.shape == (2,) and (pred.distance >= 0).all()
+        assert {"min_confidence", "max_distance", "groups"} <= set(clf.spec.sure)
+        assert ["metal", "plastic"] in clf.spec.sure["groups"]
+    assert metrics["test"]["int8"]["domains"]["studio"]["n"] == metrics["test"]["int8"]["all"]["n"]
+    for png in ("eval-int8/risk-coverage.png",):
+        assert (out / png).stat().st_size > 1000
     # Resuming from the last checkpoint with --test-only re-calibrates and exports again.
     assert main([*args, "--resume", str(out / "checkpoint.pth"), "--test-only", "--no-export"]) == 0
     # Starting another run from the saved weights (as a CPU release of a GPU run does) gives the same model:
