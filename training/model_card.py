@@ -65,7 +65,9 @@ def _domain_lines(spec: ModelSpec, t: dict[str, Any]) -> list[str]:
                   + "; answer groups " + "; ".join("+".join(g) for g in spec.sure.get("groups", [])) + "."]
     if spec.fusion:
         lines += [f"Item evidence fused into the material answer: beta {spec.fusion['beta']:.2f},"
-                  f" lambda {spec.fusion['lambda']:.2f} (`training/fusion.py`)."]
+                  f" lambda {spec.fusion['lambda']:.4f} (`training/fusion.py`; near lambda = 1 the evidence adds about"
+                  f" {spec.fusion['beta'] * (1 - spec.fusion['lambda']) * len(spec.labels) / spec.fusion['lambda']:.2f}"
+                  " x its material probability to each class's logit)."]
     return lines
 
 

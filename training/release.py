@@ -118,6 +118,7 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
         SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
         for f in (fp32, int8, out / "metrics.json", out / "MODEL_CARD.md"):
             shutil.copy2(f, SHIPPED_DIR / f.name)
-        for f in sorted((out / "eval-int8").glob("*.png")):
-            shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")
+        for f in [*sorted((out / "eval-int8").glob("*.png")), out / "eval-int8" / "risk-coverage.json"]:
+            if f.exists():
+                shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")
     return metrics

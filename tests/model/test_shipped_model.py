@@ -115,10 +115,12 @@ def test_int8_kernels_on_this_cpu_compute_what_the_quantised_graph_means() -> No
         options.graph_optimization_level = level
         session = ort.InferenceSession(str(shipped_model_path("int8")), options, providers=["CPUExecutionProvider"])
         runs.append(session.run(None, {session.get_inputs()[0].name: x}))
-    (waste, item), (waste_ref, item_ref) = runs
+    (waste, item, distance), (waste_ref, item_ref, distance_ref) = runs
     assert np.abs(waste - waste_ref).max() < 0.1
     assert (waste.argmax(1) == waste_ref.argmax(1)).mean() >= 0.95
     assert (item.argmax(1) == item_ref.argmax(1)).mean() >= 0.9
+    # The distance from the training photos is computed in float from the same features.
+    assert np.abs(distance - distance_ref).max() < 0.1 * np.abs(distance_ref).max()
 
 
 def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Path) -> None:
