@@ -22,21 +22,22 @@ if TYPE_CHECKING:  # the service extra is not installed on an edge device
     from zerowaste.service.config import Settings
 
 
+def _name_path_pairs(items: list[str], flag: str, what: str) -> dict[str, Path]:
+    """`NAME=PATH` arguments (repeatable flags) as a mapping."""
+    pairs: dict[str, Path] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"{flag} takes NAME={what}, got {item!r}")
+        pairs[name] = Path(path)
+    return pairs
+
+
 def _data_build(args: argparse.Namespace) -> int:
     from zerowaste.datasets.build import build_manifest, report
 
-    sources: dict[str, Path] = {}
-    for item in args.source:
-        name, sep, path = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--source takes NAME=FOLDER, got {item!r}")
-        sources[name] = Path(path)
-    labels: dict[str, Path] = {}
-    for item in args.labels:
-        name, sep, path = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--labels takes NAME=FILE, got {item!r}")
-        labels[name] = Path(path)
+    sources = _name_path_pairs(args.source, "--source", "FOLDER")
+    labels = _name_path_pairs(args.labels, "--labels", "FILE")
     result = build_manifest(sources, args.out, labels=labels, keep_splits=args.keep_splits,
                             max_distance=args.max_distance,
                             min_cosine=args.min_cosine or None, cache_dir=args.cache_dir, seed=args.seed)

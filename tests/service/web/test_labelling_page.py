@@ -11,30 +11,17 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.utils.browser import ARTIFACTS, launch, need_browser, serving
+from tests.utils.browser import ARTIFACTS, launch, need_browser
 from tests.utils.labelling import drinks_copy
 from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.models import LabelVote
 from zerowaste.service.labelling import Ballot, import_folder, submit_votes
-from zerowaste.service.main import create_app
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.security import create_key
 
 QUEUE = "drinks"
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("labelling-web")
-    return Settings(environment="test", database_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp)
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings) -> Iterator[str]:
-    with serving(create_app(settings)) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,31 +7,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
-from tests.utils.browser import ARTIFACTS, launch, need_browser, serving
+from tests.utils.browser import ARTIFACTS, launch, need_browser
 from tests.utils.pilot import bearer, enrol, event, upload
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
-from zerowaste.service.main import create_app
 from zerowaste.service.security import create_key
-
-
-@pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    tmp = tmp_path_factory.mktemp("web")
-    return Settings(environment="test", database_url=f"sqlite:///{tmp / 'web.db'}", data_dir=tmp)
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings) -> Iterator[str]:
-    with serving(create_app(settings)) as url:
-        yield url
 
 
 def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None:
