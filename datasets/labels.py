@@ -98,8 +98,10 @@ def _check_photo(raw: dict[str, Any], where: str) -> PhotoLabel:
     try:
         sha, label, status = str(raw["sha256"]), str(raw["label"]), str(raw["status"])
         votes = tuple(Vote(str(v["by"]), str(v["label"]), int(v["pass"]), str(v["at"])) for v in raw.get("votes", []))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise LabelsError(f"{where}: malformed record ({exc!r})") from None
+    if any(v.pass_ not in (1, 2, 3) for v in votes):
+        raise LabelsError(f"{where}: a vote's pass must be 1, 2 or 3 (3 resolves a disagreement)")
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         raise LabelsError(f"{where}: sha256 {sha!r} is not 64 lower-case hex digits")
     if not is_allowed(label):

@@ -83,6 +83,9 @@ class OnnxClassifier(Classifier):
         if METADATA_KEY not in meta:
             raise ValueError(f"{self.path} carries no {METADATA_KEY} metadata; export it with `zerowaste train`")
         self.spec = ModelSpec.from_json(meta[METADATA_KEY])
+        from zerowaste.model.uncertainty import SureRule  # imports this module: here, not at the top
+
+        SureRule.from_spec(self.spec)  # a malformed rule fails the load, not every request after it
         # Files from before the out-of-distribution signal have two outputs.
         self.has_distance = DISTANCE_OUTPUT in {o.name for o in self.session.get_outputs()}
         size = self.spec.preprocessing.crop_size

@@ -32,6 +32,14 @@ from zerowaste.model.spec import ModelSpec
 DEFAULT_DECISION_THRESHOLD = 0.6
 
 
+class SureRuleError(ValueError):
+    """A model file whose sure rule cannot be used as it stands."""
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
 @dataclass(frozen=True)
 class SureRule:
     min_confidence: float
@@ -40,12 +48,28 @@ class SureRule:
 
     @classmethod
     def from_spec(cls, spec: ModelSpec) -> SureRule:
+        """The file's rule, checked: a malformed one is refused when the file loads (so the registry's
+        gate refuses it and a device's smoke check rolls back), never at a citizen's request."""
         data = spec.sure
         if not data:
             return cls(DEFAULT_DECISION_THRESHOLD)
+        if not isinstance(data, dict):
+            raise SureRuleError(f"the sure rule must be an object, got {type(data).__name__}")
+        confidence = data.get("min_confidence")
+        # 1 + a hair: a fitted rule that nothing may pass ("every answer asks") is legitimate.
+        if not _finite_number(confidence) or not 0.0 < confidence <= 1.0 + 1e-6:
+            raise SureRuleError(f"min_confidence must be a number in (0, 1], got {confidence!r}")
         distance = data.get("max_distance")
-        return cls(float(data["min_confidence"]), None if distance is None else float(distance),
-                   tuple(tuple(g) for g in data.get("groups", ())))
+        if distance is not None and (not _finite_number(distance) or distance <= 0):
+            raise SureRuleError(f"max_distance must be a positive number or null, got {distance!r}")
+        groups = data.get("groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
+            raise SureRuleError(f"groups must be a list of non-empty lists of class labels, got {groups!r}")
+        members = [key for g in groups for key in g]
+        unknown = sorted({str(k) for k in members} - set(spec.labels))
+        if unknown or len(members) != len(set(members)):
+            raise SureRuleError(f"groups name unknown classes {unknown} or a class twice: {groups!r}")
+        return cls(float(confidence), None if distance is None else float(distance), tuple(tuple(g) for g in groups))
 
     def to_dict(self) -> dict[str, Any]:
         return {"min_confidence": self.min_confidence, "max_distance": self.max_distance,

@@ -53,10 +53,13 @@ CLAIM_S = 600
 # of 12 megapixels would make a page of 24 tiles 100 MB; 1600 px still shows a bottle's glass colour.
 DISPLAY_MAX_SIDE = 1600
 # The header keys write_labels sets itself; meta given for an export must not replace them.
-RESERVED_META = frozenset({"format", "name", "version", "counts", "photos"})
+# What the export computes itself: a --meta entry may not pass for it.
+RESERVED_META = frozenset({"format", "name", "version", "counts", "photos", "queue", "description", "allowed_labels",
+                           "agreement"})
 DESCRIPTION = (
-    "Labelled in the zerowaste staff labelling queue: two independent passes per photo by different people; "
-    "photos where they disagreed were decided by a third person who saw both votes. 'glass': glass of a "
+    "Labelled in the zerowaste staff labelling queue: two independent passes per photo by different labellers "
+    "(different staff keys or --labeller names; the queue cannot tell whether they are different people); "
+    "photos where they disagreed were decided by a third labeller who saw both votes. 'glass': glass of a "
     "colour nobody could tell; 'mixed' and 'other': looked at, not usable for a single-label model."
 )
 

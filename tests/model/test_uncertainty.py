@@ -227,3 +227,40 @@ def test_signals_report_margin_and_serialise() -> None:
         "priority": s.priority,
     }
     assert s.priority == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    "sure",
+    [
+        {"min_confidence": "abc"},
+        {"max_distance": 3},
+        {"min_confidence": float("nan")},
+        {"min_confidence": -1.0},
+        {"min_confidence": 1.5},
+        {"min_confidence": True},
+        {"min_confidence": 0.9, "max_distance": -1},
+        {"min_confidence": 0.9, "max_distance": float("inf")},
+        {"min_confidence": 0.9, "groups": 5},
+        {"min_confidence": 0.9, "groups": [["metal", "unobtainium"]]},
+        {"min_confidence": 0.9, "groups": [["metal", "plastic"], ["plastic"]]},
+        {"min_confidence": 0.9, "groups": [[]]},
+        ["x"],
+        "yes",
+    ],
+)
+def test_a_malformed_rule_in_a_model_file_is_refused_when_it_loads(sure: object, tmp_path) -> None:
+    import onnx
+
+    from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+    from zerowaste.model.spec import METADATA_KEY
+    from zerowaste.model.uncertainty import SureRuleError
+
+    model = onnx.load(str(shipped_model_path("int8")))
+    entry = next(p for p in model.metadata_props if p.key == METADATA_KEY)
+    spec = ModelSpec.from_json(entry.value)
+    spec.sure = sure  # type: ignore[assignment]
+    entry.value = spec.to_json()
+    path = tmp_path / "bad.onnx"
+    onnx.save(model, str(path))
+    with pytest.raises(SureRuleError):
+        OnnxClassifier(path)

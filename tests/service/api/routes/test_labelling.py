@@ -117,7 +117,7 @@ def test_batches_come_highest_priority_first_as_the_model_scores_them(client: Te
     files = sorted(drinks.glob("*.jpg"))
     expected = {
         sha256_file(f): s
-        for f, s in zip(files, signals(model.predict_images([load_image(f) for f in files])), strict=True)
+        for f, s in zip(files, signals(model.predict_images([load_image(f) for f in files]), model.spec), strict=True)
     }
     stored = rows(client, queue)
     assert {p.sha256 for p in stored.values()} == set(expected)
