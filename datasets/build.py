@@ -6,7 +6,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE, assign_groups, similar_pairs
+from zerowaste.datasets.dedup import (
+    DEFAULT_MAX_DISTANCE,
+    DEFAULT_MIN_COSINE,
+    assign_groups,
+    same_original_pairs,
+    similar_across,
+    similar_pairs,
+)
 from zerowaste.datasets.labels import read_labels
 from zerowaste.datasets.manifest import SPLITS, Entry, Problem, read_splits, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
@@ -64,11 +71,19 @@ def build_manifest(
         scanned = scan_image_folder(root, name, labels=given)
         entries += scanned.entries
         problems += scanned.problems
-    similar: list[tuple[int, int]] = []
+    similar = same_original_pairs(entries)
     if min_cosine is not None:
-        from zerowaste.datasets.embed import imagenet_embeddings  # torch: the train extra, as ImageHash
+        from zerowaste.datasets.embed import TURNS, imagenet_embeddings  # torch: the train extra, as ImageHash
 
-        similar = similar_pairs(imagenet_embeddings(entries, cache_dir), min_cosine)
+        features = imagenet_embeddings(entries, cache_dir)
+        similar += similar_pairs(features, min_cosine)
+        # Phone photos get re-shared turned and mirrored: compare each phone photo turned every way with
+        # every photo as it is. (Studio sets were photographed upright on a sheet; turning all of them
+        # would cost seven more passes over 10,000 photos for copies nobody has seen there.)
+        phone = [i for i, e in enumerate(entries) if e.domain == "phone"]
+        for turn in TURNS if phone else ():
+            turned = imagenet_embeddings([entries[i] for i in phone], cache_dir, turn=turn)
+            similar += similar_across(turned, features, phone, min_cosine)
     pairs = assign_groups(entries, max_distance, similar)
     previous = read_splits(keep_splits) if keep_splits is not None else None
     assign_splits(entries, fractions, seed, previous=previous)

@@ -68,6 +68,46 @@ def similar_pairs(features: np.ndarray, min_cosine: float) -> list[tuple[int, in
     return pairs
 
 
+def similar_across(rows: np.ndarray, features: np.ndarray, index: Sequence[int], min_cosine: float
+                   ) -> list[tuple[int, int]]:
+    """Pairs (i, j), i != j, of `rows` (features of the photos at `index`, e.g. each turned a quarter) and
+    `features` (every photo as it is) whose cosine is at least `min_cosine`, ordered i < j."""
+    pairs: set[tuple[int, int]] = set()
+    block = 512
+    for start in range(0, len(rows), block):
+        sim = rows[start : start + block] @ features.T
+        for r, c in zip(*np.nonzero(sim >= min_cosine), strict=True):
+            i = int(index[start + int(r)])
+            if i != int(c):
+                pairs.add((min(i, int(c)), max(i, int(c))))
+    return sorted(pairs)
+
+
+def same_original_pairs(entries: Sequence[Entry]) -> list[tuple[int, int]]:
+    """Pairs (i < j) of photos of one source that its file names call copies of one original
+    (`taxonomy.Source.copies_of`): an export's augmented copies are one photo, however they were rotated."""
+    import re
+    from pathlib import PurePath
+
+    from zerowaste.model import taxonomy
+
+    first: dict[tuple[str, str], int] = {}
+    pairs: list[tuple[int, int]] = []
+    for i, e in enumerate(entries):
+        pattern = taxonomy.source(e.source).copies_of
+        if pattern is None:
+            continue
+        match = re.match(pattern, PurePath(e.path).stem)
+        if match is None:
+            continue
+        key = (e.source, match.group("original"))
+        if key in first:
+            pairs.append((first[key], i))
+        else:
+            first[key] = i
+    return pairs
+
+
 def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE,
                   similar: Sequence[tuple[int, int]] = ()) -> int:
     """Set `entry.group` (the smallest index in its group); return the number of duplicate pairs.

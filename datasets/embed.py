@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 from tqdm import tqdm
 
 from zerowaste.datasets.manifest import Entry
@@ -31,6 +32,18 @@ from zerowaste.model.torch_session import cpu_session
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "imagenet-embeddings.npz"
+# Photos as people re-share them: mirrored, turned by a quarter or half. A copy turned or mirrored has
+# features pointing elsewhere (cosine 0.57-0.70 for two drinks copies), but one of these turns brings
+# it back.
+TURNS: dict[str, tuple[Image.Transpose, ...]] = {
+    "mirror": (Image.Transpose.FLIP_LEFT_RIGHT,),
+    "flip": (Image.Transpose.FLIP_TOP_BOTTOM,),
+    "rot90": (Image.Transpose.ROTATE_90,),
+    "rot180": (Image.Transpose.ROTATE_180,),
+    "rot270": (Image.Transpose.ROTATE_270,),
+    "transpose": (Image.Transpose.TRANSPOSE,),
+    "transverse": (Image.Transpose.TRANSVERSE,),
+}
 
 
 class _Pooled(torch.nn.Module):
@@ -57,17 +70,26 @@ def _write_cache(path: Path, cached: dict[str, np.ndarray]) -> None:
     os.replace(tmp, path)  # a crash mid-write leaves the old cache, never half a file
 
 
+def _turned(image: Image.Image, turn: str) -> Image.Image:
+    for step in TURNS.get(turn, ()):
+        image = image.transpose(step)
+    return image
+
+
 def imagenet_embeddings(entries: Sequence[Entry], cache_dir: Path | None = None, *, batch_size: int = 32,
-                        threads: int = 0) -> np.ndarray:
-    """(N, 1280) L2-normalised float32 features of the untouched ImageNet model, one row per entry."""
-    cache_path = cache_dir / CACHE_NAME if cache_dir is not None else None
+                        threads: int = 0, turn: str = "") -> np.ndarray:
+    """(N, 1280) L2-normalised float32 features of the untouched ImageNet model, one row per entry;
+    with `turn` (a key of TURNS) of each photo mirrored or rotated that way."""
+    if turn and turn not in TURNS:
+        raise ValueError(f"unknown turn {turn!r}; known: {', '.join(TURNS)}")
+    cache_path = cache_dir / (CACHE_NAME if not turn else f"imagenet-embeddings-{turn}.npz") if cache_dir else None
     cached = _read_cache(cache_path)
     todo = list({e.sha256: e for e in entries if e.sha256 not in cached}.values())
     if todo:
         session = cpu_session(_Pooled(load_imagenet(EfficientNetLite0(num_classes=1))), ["pooled"], threads)
         for start in tqdm(range(0, len(todo), batch_size), desc="embed", unit="batch", leave=False):
             batch = todo[start : start + batch_size]
-            x = np.stack([preprocess(load_image(e.path)) for e in batch])
+            x = np.stack([preprocess(_turned(load_image(e.path), turn)) for e in batch])
             (pooled,) = session.run(None, {INPUT_NAME: x})
             cached.update(zip((e.sha256 for e in batch), pooled, strict=True))
         if cache_path is not None:

@@ -35,9 +35,12 @@ def assign_splits(
     or `phone_fractions` (photos as citizens take them).
 
     `previous` (sha256 -> split of an earlier manifest) keeps what a released model was trained and
-    tested on where it was: a group holding an earlier photo keeps that photo's split (the most
-    held-back one if it holds several: test, then val), so an earlier test photo never trains and the
-    registry's fixed test set stays fixed. Only new groups are dealt out, towards the same shares."""
+    tested on where it was: a group holding an earlier photo keeps that photo's split, so an earlier
+    test photo does not train and the registry's fixed test set stays fixed. Where better duplicate
+    search joins an earlier training photo with earlier validation or test photos, the group trains:
+    those photos were never a fair test of a model that trained on their copy, and leaving the group in
+    test would put the training photo there too. Otherwise a group takes its most held-back earlier
+    split (test, then val). Only new groups are dealt out, towards the same shares."""
     _check(fractions)
     _check(phone_fractions)
     members: dict[int, list[Entry]] = defaultdict(list)
@@ -62,7 +65,7 @@ def assign_splits(
             if not kept:
                 new.append(gid)
                 continue
-            split = next(s for s in reversed(SPLITS) if s in kept)
+            split = "train" if "train" in kept else next(s for s in reversed(SPLITS) if s in kept)
             for e in members[gid]:
                 e.split = split
             filled[split] += len(members[gid])

@@ -66,6 +66,9 @@ class Source:
     labels: dict[str, str] | None  # folder name -> label (a class or a group); None: a labels file names them
     domain: str
     scoring_groups: tuple[str, ...] = ()
+    # A regular expression whose group "original" names the photo a file was made from: copies a data set
+    # exported under one original name (rotated, flipped, cropped) are one photo for the split.
+    copies_of: str | None = None
 
 
 SOURCES: dict[str, Source] = {
@@ -77,8 +80,10 @@ SOURCES: dict[str, Source] = {
     # Second-hand garments and shoes photographed by their owners (floors, beds, hangers, hands).
     "clothing": Source({**dict.fromkeys(_CLOTHING_KINDS, "clothes"), "shoes": "shoes"}, "phone"),
     # Phone photos of cans and bottles, labelled in the staff labelling queue (datasets/labels/drinks.jsonl);
-    # glass whose colour a person could not tell is the group "glass".
-    "drinks": Source(None, "phone", ("glass",)),
+    # glass whose colour a person could not tell is the group "glass" (scored as any glass; the photos with
+    # a colour are scored on it). A Roboflow export: `<original>_jpg.rf.<hash>.jpg` are augmented copies of
+    # one photo, rotated, mirrored or cropped beyond what pHash and the feature cosine catch.
+    "drinks": Source(None, "phone", (), copies_of=r"^(?P<original>.+)\.rf\.[0-9a-f]+$"),
 }
 # A set the importers do not know (exported feedback, a municipality's own folder): folders named like
 # the taxonomy's labels, and photos taken by citizens.

@@ -95,7 +95,7 @@ def test_the_split_depends_on_the_seed_not_on_the_order() -> None:
     assert build(0, False) != build(1, False)
 
 
-def test_earlier_photos_keep_their_split_and_the_most_held_back_one_wins() -> None:
+def test_earlier_photos_keep_their_split_and_a_photo_that_trained_keeps_its_group_in_train() -> None:
     a = [_entry(f"a{i}", "drinks", "metal", "phone", 1) for i in range(3)]
     b = [_entry(f"b{i}", "drinks", "metal", "phone", 2) for i in range(2)]
     c = [_entry(f"c{i}", "drinks", "metal", "phone", 3) for i in range(2)]
@@ -104,23 +104,24 @@ def test_earlier_photos_keep_their_split_and_the_most_held_back_one_wins() -> No
     previous = {
         a[0].sha256: "train",
         a[1].sha256: "test",
-        a[2].sha256: "val",  # a group of train, val and test photos: test
+        a[2].sha256: "val",  # a group of train, val and test photos: the copy trained, so it trains
         b[0].sha256: "val",
-        b[1].sha256: "train",  # val over train
-        c[0].sha256: "test",  # c1 is a new photo joining an earlier test photo
+        b[1].sha256: "train",  # the same
+        c[1].sha256: "val",  # val and test only: the most held back, test
+        c[0].sha256: "test",
         d[0].sha256: "train",
         hashlib.sha256(b"gone").hexdigest(): "test",  # a photo no longer in the sources: ignored
     }
     entries = a + b + c + d + new
     assign_splits(entries, previous=previous)
-    assert {e.split for e in a} == {"test"}
-    assert {e.split for e in b} == {"val"}
+    assert {e.split for e in a} == {"train"}
+    assert {e.split for e in b} == {"train"}
     assert {e.split for e in c} == {"test"}
     assert d[0].split == "train"
-    # Kept: 5 test, 2 val, 1 train of 12 photos; the phone shares want 6/3/3, so the four new groups
-    # fill train (and none goes to the already full test split).
-    assert [e.split for e in new].count("test") == 0
-    assert _counts(entries) == (5, 2, 5)
+    # Kept: 6 train, 2 test of 12 photos; the phone shares want 6/3/3, so the four new groups go to
+    # validation and test.
+    assert [e.split for e in new].count("train") == 0
+    assert _counts(entries)[0] == 6
 
 
 def test_a_split_kept_from_an_earlier_manifest_survives_any_seed() -> None:
@@ -251,3 +252,46 @@ def test_a_studio_source_keeps_the_folder_as_kind_and_the_studio_domain(tmp_path
         shutil.copy(f, root / "battery" / f.name)
     result = scan_image_folder(root, "garbage12")
     assert [(e.label, e.kind, e.domain) for e in result.entries] == [("battery", "battery", "studio")] * 2
+
+
+# --- copies that pHash and the plain feature cosine miss ------------------------------------------------
+
+
+def test_files_an_export_names_after_one_original_are_one_photo() -> None:
+    from zerowaste.datasets.dedup import same_original_pairs
+
+    def at(name: str, source: str = "drinks") -> Entry:
+        e = _entry(name, source, "metal", "phone", -1)
+        e.path = f"/shared/drinks-unlabelled/{name}.jpg"
+        return e
+
+    entries = [at("102_jpg.rf.aaa111"), at("102_jpg.rf.bbb222"), at("102_png_jpg.rf.ccc333"), at("103_jpg.rf.ddd444"),
+               at("102_jpg.rf.eee555"), at("102_jpg.rf.fff666", source="clothing"), at("plain-name")]
+    # Only sources whose file names say so (drinks: Roboflow's `<original>.rf.<hash>`); clothing's do not.
+    assert same_original_pairs(entries) == [(0, 1), (0, 4)]
+
+
+def test_a_turned_or_mirrored_copy_of_a_phone_photo_joins_its_original(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from PIL import Image, ImageOps
+
+    folder = tmp_path / "drinks"
+    folder.mkdir()
+    originals = photos("drinks-unlabelled", n=3)
+    for f in originals:
+        shutil.copy(f, folder / f"orig-{f.name}")
+    with Image.open(originals[0]) as im:
+        im.convert("RGB").rotate(90, expand=True).save(folder / "copy-turned.jpg", quality=90)
+    with Image.open(originals[1]) as im:
+        ImageOps.mirror(im.convert("RGB")).save(folder / "copy-mirrored.jpg", quality=90)
+    labels = {sha256_file(f): "metal" for f in folder.iterdir()}
+    path = _labels_file(tmp_path / "drinks.jsonl", labels, excluded=[])
+    entries = build_manifest({"drinks": folder}, labels={"drinks": path}, cache_dir=tmp_path / "cache").entries
+    group = {Path(e.path).name: e.group for e in entries}
+    assert group["copy-turned.jpg"] == group[f"orig-{originals[0].name}"]
+    assert group["copy-mirrored.jpg"] == group[f"orig-{originals[1].name}"]
+    assert group[f"orig-{originals[2].name}"] not in {group["copy-turned.jpg"], group["copy-mirrored.jpg"]}
+    by_group = {}
+    for e in entries:
+        by_group.setdefault(e.group, set()).add(e.split)
+    assert all(len(splits) == 1 for splits in by_group.values())
