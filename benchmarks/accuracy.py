@@ -2,7 +2,8 @@
 
     python benchmarks/accuracy.py [--manifest runs/data/manifest.jsonl] [--split test] [--out runs/bench-accuracy]
 
-The phone photos (clothing, drinks) are the out-of-domain split: never trained on. Prints, for the
+The phone photos (clothing, drinks) are held out: never trained on, though other photos of the same
+sources train. Prints, for the
 FP32 and INT8 files on the same photos: top-1, the material group, the right bin under Wuppertal's
 rules, what the `sure` rule answers without a question and how often that answer is right; per class
 and per source; 95 % bootstrap intervals; and the risk-coverage figures (JSON and PNG in --out).
@@ -52,7 +53,7 @@ def main() -> None:
             f"{precision}: {reports[precision]['model']} sha256 {reports[precision]['sha256'][:12]}, "
             f"{reports[precision]['seconds']:.0f} s"
         )
-    print(f"\n{args.split} split: {len(entries)} photos, no near-duplicate of any training photo")
+    print(f"\n{args.split} split: {len(entries)} photos, none in a near-duplicate group with a training photo")
     domain_table(reports)
     source_table(reports)
     class_table(reports)
@@ -62,7 +63,7 @@ def main() -> None:
 
 
 def domain_table(reports: dict) -> None:
-    print("\nstudio = in-domain (one object on a plain sheet); phone = out-of-domain (clothing, drinks)\n")
+    print("\nstudio: one object on a plain sheet; phone: clothing and drinks photos as people take them, held out\n")
     print("| model | domain | photos | top-1 | material group | right bin | sure: share answered | sure: right bin |")
     print("|---|---|---|---|---|---|---|---|")
     for precision, r in reports.items():
@@ -76,7 +77,7 @@ def domain_table(reports: dict) -> None:
 
 
 def source_table(reports: dict) -> None:
-    print("\nper source (TrashNet in its 6 classes, drinks with glass colours merged where nobody could tell):\n")
+    print("\nper source (TrashNet in its 6 classes; drinks glass of a colour nobody could tell: any glass is right):\n")
     print(
         "| source | domain | photos | FP32 top-1 | INT8 top-1 | INT8 material group | INT8 right bin "
         "| INT8 sure share / right bin |"

@@ -1,4 +1,4 @@
-"""How many labelled phone photos move the out-of-domain figure, and whether the labelling queue's
+"""How many labelled phone photos move the figure on held-out phone photos, and whether the queue's
 order (least sure first) beats labelling photos at random.
 
     python benchmarks/label_curve.py [--source drinks] [--sizes 64 128 256] [--epochs 14]
@@ -14,7 +14,10 @@ share of one phone source's labelled training photos, everything else equal:
 
 Each run is scored on the validation photos of that source and of all phone photos (material group
 and right bin, fusion and temperature fitted as the release does), so the curve shows what a label
-buys. The validation photos are the out-of-domain split: no run trains on them.
+buys. No run trains on the validation photos. Caveats: every run trains on the same cached views, whose
+composites use all training phone photos (drinks included) as backgrounds, so the run without drinks
+labels has still seen drinks pixels behind other objects; and each run chooses its epoch and calibration
+on the validation photos it is scored on, so absolute figures lean high, alike for every run.
 """
 
 from __future__ import annotations

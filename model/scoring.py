@@ -122,29 +122,38 @@ def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: 
 
 
 def part_metrics(probs: np.ndarray, labels: list[str], groups: tuple[str, ...]) -> dict[str, object]:
-    """Top-1, macro-F1, per-class recall and the confusion matrix in a source's own label space."""
+    """Top-1, macro-F1, per-class recall and the confusion matrix in a source's own label space.
+
+    A label naming a group the source does not merge (drinks glass whose colour nobody could tell, among
+    drinks labelled by colour) gets its own row: any member of the group is right for it, and it counts
+    in top-1 and recall but not in macro-F1 (no prediction is ever "glass", so it has no precision)."""
     names = sorted({taxonomy.merged_key(k, groups) for k in taxonomy.LABELS})
-    index = {n: i for i, n in enumerate(names)}
+    unmerged = sorted({lbl for lbl in labels if taxonomy.merged_key(lbl, groups) not in names})
+    rows = names + unmerged
+    index = {n: i for i, n in enumerate(rows)}
     true = np.array([index[taxonomy.merged_key(lbl, groups)] for lbl in labels])
     pred = np.array([index[taxonomy.merged_key(taxonomy.LABELS[int(i)], groups)] for i in probs.argmax(1)])
-    cm = np.zeros((len(names), len(names)), dtype=int)
+    cm = np.zeros((len(rows), len(names)), dtype=int)
     np.add.at(cm, (true, pred), 1)
+    _, correct = calibration_view(probs, labels)
     present = sorted(set(true.tolist()))
-    recall = {names[i]: float(cm[i, i] / cm[i].sum()) for i in present}
+    recall = {rows[i]: float(correct[true == i].mean()) for i in present}
     f1s = []
     for i in present:
+        if i >= len(names):
+            continue
         precision = cm[i, i] / cm[:, i].sum() if cm[:, i].sum() else 0.0
-        r = recall[names[i]]
+        r = recall[rows[i]]
         f1s.append(2 * precision * r / (precision + r) if precision + r else 0.0)
-    conf, correct = calibration_view(probs, labels)
+    conf, _ = calibration_view(probs, labels)
     return {
         "n": len(labels),
-        "top1": float((true == pred).mean()),
+        "top1": float(correct.mean()),
         "material_top1": material_top1(probs, labels),
-        "macro_f1": float(np.mean(f1s)),
+        "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
         "recall": recall,
         "ece": expected_calibration_error(conf, correct),
-        "confusion": {"labels": names, "matrix": cm.tolist()},
+        "confusion": {"labels": names, "rows": rows, "matrix": cm.tolist()},
     }
 
 

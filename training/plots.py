@@ -12,17 +12,18 @@ import numpy as np  # noqa: E402
 
 
 def confusion_png(confusion: dict[str, list], path: Path, title: str) -> None:
-    names = confusion["labels"]
+    names = confusion["labels"]  # predicted classes; true rows may add a group label ("glass")
+    true_names = confusion.get("rows", names)
     cm = np.asarray(confusion["matrix"], dtype=float)
     rows = cm.sum(axis=1, keepdims=True)
     norm = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
-    fig, ax = plt.subplots(figsize=(1 + 0.6 * len(names), 1 + 0.55 * len(names)))
+    fig, ax = plt.subplots(figsize=(1 + 0.6 * len(names), 1 + 0.55 * len(true_names)))
     ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
-    ax.set_yticks(range(len(names)), names)
+    ax.set_yticks(range(len(true_names)), true_names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    for i in range(len(names)):
+    for i in range(len(true_names)):
         for j in range(len(names)):
             if cm[i, j]:
                 ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=8,

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from zerowaste.model.image_io import load_image
 from zerowaste.model.items import imagenet_labels
 from zerowaste.model.preprocess import DEFAULT, preprocess
 from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
+from zerowaste.model.scoring import predict_all
 from zerowaste.model.spec import ModelSpec
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.training.evaluate import evaluate_model
@@ -26,7 +28,7 @@ from zerowaste.training.fusion import Calibration
 from zerowaste.training.model_card import model_card
 from zerowaste.training.ood import FeatureDensity
 from zerowaste.training.quantize import calibration_subset, quantize_int8
-from zerowaste.training.sure import municipality_bins
+from zerowaste.training.sure import fit_sure_rule, municipality_bins
 from zerowaste.training.train import command_line, timestamp
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,14 @@ def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, 
     }
 
 
+def fit_file_rule(path: Path, val: list[Entry], bin_of: dict[str, str]) -> tuple[SureRule, dict[str, object]]:
+    """The sure rule for one exported file, on its own outputs for the validation photos."""
+    pred = predict_all(OnnxClassifier(path), val, desc=f"sure rule {path.name}")
+    return fit_sure_rule(pred.waste, [e.label for e in val], [e.domain for e in val], pred.distance, bin_of)
+
+
 def release(model: EfficientNetLite0, calibration: Calibration, entries: list[Entry], args: argparse.Namespace,
-            training: dict[str, object], *, density: FeatureDensity | None = None,
-            sure: SureRule | None = None) -> dict[str, object]:
+            training: dict[str, object], *, density: FeatureDensity | None = None) -> dict[str, object]:
     out: Path = args.output
     test = [e for e in entries if e.split == "test"]
     spec = ModelSpec(
@@ -60,7 +67,6 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
         preprocessing=DEFAULT,
         temperature=calibration.temperature,
         fusion={"beta": calibration.beta, "lambda": calibration.lam} if calibration.beta else {},
-        sure=sure.to_dict() if sure is not None else {},
         manifest_sha256=manifest_hash(entries),
         created=timestamp(),
         training_command=command_line(),
@@ -72,11 +78,21 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
 
     int8 = quantize_int8(fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images),
                          DEFAULT)
+    sure_rules: dict[str, dict[str, object]] = {}
+
+    # Each file's sure rule, fitted on that file's own outputs for the validation photos: the service
+    # answers with INT8, whose probabilities differ from FP32's in the third decimal.
+    bin_of = municipality_bins(args.municipality)
+    sure_fit: dict[str, object] = {}
+    for name, path in (("fp32", fp32), ("int8", int8)):
+        rule, sure_fit[name] = fit_file_rule(path, [e for e in entries if e.split == "val"], bin_of)
+        sure_rules[name] = rule.to_dict()
+        write_metadata(path, replace(spec, precision=name, sure=sure_rules[name]))
+        log.info("sure rule of %s: %s; on validation photos %s", path.name, rule.to_dict(), sure_fit[name])
 
     # The untouched ImageNet model: what the item head must keep agreeing with.
     original_path = export_original(spec, out / "original-imagenet.onnx")
 
-    bin_of = municipality_bins(args.municipality)
     reports = {name: evaluate_model(path, test, out / f"eval-{name}", bin_of=None if name == "original" else bin_of)
                for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))}
     orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
@@ -107,9 +123,10 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
     }
     original_path.unlink()
 
+    metrics["sure_validation"] = sure_fit
     spec.metrics = metrics
-    write_metadata(fp32, spec)
-    spec.precision = "int8"
+    write_metadata(fp32, replace(spec, sure=sure_rules["fp32"]))
+    spec.precision, spec.sure = "int8", sure_rules["int8"]
     write_metadata(int8, spec)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "MODEL_CARD.md").write_text(model_card(spec, metrics, entries))

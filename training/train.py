@@ -308,9 +308,11 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         density = fit_train_density(model, args.cut, train, args.distance_dims, seed=args.seed)
         val_features = pooled_features(model, args.cut, val.features.trunk, desc="val features").numpy()
         val_distance = density.distance(val_features)
+    # What the rule would be on PyTorch's outputs; each released file gets its own, fitted on its own
+    # outputs (training/release.py), since the service runs INT8.
     rule, sure_report = fit_sure_rule(torch.softmax(calibrated, 1).numpy(), labels, [e.domain for e in val.entries],
                                       val_distance, municipality_bins(args.municipality))
-    log.info("sure rule %s; on validation photos %s", rule.to_dict(), sure_report)
+    log.info("sure rule on PyTorch's outputs %s; on validation photos %s", rule.to_dict(), sure_report)
 
     training = {
         "seconds": round(time.time() - started, 1),
@@ -335,7 +337,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
     from zerowaste.training.release import release
 
-    metrics = release(model, calibration, all_entries, args, training, density=density, sure=rule)
+    metrics = release(model, calibration, all_entries, args, training, density=density)
     if args.upload:
         from zerowaste.model.runtime import SHIPPED_FILES
         from zerowaste.staff_api import staff_client

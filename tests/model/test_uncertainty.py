@@ -264,3 +264,18 @@ def test_a_malformed_rule_in_a_model_file_is_refused_when_it_loads(sure: object,
     onnx.save(model, str(path))
     with pytest.raises(SureRuleError):
         OnnxClassifier(path)
+
+
+def test_a_group_label_a_source_does_not_merge_gets_its_own_row() -> None:
+    from zerowaste.model.scoring import part_metrics
+
+    idx = {k: i for i, k in enumerate(LABELS)}
+    probs = np.zeros((4, len(LABELS)))
+    for i, k in enumerate(("green-glass", "brown-glass", "plastic", "green-glass")):
+        probs[i, idx[k]] = 1.0
+    labels = ["glass", "green-glass", "glass", "green-glass"]  # colour unknown twice, green twice
+    m = part_metrics(probs, labels, ())
+    # glass of unknown colour is right as any glass; the green one called brown is wrong
+    assert m["top1"] == pytest.approx(0.5)
+    assert m["recall"] == {"green-glass": pytest.approx(0.5), "glass": pytest.approx(0.5)}
+    assert m["confusion"]["rows"][-1] == "glass" and "glass" not in m["confusion"]["labels"]
