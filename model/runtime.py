@@ -70,6 +70,21 @@ class Classifier(ABC):
         return self.predict(batch)
 
 
+def spec_of(session: ort.InferenceSession, path: str | Path) -> ModelSpec:
+    meta = session.get_modelmeta().custom_metadata_map
+    if METADATA_KEY not in meta:
+        raise ValueError(f"{path} carries no {METADATA_KEY} metadata; export it with `zerowaste train`")
+    return ModelSpec.from_json(meta[METADATA_KEY])
+
+
+def read_spec(path: str | Path) -> ModelSpec | None:
+    """The file's spec without checking it, or None where ONNX Runtime cannot read one."""
+    try:
+        return spec_of(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]), path)
+    except Exception:  # noqa: BLE001 - any unreadable file has no spec to report on
+        return None
+
+
 class OnnxClassifier(Classifier):
     def __init__(self, path: str | Path, threads: int = 0) -> None:
         self.path = Path(path)
@@ -79,10 +94,7 @@ class OnnxClassifier(Classifier):
         self.session = ort.InferenceSession(
             str(self.path), session_options(threads), providers=["CPUExecutionProvider"]
         )
-        meta = self.session.get_modelmeta().custom_metadata_map
-        if METADATA_KEY not in meta:
-            raise ValueError(f"{self.path} carries no {METADATA_KEY} metadata; export it with `zerowaste train`")
-        self.spec = ModelSpec.from_json(meta[METADATA_KEY])
+        self.spec = spec_of(self.session, self.path)
         from zerowaste.model.uncertainty import SureRule  # imports this module: here, not at the top
 
         SureRule.from_spec(self.spec)  # a malformed rule fails the load, not every request after it

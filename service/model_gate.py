@@ -23,8 +23,9 @@ import numpy as np
 from zerowaste.datasets.manifest import Entry, manifest_hash, read_manifest
 from zerowaste.model import taxonomy
 from zerowaste.model.items import imagenet_labels
-from zerowaste.model.runtime import OnnxClassifier
+from zerowaste.model.runtime import OnnxClassifier, read_spec
 from zerowaste.model.scoring import predict_entries, score
+from zerowaste.model.spec import ModelSpec
 
 Progress = Callable[[float], None]
 
@@ -79,8 +80,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
                       for k, v in report["parts"].items()}}
 
 
-def structural_checks(clf: OnnxClassifier) -> list[Check]:
-    spec = clf.spec
+def structural_checks(spec: ModelSpec) -> list[Check]:
     checks = [
         Check("labels", list(spec.labels) == list(taxonomy.LABELS),
               "the taxonomy's 12 classes in order" if list(spec.labels) == list(taxonomy.LABELS)
@@ -145,9 +145,13 @@ def run_gate(candidate: Path, testset: FixedTestSet | None, baseline_score: Base
     try:
         clf = OnnxClassifier(candidate, threads=0)
     except Exception as exc:  # noqa: BLE001 - any failure to load is the verdict, not a crash
-        return GateReport(False, [Check("loads", False, f"{type(exc).__name__}: {exc}")])
+        # A file that ONNX Runtime reads but the wrapper refuses (say, a sure rule naming classes the
+        # labels lack) still gets the metadata checks, so the reasons name the root cause too.
+        spec = read_spec(candidate)
+        return GateReport(False, [Check("loads", False, f"{type(exc).__name__}: {exc}"),
+                                  *(structural_checks(spec) if spec is not None else [])])
     report = GateReport(False, [Check("loads", True, f"ONNX Runtime loads it ({clf.spec.precision})"),
-                                *structural_checks(clf)])
+                                *structural_checks(clf.spec)])
     if not all(c.ok for c in report.checks):
         return report
     if testset is None:

@@ -14,6 +14,9 @@ def test_the_shipped_model_loaded_into_pytorch_answers_as_onnx_runtime() -> None
     from zerowaste.model.image_io import load_image
     from zerowaste.model.preprocess import preprocess
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+    from zerowaste.model.spec import ITEM_OUTPUT, WASTE_OUTPUT
+    from zerowaste.training.export import Deployable
+    from zerowaste.training.fusion import Calibration
     from zerowaste.training.onnx_import import load_exported
 
     path = shipped_model_path("fp32")
@@ -24,10 +27,13 @@ def test_the_shipped_model_loaded_into_pytorch_answers_as_onnx_runtime() -> None
 
     files = photos("garbage12", "shoes", n=3) + photos("trashnet", "glass", n=3) + photos("garbage12", "battery", n=2)
     x = np.stack([preprocess(load_image(f)) for f in files])
+    # The file's waste answer fuses the item head's material evidence in (training/fusion.py) with the
+    # weights its spec records; the imported backbone and heads must reproduce both outputs through it.
+    fusion = classifier.spec.fusion
+    calibration = Calibration(temperature, fusion.get("beta", 0.0), fusion.get("lambda", 1.0))
     with torch.no_grad():
-        waste, item = model(torch.from_numpy(x))
-    ours = torch.softmax(waste / temperature, 1).numpy(), torch.softmax(item, 1).numpy()
-    theirs = classifier.session.run(None, {classifier.session.get_inputs()[0].name: x})
+        ours = [t.numpy() for t in Deployable(model, calibration).eval()(torch.from_numpy(x))]
+    theirs = classifier.session.run([WASTE_OUTPUT, ITEM_OUTPUT], {classifier.session.get_inputs()[0].name: x})
     for a, b in zip(ours, theirs, strict=True):
         assert np.abs(a - b).max() < 1e-4
         assert (a.argmax(1) == b.argmax(1)).all()

@@ -2,8 +2,9 @@
 uvicorn process: a model that never learnt `clothes` serves; citizens donate clothes photos it gets
 wrong; staff relabel them in the review queue; `zerowaste dataset export-feedback` writes them out;
 `zerowaste train --extra … --upload …` trains on base + feedback and hands the candidate to the
-registry, whose gate accepts it. A careless review (shoes relabelled as battery) yields a model that
-forgets shoes, and the gate refuses it."""
+registry, whose gate accepts it. A careless review (shoes relabelled as battery) does not move the
+release recipe, whose item evidence knows shoes; trained without that evidence, the same labels yield
+a model that forgets shoes, and the gate refuses it."""
 
 from __future__ import annotations
 
@@ -85,8 +86,19 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
 
             donate(srv, staff, pick["shoes"][45:85], "battery")  # a careless afternoon in the review queue
             assert main(["dataset", "export-feedback", "--server", srv.base, "--out", str(feedback)]) == 0
+            # The release recipe shrugs it off: the item head knows a shoe, and its evidence, fused in with
+            # weights fitted on the validation photos (which the review queue never touches), outvotes
+            # the 40 wrong labels.
+            assert main([*train, "--output", str(tmp_path / "run-careless"), "--extra", str(feedback),
+                         "--upload", srv.base]) == 0
+            with httpx.Client(base_url=srv.base, headers=staff) as c:
+                careless = c.get("/v1/staff/models", params={"status": "accepted"}).json()[0]
+                report = c.get(f"/v1/staff/models/{careless['id']}").json()["report"]
+            assert report["candidate"]["parts"]["garbage12"]["recall"]["shoes"] >= 0.75, report["candidate"]
+            # Without that evidence and with photos weighted as they come, the same labels make a model
+            # that forgets shoes: the gate must refuse it.
             assert main([*train, "--output", str(tmp_path / "run-worse"), "--extra", str(feedback),
-                         "--upload", srv.base]) == 3  # 3: refused
+                         "--upload", srv.base, "--balance", "none", "--no-fusion"]) == 3  # 3: refused
             with httpx.Client(base_url=srv.base, headers=staff) as c:
                 worse = c.get("/v1/staff/models", params={"status": "refused"}).json()[0]
             assert any("garbage12/shoes" in r for r in worse["reasons"]), worse["reasons"]
