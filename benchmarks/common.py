@@ -23,8 +23,10 @@ def machine() -> str:
     import onnxruntime
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu_model()}, {os.cpu_count()} logical cores, {mem:.0f} GiB RAM, {platform.system()} "
-            f"{platform.machine()}, Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} logical cores, {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.machine()}, Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}"
+    )
 
 
 def sample_photos(n: int) -> list[Path]:

@@ -86,8 +86,10 @@ def latency_table(runs: int) -> None:
         for precision in ("fp32", "int8"):
             for threads in (1, 4):
                 clf = OnnxClassifier(shipped_model_path(precision), threads)  # type: ignore[arg-type]
-                for path, times in (("file", time_file_path(clf, photos, runs)),
-                                    ("camera", time_camera_path(clf, video, runs))):
+                for path, times in (
+                    ("file", time_file_path(clf, photos, runs)),
+                    ("camera", time_camera_path(clf, video, runs)),
+                ):
                     p50, p95 = float(np.percentile(times, 50)), float(np.percentile(times, 95))
                     base = base or p50
                     print(f"| {precision.upper()} | {threads} | {path} | {p50:.1f} | {p95:.1f} | {base / p50:.2f}x |")
@@ -111,13 +113,19 @@ def update_table(repeats: int) -> None:
     for precision in ("int8", "fp32"):
         with tempfile.TemporaryDirectory() as tmp:
             data = Path(tmp)
-            settings = Settings(environment="test", database_url=f"sqlite:///{data / 'db.sqlite'}", data_dir=data,
-                                model_path=shipped_model_path(precision), rate_limit="100000/minute")  # type: ignore[arg-type]
+            settings = Settings(
+                environment="test",
+                database_url=f"sqlite:///{data / 'db.sqlite'}",
+                data_dir=data,
+                model_path=shipped_model_path(precision),
+                rate_limit="100000/minute",
+            )  # type: ignore[arg-type]
             with socket.socket() as s:
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
-            server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                                   log_level="warning"))
+            server = uvicorn.Server(
+                uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+            )
             thread = threading.Thread(target=server.run, daemon=True)
             thread.start()
             while not server.started:
@@ -141,8 +149,10 @@ def update_table(repeats: int) -> None:
             thread.join(10)
             med = {k: statistics.median(r[k] for r in rows) * 1000 for k in rows[0]}
             size = shipped_model_path(precision).stat().st_size / 1e6  # type: ignore[arg-type]
-            print(f"| {precision.upper()} | {size:.1f} | {med['download']:.0f} | {size / med['download'] * 1000:.0f} | "
-                  f"{med['verify']:.0f} | {med['swap']:.1f} | {med['smoke']:.0f} | {med['total']:.0f} |")
+            print(
+                f"| {precision.upper()} | {size:.1f} | {med['download']:.0f} | {size / med['download'] * 1000:.0f} | "
+                f"{med['verify']:.0f} | {med['swap']:.1f} | {med['smoke']:.0f} | {med['total']:.0f} |"
+            )
 
 
 def main() -> None:

@@ -84,38 +84,48 @@ def main() -> None:
         export_original(OnnxClassifier(fp32).spec, original)
 
     t0 = time.perf_counter()
-    probs = {name: item_probs(path, entries, args.cache)
-             for name, path in (("original", original), ("fp32", fp32), ("int8", int8))}
+    probs = {
+        name: item_probs(path, entries, args.cache)
+        for name, path in (("original", original), ("fp32", fp32), ("int8", int8))
+    }
     seconds = time.perf_counter() - t0
     sources = np.array([e.source for e in entries])
     test = np.array([e.split == "test" for e in entries])
     # Training distilled (and the item refit fitted) on the training photos; the test split saw neither.
-    parts = ({s: sources == s for s in sorted(set(sources))} | {"all": np.ones(len(entries), dtype=bool)}
-             | {f"{s}, test split": (sources == s) & test for s in sorted(set(sources))})
+    parts = (
+        {s: sources == s for s in sorted(set(sources))}
+        | {"all": np.ones(len(entries), dtype=bool)}
+        | {f"{s}, test split": (sources == s) & test for s in sorted(set(sources))}
+    )
     imap = item_map()
 
     print(f"machine: {machine()}")
-    print(f"photos: {len(entries)} (every split); item map: {len(imap.classes)} ImageNet classes -> "
-          f"{len(imap.groups)} Abfall-ABC items in {len(imap.categories)} categories; {seconds:.0f} s\n")
+    print(
+        f"photos: {len(entries)} (every split); item map: {len(imap.classes)} ImageNet classes -> "
+        f"{len(imap.groups)} Abfall-ABC items in {len(imap.categories)} categories; {seconds:.0f} s\n"
+    )
 
     top1 = {k: v.argmax(1) for k, v in probs.items()}
     print("## 1. Item head top-1 (1000 ImageNet classes): agreement\n")
     print("| set | photos | FP32 vs original | INT8 vs original | INT8 vs FP32 |")
     print("|---|---:|---:|---:|---:|")
     for name, sel in parts.items():
-        a = [(top1[x][sel] == top1[y][sel]).mean() for x, y in (("fp32", "original"), ("int8", "original"),
-                                                                ("int8", "fp32"))]
+        a = [
+            (top1[x][sel] == top1[y][sel]).mean()
+            for x, y in (("fp32", "original"), ("int8", "original"), ("int8", "fp32"))
+        ]
         print(f"| {name} | {sel.sum()} | {pct(a[0])} | {pct(a[1])} | {pct(a[2])} |")
 
     seen = {k: np.array(shown(v, DEFAULT_ITEM_THRESHOLD), dtype=object) for k, v in probs.items()}
-    print(f"\n## 2. What a citizen sees (household item at threshold {DEFAULT_ITEM_THRESHOLD}, or none): "
-          "agreement\n")
+    print(f"\n## 2. What a citizen sees (household item at threshold {DEFAULT_ITEM_THRESHOLD}, or none): agreement\n")
     print("| set | items shown (original / FP32 / INT8) | FP32 vs original | INT8 vs original | INT8 vs FP32 |")
     print("|---|---:|---:|---:|---:|")
     for name, sel in parts.items():
         rates = " / ".join(pct(np.mean([s is not None for s in seen[k][sel]])) for k in ("original", "fp32", "int8"))
-        a = [(seen[x][sel] == seen[y][sel]).mean() for x, y in (("fp32", "original"), ("int8", "original"),
-                                                                ("int8", "fp32"))]
+        a = [
+            (seen[x][sel] == seen[y][sel]).mean()
+            for x, y in (("fp32", "original"), ("int8", "original"), ("int8", "fp32"))
+        ]
         print(f"| {name} | {rates} | {pct(a[0])} | {pct(a[1])} | {pct(a[2])} |")
 
     cat_of = {c.abc: c.category for c in imap.classes}
@@ -123,10 +133,11 @@ def main() -> None:
     labels = np.array([e.label for e in entries])
     known = val & np.isin(labels, list(KNOWN_CATEGORY))
     other = val & ~np.isin(labels, list(KNOWN_CATEGORY))
-    print(f"\n## 3. Threshold on validation photos, INT8 ({known.sum()} shoes/clothes photos, "
-          f"{other.sum()} others)\n")
-    print("| threshold | shoes/clothes: item shown | of those, right category | others: item shown | "
-          "others shown as shoes/textiles |")
+    print(f"\n## 3. Threshold on validation photos, INT8 ({known.sum()} shoes/clothes photos, {other.sum()} others)\n")
+    print(
+        "| threshold | shoes/clothes: item shown | of those, right category | others: item shown | "
+        "others shown as shoes/textiles |"
+    )
     print("|---:|---:|---:|---:|---:|")
     for t in THRESHOLDS:
         s = np.array(shown(probs["int8"][known | other], t), dtype=object)
@@ -135,8 +146,10 @@ def main() -> None:
         shown_k = [a is not None for a in ks]
         right = [a is not None and cat_of[a] == w for a, w in zip(ks, wanted, strict=True)]
         wrong_other = [a is not None and cat_of[a] in KNOWN_CATEGORY.values() for a in os_]
-        print(f"| {t} | {pct(np.mean(shown_k))} | {pct(sum(right) / max(1, sum(shown_k)))} | "
-              f"{pct(np.mean([a is not None for a in os_]))} | {pct(np.mean(wrong_other))} |")
+        print(
+            f"| {t} | {pct(np.mean(shown_k))} | {pct(sum(right) / max(1, sum(shown_k)))} | "
+            f"{pct(np.mean([a is not None for a in os_]))} | {pct(np.mean(wrong_other))} |"
+        )
 
     print(f"\n## 4. Items shown most often per waste class (INT8, threshold {DEFAULT_ITEM_THRESHOLD}, all photos)\n")
     print("| class | photos | item shown | most frequent |")
@@ -150,15 +163,19 @@ def main() -> None:
     clothing = test & (sources == "clothing")
     if clothing.any():
         kinds = np.array([e.kind for e in entries])
-        print(f"\n## 5. Garments and shoes photographed by their owners (clothing, test split, {clothing.sum()} "
-              f"photos): a fitting item shown at {DEFAULT_ITEM_THRESHOLD}\n")
+        print(
+            f"\n## 5. Garments and shoes photographed by their owners (clothing, test split, {clothing.sum()} "
+            f"photos): a fitting item shown at {DEFAULT_ITEM_THRESHOLD}\n"
+        )
         print("| kind | photos | original | FP32 | INT8 |")
         print("|---|---:|---:|---:|---:|")
         for kind in [*sorted(set(kinds[clothing])), "all"]:
             sel = clothing & ((kinds == kind) if kind != "all" else True)
             wanted = [KNOWN_CATEGORY[lbl] for lbl in labels[sel]]
-            cells = [pct(np.mean([a is not None and cat_of[a] == w for a, w in zip(seen[k][sel], wanted, strict=True)]))
-                     for k in ("original", "fp32", "int8")]
+            cells = [
+                pct(np.mean([a is not None and cat_of[a] == w for a, w in zip(seen[k][sel], wanted, strict=True)]))
+                for k in ("original", "fp32", "int8")
+            ]
             print(f"| {kind} | {sel.sum()} | " + " | ".join(cells) + " |")
 
 

@@ -81,21 +81,29 @@ def main() -> None:
     print(f"machine: {machine()}")
     for precision in ("fp32", "int8"):
         path = shipped_model_path(precision)
-        print(f"model {precision}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
-              f"sha256 {OnnxClassifier(path).sha256[:16]}")
+        print(
+            f"model {precision}: {path.name}, {path.stat().st_size / 1e6:.2f} MB, "
+            f"sha256 {OnnxClassifier(path).sha256[:16]}"
+        )
     print(f"batch 1, 224x224, {args.runs} timed runs after 5 warm-up runs, real photos\n")
     print("| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
     print("|---|---|---|---|---|---|")
     for threads in args.threads:
         rows = {}
         for backend in BACKENDS:
-            out = subprocess.run([sys.executable, __file__, "--runs", str(args.runs), "--child", backend,
-                                  str(threads)], capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--runs", str(args.runs), "--child", backend, str(threads)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rows[backend] = json.loads(out.stdout.strip().splitlines()[-1])
         base = rows["pytorch-eager"]["p50"]
         for backend, r in rows.items():
-            print(f"| {backend} | {threads} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
-                  f"{base / r['p50']:.2f}x |")
+            print(
+                f"| {backend} | {threads} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
+                f"{base / r['p50']:.2f}x |"
+            )
 
 
 if __name__ == "__main__":

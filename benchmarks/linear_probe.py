@@ -89,17 +89,22 @@ def main() -> None:
     assert best is not None
     _, penalty, w, b, val = best
     results[f"linear layer on frozen ImageNet Lite0 features (L2 {penalty:g})"] = {
-        "val": val, "test": score(softmax(feats["test"] @ w + b), splits["test"])}
+        "val": val,
+        "test": score(softmax(feats["test"] @ w + b), splits["test"]),
+    }
     probe_seconds = time.perf_counter() - t
     for precision in ("fp32", "int8"):
         results[f"shipped {precision.upper()} (fine-tuned)"] = {
-            s: evaluate_model(shipped_model_path(precision), splits[s]) for s in ("val", "test")}
+            s: evaluate_model(shipped_model_path(precision), splits[s]) for s in ("val", "test")
+        }
 
     sets = ("trashnet", "garbage12")
     n = {s: {src: sum(e.source == src for e in splits[s]) for src in sets} for s in ("val", "test")}
-    print(f"\nvalidation {n['val']['trashnet']} TrashNet + {n['val']['garbage12']} garbage12 photos, test "
-          f"{n['test']['trashnet']} + {n['test']['garbage12']}; TrashNet in its 6 classes; "
-          f"embeddings read and probe fitted in {probe_seconds:.0f} s\n")
+    print(
+        f"\nvalidation {n['val']['trashnet']} TrashNet + {n['val']['garbage12']} garbage12 photos, test "
+        f"{n['test']['trashnet']} + {n['test']['garbage12']}; TrashNet in its 6 classes; "
+        f"embeddings read and probe fitted in {probe_seconds:.0f} s\n"
+    )
     print("| model | validation TrashNet | validation garbage12 | test TrashNet | test garbage12 |")
     print("|---|---|---|---|---|")
     for name, by_split in results.items():

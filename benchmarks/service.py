@@ -78,8 +78,10 @@ def main() -> None:
 
     photos = [p.read_bytes() for p in sample_photos(24)]
     print(f"machine: {machine()}")
-    print(f"{args.requests} POST /v1/classify per row, real photos ({np.mean([len(p) for p in photos]) / 1024:.0f} kB "
-          f"mean), one uvicorn worker per server, client on the same machine\n")
+    print(
+        f"{args.requests} POST /v1/classify per row, real photos ({np.mean([len(p) for p in photos]) / 1024:.0f} kB "
+        f"mean), one uvicorn worker per server, client on the same machine\n"
+    )
     rows: dict[tuple[str, int], dict[str, float]] = {}
     tmp = Path(tempfile.mkdtemp())
     servers = {
@@ -90,8 +92,12 @@ def main() -> None:
     search_ms: list[float] = []
     for name, (precision, cmd) in servers.items():
         port = free_port()
-        env = dict(os.environ, ZEROWASTE_RATE_LIMIT="100000000/minute", ZEROWASTE_DATA_DIR=str(tmp / name[:12]),
-                   ZEROWASTE_DATABASE_URL="")
+        env = dict(
+            os.environ,
+            ZEROWASTE_RATE_LIMIT="100000000/minute",
+            ZEROWASTE_DATA_DIR=str(tmp / name[:12]),
+            ZEROWASTE_DATABASE_URL="",
+        )
         if precision:
             env["ZEROWASTE_MODEL_PATH"] = str(shipped_model_path(precision))  # type: ignore[arg-type]
             command = [sys.executable, "-m", "zerowaste.cli", "serve", "--port", str(port)]
@@ -116,8 +122,10 @@ def main() -> None:
         base = rows[("naive PyTorch eager", c)]["rps"]
         print(f"| {name} | {c} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['rps'] / base:.2f}x |")
     entries = len(read_rules(rules_path(Settings().municipality)).abc)
-    print(f"\nGET /v1/search ({entries}-entry Abfall-ABC, {len(search_ms)} requests, sequential): "
-          f"p50 {np.percentile(search_ms, 50):.1f} ms, p95 {np.percentile(search_ms, 95):.1f} ms")
+    print(
+        f"\nGET /v1/search ({entries}-entry Abfall-ABC, {len(search_ms)} requests, sequential): "
+        f"p50 {np.percentile(search_ms, 50):.1f} ms, p95 {np.percentile(search_ms, 95):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

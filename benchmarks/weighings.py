@@ -54,29 +54,46 @@ def ingestion(url: str, data: Path, total: int) -> dict[str, float]:
             staff = {"Authorization": "Bearer " + create_key(session, "bench", "staff")}
         dev = client.post("/v1/staff/devices", json={"id": "bench-scale"}, headers=staff).json()
         home = client.post("/v1/staff/households", json={"neighbourhood": "arrenberg"}, headers=staff).json()
-        client.post("/v1/staff/bins", headers=staff, json={"id": "bench-bin", "household": home["id"],
-                                                           "device": "bench-scale", "stream": "restmuell"})
+        client.post(
+            "/v1/staff/bins",
+            headers=staff,
+            json={"id": "bench-bin", "household": home["id"], "device": "bench-scale", "stream": "restmuell"},
+        )
         headers = {"Authorization": "Bearer " + dev["token"]}
         now = dt.datetime.now(dt.UTC)
 
         def events(n: int) -> list[dict]:
-            return [{"id": str(uuid.uuid4()), "device": "bench-scale", "bin": "bench-bin", "stream": "restmuell",
-                     "kind": "deposit", "net_kg": 1.0, "gross_kg": 5.0,
-                     "measured_at": (now - dt.timedelta(seconds=i)).isoformat(), "calibration_version": 1}
-                    for i in range(n)]
+            return [
+                {
+                    "id": str(uuid.uuid4()),
+                    "device": "bench-scale",
+                    "bin": "bench-bin",
+                    "stream": "restmuell",
+                    "kind": "deposit",
+                    "net_kg": 1.0,
+                    "gross_kg": 5.0,
+                    "measured_at": (now - dt.timedelta(seconds=i)).isoformat(),
+                    "calibration_version": 1,
+                }
+                for i in range(n)
+            ]
 
         for batch, n in ((1, max(200, total // 50)), (100, total), (500, total)):
             evs = events(n)
             t = time.perf_counter()
             for i in range(0, n, batch):
-                r = client.post("/v1/weighings/batch", headers=headers,
-                                json={"sent_at": now.isoformat(), "events": evs[i:i + batch]})
-                assert r.status_code == 200 and r.json()["accepted"] == len(evs[i:i + batch]), r.text
+                r = client.post(
+                    "/v1/weighings/batch",
+                    headers=headers,
+                    json={"sent_at": now.isoformat(), "events": evs[i : i + batch]},
+                )
+                assert r.status_code == 200 and r.json()["accepted"] == len(evs[i : i + batch]), r.text
             out[f"batch {batch}"] = n / (time.perf_counter() - t)
         t = time.perf_counter()
         for i in range(0, total, 500):  # everything again: all duplicates, nothing written
-            client.post("/v1/weighings/batch", headers=headers,
-                        json={"sent_at": now.isoformat(), "events": evs[i:i + 500]})
+            client.post(
+                "/v1/weighings/batch", headers=headers, json={"sent_at": now.isoformat(), "events": evs[i : i + 500]}
+            )
         out["resend 500 (duplicates)"] = total / (time.perf_counter() - t)
     return out
 
@@ -94,25 +111,57 @@ def city(url: str, households: int, weeks: int, samples: int) -> dict[str, objec
     current = current_week(settings)
     t = time.perf_counter()
     with engine.begin() as conn:
-        conn.execute(insert(ApiKey), [{"name": f"h{i}", "role": "household", "key_hash": uuid.uuid4().hex * 2,
-                                       "revoked": False} for i in range(households)])
+        conn.execute(
+            insert(ApiKey),
+            [
+                {"name": f"h{i}", "role": "household", "key_hash": uuid.uuid4().hex * 2, "revoked": False}
+                for i in range(households)
+            ],
+        )
         key_ids = [r[0] for r in conn.execute(select(ApiKey.id).where(ApiKey.role == "household").order_by(ApiKey.id))]
         conn.execute(insert(ApiKey), [{"name": "dev", "role": "device", "key_hash": "d" * 64, "revoked": False}])
         dev_key = conn.execute(select(ApiKey.id).where(ApiKey.name == "dev")).scalar_one()
         conn.execute(insert(Device), [{"id": "dev", "api_key_id": dev_key, "registered_by": "bench"}])
         ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(households)]
-        conn.execute(insert(Household), [{"id": h, "neighbourhood_id": hoods[i % len(hoods)].id, "api_key_id": k}
-                                         for i, (h, k) in enumerate(zip(ids, key_ids, strict=True))])
-        conn.execute(insert(Bin), [{"id": f"{h}-{s}", "household_id": h, "device_id": "dev", "stream": s,
-                                    "max_load_kg": 60.0} for h in ids for s in ("restmuell", "bio")])
+        conn.execute(
+            insert(Household),
+            [
+                {"id": h, "neighbourhood_id": hoods[i % len(hoods)].id, "api_key_id": k}
+                for i, (h, k) in enumerate(zip(ids, key_ids, strict=True))
+            ],
+        )
+        conn.execute(
+            insert(Bin),
+            [
+                {"id": f"{h}-{s}", "household_id": h, "device_id": "dev", "stream": s, "max_load_kg": 60.0}
+                for h in ids
+                for s in ("restmuell", "bio")
+            ],
+        )
     rows = 0
     for w in range(weeks):
         week = current - dt.timedelta(weeks=weeks - w)
         at = dt.datetime.combine(week + dt.timedelta(days=2), dt.time(12), dt.UTC)
-        chunk = [{"event_id": uuid.uuid4().hex, "bin_id": f"{h}-{s}", "household_id": h, "device_id": "dev",
-                  "stream": s, "kind": "deposit", "net_kg": round(rng.uniform(1, 12), 3), "gross_kg": 10.0,
-                  "measured_at": at, "device_time": at, "week": week, "received_at": at, "firmware": "bench",
-                  "calibration_version": 1} for h in ids for s in ("restmuell", "bio")]
+        chunk = [
+            {
+                "event_id": uuid.uuid4().hex,
+                "bin_id": f"{h}-{s}",
+                "household_id": h,
+                "device_id": "dev",
+                "stream": s,
+                "kind": "deposit",
+                "net_kg": round(rng.uniform(1, 12), 3),
+                "gross_kg": 10.0,
+                "measured_at": at,
+                "device_time": at,
+                "week": week,
+                "received_at": at,
+                "firmware": "bench",
+                "calibration_version": 1,
+            }
+            for h in ids
+            for s in ("restmuell", "bio")
+        ]
         with engine.begin() as conn:
             conn.execute(insert(Weighing), chunk)
         rows += len(chunk)
@@ -120,9 +169,12 @@ def city(url: str, households: int, weeks: int, samples: int) -> dict[str, objec
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))  # fresh statistics, as autovacuum / a long-running SQLite would have
 
-    timings: dict[str, list[float]] = {"household weekly totals": [], "neighbourhood median, 1 week": [],
-                                       "household summary, medians computed (52 weeks)": [],
-                                       "household summary, complete weeks' medians stored": []}
+    timings: dict[str, list[float]] = {
+        "household weekly totals": [],
+        "neighbourhood median, 1 week": [],
+        "household summary, medians computed (52 weeks)": [],
+        "household summary, complete weeks' medians stored": [],
+    }
     with Session(engine) as session:
         sample = rng.sample(ids, samples)
         for h in sample:
@@ -139,8 +191,10 @@ def city(url: str, households: int, weeks: int, samples: int) -> dict[str, objec
             # Cold: as after a late weighing in every shown week of the quarter; then warm, as usual.
             forget_weeks_before(session, current + dt.timedelta(weeks=1))
             session.commit()
-            for name in ("household summary, medians computed (52 weeks)",
-                         "household summary, complete weeks' medians stored"):
+            for name in (
+                "household summary, medians computed (52 weeks)",
+                "household summary, complete weeks' medians stored",
+            ):
                 t = time.perf_counter()
                 s = summarise(session, household, settings, "de")
                 timings[name].append((time.perf_counter() - t) * 1000)
@@ -177,8 +231,11 @@ def main() -> None:
     results = {}
     try:
         for label, kind in dbs:
-            urls = ([f"sqlite:///{tmp / 'ingest.db'}", f"sqlite:///{tmp / 'city.db'}"] if kind == "sqlite"
-                    else [f"{pg}/{pg_names[0]}", f"{pg}/{pg_names[1]}"])
+            urls = (
+                [f"sqlite:///{tmp / 'ingest.db'}", f"sqlite:///{tmp / 'city.db'}"]
+                if kind == "sqlite"
+                else [f"{pg}/{pg_names[0]}", f"{pg}/{pg_names[1]}"]
+            )
             print(f"{label}: ingestion …", file=sys.stderr)
             ing = ingestion(urls[0], tmp / kind, args.events)
             print(f"{label}: {args.households} households x {args.weeks} weeks …", file=sys.stderr)
@@ -190,14 +247,20 @@ def main() -> None:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     print(f"Ingestion through POST /v1/weighings/batch (in-process ASGI client, {args.events} events):\n")
-    print("| database | batch 1 events/s | batch 100 events/s | batch 500 events/s | 500 vs 1 | resent batch of 500 "
-          "(all duplicates) events/s |")
+    print(
+        "| database | batch 1 events/s | batch 100 events/s | batch 500 events/s | 500 vs 1 | resent batch of 500 "
+        "(all duplicates) events/s |"
+    )
     print("|---|---|---|---|---|---|")
     for label, (ing, _) in results.items():
-        print(f"| {label.split(' (')[0]} | {ing['batch 1']:.0f} | {ing['batch 100']:.0f} | {ing['batch 500']:.0f} | "
-              f"{ing['batch 500'] / ing['batch 1']:.1f}x | {ing['resend 500 (duplicates)']:.0f} |")
-    print(f"\nWeekly figures with {args.households:,} households x {args.weeks} weeks x 2 streams "
-          f"({next(iter(results.values()))[1]['rows']:,} weighings), {args.samples} random households:\n")
+        print(
+            f"| {label.split(' (')[0]} | {ing['batch 1']:.0f} | {ing['batch 100']:.0f} | {ing['batch 500']:.0f} | "
+            f"{ing['batch 500'] / ing['batch 1']:.1f}x | {ing['resend 500 (duplicates)']:.0f} |"
+        )
+    print(
+        f"\nWeekly figures with {args.households:,} households x {args.weeks} weeks x 2 streams "
+        f"({next(iter(results.values()))[1]['rows']:,} weighings), {args.samples} random households:\n"
+    )
     print("| database | query | p50 ms | p95 ms |")
     print("|---|---|---|---|")
     for label, (_, c) in results.items():

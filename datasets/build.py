@@ -27,8 +27,13 @@ DEFAULT_CACHE_DIR = Path("runs/cache")
 # What a release trains on, by folder name under ../shared/datasets, and the data the repository keeps
 # for it: the drinks photos' labels and every photo's split (so a rebuild gives the same split).
 _HERE = Path(__file__).resolve().parent
-RELEASE_SOURCES = {"trashnet": "trashnet", "garbage12": "garbage12", "garbage12-more": "garbage12-more",
-                   "clothing": "clothing", "drinks": "drinks-unlabelled"}
+RELEASE_SOURCES = {
+    "trashnet": "trashnet",
+    "garbage12": "garbage12",
+    "garbage12-more": "garbage12-more",
+    "clothing": "clothing",
+    "drinks": "drinks-unlabelled",
+}
 RELEASE_LABELS = {"drinks": _HERE / "labels" / "drinks.jsonl"}
 RELEASE_SPLITS = _HERE / "splits" / "2026-11-30.jsonl"
 

@@ -68,8 +68,9 @@ def similar_pairs(features: np.ndarray, min_cosine: float) -> list[tuple[int, in
     return pairs
 
 
-def similar_across(rows: np.ndarray, features: np.ndarray, index: Sequence[int], min_cosine: float
-                   ) -> list[tuple[int, int]]:
+def similar_across(
+    rows: np.ndarray, features: np.ndarray, index: Sequence[int], min_cosine: float
+) -> list[tuple[int, int]]:
     """Pairs (i, j), i != j, of `rows` (features of the photos at `index`, e.g. each turned a quarter) and
     `features` (every photo as it is) whose cosine is at least `min_cosine`, ordered i < j."""
     pairs: set[tuple[int, int]] = set()
@@ -108,8 +109,9 @@ def same_original_pairs(entries: Sequence[Entry]) -> list[tuple[int, int]]:
     return pairs
 
 
-def assign_groups(entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE,
-                  similar: Sequence[tuple[int, int]] = ()) -> int:
+def assign_groups(
+    entries: list[Entry], max_distance: int = DEFAULT_MAX_DISTANCE, similar: Sequence[tuple[int, int]] = ()
+) -> int:
     """Set `entry.group` (the smallest index in its group); return the number of duplicate pairs.
     `similar` (from `similar_pairs`) adds the pairs pHash misses."""
     uf = _UnionFind(len(entries))

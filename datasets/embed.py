@@ -76,8 +76,9 @@ def _turned(image: Image.Image, turn: str) -> Image.Image:
     return image
 
 
-def imagenet_embeddings(entries: Sequence[Entry], cache_dir: Path | None = None, *, batch_size: int = 32,
-                        threads: int = 0, turn: str = "") -> np.ndarray:
+def imagenet_embeddings(
+    entries: Sequence[Entry], cache_dir: Path | None = None, *, batch_size: int = 32, threads: int = 0, turn: str = ""
+) -> np.ndarray:
     """(N, 1280) L2-normalised float32 features of the untouched ImageNet model, one row per entry;
     with `turn` (a key of TURNS) of each photo mirrored or rotated that way."""
     if turn and turn not in TURNS:
@@ -97,4 +98,3 @@ def imagenet_embeddings(entries: Sequence[Entry], cache_dir: Path | None = None,
     log.info("embedded %d photos (%d from cache)", len(todo), len(entries) - len(todo))
     features = np.stack([cached[e.sha256] for e in entries]).astype(np.float32) if entries else np.zeros((0, 1))
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
-

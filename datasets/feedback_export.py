@@ -84,7 +84,16 @@ def export_feedback(client: httpx.Client, out: Path) -> ExportResult:
         e.split = "train"
     write_manifest(out / "manifest.jsonl", entries)
     counts = dict(sorted(Counter(e.label for e in entries).items()))
-    (out / "export.json").write_text(json.dumps({
-        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "server": str(client.base_url),
-        "counts": counts, "removed": removed, "problems": problems}, indent=2))
+    (out / "export.json").write_text(
+        json.dumps(
+            {
+                "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "server": str(client.base_url),
+                "counts": counts,
+                "removed": removed,
+                "problems": problems,
+            },
+            indent=2,
+        )
+    )
     return ExportResult(out, counts, removed, problems)

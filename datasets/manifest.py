@@ -90,8 +90,9 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def scan_image_folder(root: Path, source: str, label_map: dict[str, str] | None = None,
-                      labels: dict[str, str] | None = None) -> ScanResult:
+def scan_image_folder(
+    root: Path, source: str, label_map: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> ScanResult:
     """Scan `root/<folder>/<file>`; folders map to labels through `label_map` (default: the taxonomy's
     source table). A source without folder labels (a flat folder of phone photos) takes each photo's
     label from `labels` (sha256 -> label, a labels file's usable labels); photos without one are

@@ -76,8 +76,7 @@ def _iso(t: float) -> str:
 
 
 class ScaleAgent:
-    def __init__(self, config: AgentConfig, queue: EventQueue,
-                 scales: dict[str, ScaleReader] | None = None) -> None:
+    def __init__(self, config: AgentConfig, queue: EventQueue, scales: dict[str, ScaleReader] | None = None) -> None:
         self.config, self.queue = config, queue
         self.scales = scales if scales is not None else {b.id: open_scale(b.driver) for b in config.bins}
         self.detectors: dict[str, StableWeightDetector] = {}
@@ -85,8 +84,9 @@ class ScaleAgent:
         self._persisted: dict[str, float | None] = {}
         for b in config.bins:
             saved = queue.state(f"bin:{b.id}", {})
-            self.detectors[b.id] = StableWeightDetector(config.detector, saved.get("reference"),
-                                                        saved.get("lifted", False))
+            self.detectors[b.id] = StableWeightDetector(
+                config.detector, saved.get("reference"), saved.get("lifted", False)
+            )
             self._persisted[b.id] = saved.get("reference")
 
     def step(self, bin_id: str) -> Change | None:
@@ -101,8 +101,9 @@ class ScaleAgent:
             self.queue.put(self._event(b, change), {f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference
             log.info("%s %s: %+.3f kg (now %.3f kg)", bin_id, change.kind, change.net_kg, change.gross_kg)
-        elif det.reference is not None and (self._persisted[bin_id] is None
-                                            or abs(det.reference - self._persisted[bin_id]) >= DRIFT_PERSIST_KG):
+        elif det.reference is not None and (
+            self._persisted[bin_id] is None or abs(det.reference - self._persisted[bin_id]) >= DRIFT_PERSIST_KG
+        ):
             self.queue.set_state({f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference
         return change
@@ -118,17 +119,25 @@ class ScaleAgent:
 
     def _event(self, b: BinConfig, change: Change) -> dict[str, Any]:
         return {
-            "id": str(uuid.uuid4()), "device": self.config.device_id, "bin": b.id, "stream": b.stream,
-            "kind": change.kind, "net_kg": change.net_kg, "gross_kg": change.gross_kg,
-            "measured_at": _iso(change.t), "firmware": FIRMWARE, "calibration_version": b.calibration.version,
+            "id": str(uuid.uuid4()),
+            "device": self.config.device_id,
+            "bin": b.id,
+            "stream": b.stream,
+            "kind": change.kind,
+            "net_kg": change.net_kg,
+            "gross_kg": change.gross_kg,
+            "measured_at": _iso(change.t),
+            "firmware": FIRMWARE,
+            "calibration_version": b.calibration.version,
         }
 
     def run(self, stop: threading.Event, uploader: Any | None = None) -> None:
         """Sample every bin at sample_hz until stopped (or a replayed trace ends); upload in a thread."""
         thread = None
         if uploader is not None:
-            thread = threading.Thread(target=uploader.run, args=(stop, self.config.upload_interval_s),
-                                      name="uploader", daemon=True)
+            thread = threading.Thread(
+                target=uploader.run, args=(stop, self.config.upload_interval_s), name="uploader", daemon=True
+            )
             thread.start()
         # A replayed trace that is not paced in real time runs as fast as the CPU allows.
         fast = all(isinstance(b.driver, SimulatedConfig) and not b.driver.realtime for b in self.config.bins)

@@ -30,8 +30,9 @@ class Calibration(BaseModel):
         return (raw - self.zero) * self.factor
 
     def tared(self, raw_empty: float) -> Calibration:
-        return self.model_copy(update={"zero": raw_empty, "version": self.version + 1,
-                                       "calibrated_at": dt.datetime.now(dt.UTC)})
+        return self.model_copy(
+            update={"zero": raw_empty, "version": self.version + 1, "calibrated_at": dt.datetime.now(dt.UTC)}
+        )
 
 
 def two_point(points: Sequence[tuple[float, float]], previous: Calibration | None = None) -> Calibration:

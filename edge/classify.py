@@ -59,10 +59,13 @@ def int8_within_bound(int8: OnnxClassifier, fp32: OnnxClassifier, bound: float =
     return worst <= bound, f"INT8 is at most {worst:+.1f} points below FP32 (bound {bound})"
 
 
-def choose_model(threads: int = 0, runs: int = 30, fp32_path: Path | None = None,
-                 int8_path: Path | None = None) -> Choice:
-    paths: dict[str, Path] = {"fp32": fp32_path or shipped_model_path("fp32"),
-                              "int8": int8_path or shipped_model_path("int8")}
+def choose_model(
+    threads: int = 0, runs: int = 30, fp32_path: Path | None = None, int8_path: Path | None = None
+) -> Choice:
+    paths: dict[str, Path] = {
+        "fp32": fp32_path or shipped_model_path("fp32"),
+        "int8": int8_path or shipped_model_path("int8"),
+    }
     models = {p: OnnxClassifier(path, threads) for p, path in paths.items()}
     timings = {p: round(median_ms(m, runs), 2) for p, m in models.items()}
     ok, why = int8_within_bound(models["int8"], models["fp32"])
@@ -105,18 +108,41 @@ def camera_frames(source: str, every_s: float, limit: int) -> Iterator[tuple[str
         cap.release()
 
 
-def run(paths: Sequence[Path], *, camera: str | None = None, frames: int = 0, every_s: float = 0.0,
-        model: Path | None = None, precision: Precision | None = None, threads: int = 0, as_json: bool = False,
-        lang: str = "de", item_threshold: float = DEFAULT_ITEM_THRESHOLD, benchmark_runs: int = 30) -> int:
+def run(
+    paths: Sequence[Path],
+    *,
+    camera: str | None = None,
+    frames: int = 0,
+    every_s: float = 0.0,
+    model: Path | None = None,
+    precision: Precision | None = None,
+    threads: int = 0,
+    as_json: bool = False,
+    lang: str = "de",
+    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    benchmark_runs: int = 30,
+) -> int:
     choice = load(model, precision, threads, benchmark_runs)
-    print(json.dumps({"model": choice.precision, "sha256": choice.classifier.sha256, "threads": threads,
-                      "timings_ms": choice.timings_ms, "reason": choice.reason}), file=sys.stderr, flush=True)
+    print(
+        json.dumps(
+            {
+                "model": choice.precision,
+                "sha256": choice.classifier.sha256,
+                "threads": threads,
+                "timings_ms": choice.timings_ms,
+                "reason": choice.reason,
+            }
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
     clf = choice.classifier
     if camera is None:
         return classify_files(clf, paths, as_json=as_json, lang=lang, item_threshold=item_threshold)
     for name, frame in camera_frames(camera, every_s, frames):
         pred = clf.predict_images([frame])
         distance = None if pred.distance is None else float(pred.distance[0])
-        print_result(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold, distance),
-                     as_json)
+        print_result(
+            result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold, distance), as_json
+        )
     return 0

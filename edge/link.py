@@ -19,7 +19,8 @@ class ServiceLink(BaseModel):
     token_file: Path | None = Field(default=None, description="file holding the device token")
     request_timeout_s: float = Field(default=20.0, gt=0)
     allow_plain_http: bool = Field(
-        default=False, description="accept http:// to a host other than this machine (a lab network only)")
+        default=False, description="accept http:// to a host other than this machine (a lab network only)"
+    )
 
     @model_validator(mode="after")
     def _tls_beyond_this_machine(self) -> ServiceLink:
@@ -27,8 +28,10 @@ class ServiceLink(BaseModel):
         # older signed model answer (signatures prove where a file came from, not that it is current).
         url = urlsplit(self.server_url)
         if url.scheme == "http" and not self.allow_plain_http and not _loopback(url.hostname or ""):
-            raise ValueError(f"{self.server_url}: use https:// for a service on another machine "
-                             "(or set allow_plain_http: true on a closed lab network)")
+            raise ValueError(
+                f"{self.server_url}: use https:// for a service on another machine "
+                "(or set allow_plain_http: true on a closed lab network)"
+            )
         return self
 
     def token(self) -> str:
@@ -40,8 +43,11 @@ class ServiceLink(BaseModel):
         return token
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.server_url, timeout=self.request_timeout_s,
-                            headers={"Authorization": f"Bearer {self.token()}"})
+        return httpx.Client(
+            base_url=self.server_url,
+            timeout=self.request_timeout_s,
+            headers={"Authorization": f"Bearer {self.token()}"},
+        )
 
 
 def _loopback(host: str) -> bool:

@@ -109,8 +109,12 @@ def smoke_check(path: Path, photos: list[Path] | None = None, timeout_s: float =
         "print(json.dumps([taxonomy.LABELS[i] for i in p.argmax(1)]))\n"
     )
     try:
-        run = subprocess.run([sys.executable, "-c", code, str(path), *map(str, photos or [])], capture_output=True,
-                             text=True, timeout=timeout_s)
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(path), *map(str, photos or [])],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
     except subprocess.TimeoutExpired:
         return False, f"smoke check took longer than {timeout_s:.0f} s"
     if run.returncode != 0:
@@ -120,8 +124,13 @@ def smoke_check(path: Path, photos: list[Path] | None = None, timeout_s: float =
 
 
 class ModelUpdater:
-    def __init__(self, folder: Path, trusted_keys: list[str], client: httpx.Client | None = None,
-                 smoke_photos: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        trusted_keys: list[str],
+        client: httpx.Client | None = None,
+        smoke_photos: list[Path] | None = None,
+    ) -> None:
         self.folder = folder
         self.trusted_keys = trusted_keys
         self.client = client

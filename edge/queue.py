@@ -39,8 +39,10 @@ class EventQueue:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("INSERT OR IGNORE INTO event (id, payload) VALUES (?, ?)",
-                                 (event["id"], json.dumps(event, separators=(",", ":"))))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO event (id, payload) VALUES (?, ?)",
+                    (event["id"], json.dumps(event, separators=(",", ":"))),
+                )
                 self._set_state(state or {})
                 self._db.execute("COMMIT")
             except BaseException:
@@ -54,9 +56,10 @@ class EventQueue:
             self._db.execute("COMMIT")
 
     def _set_state(self, state: dict[str, Any]) -> None:
-        self._db.executemany("INSERT INTO state (key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             [(k, json.dumps(v)) for k, v in state.items()])
+        self._db.executemany(
+            "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [(k, json.dumps(v)) for k, v in state.items()],
+        )
 
     def state(self, key: str, default: Any = None) -> Any:
         with self._lock:

@@ -83,8 +83,9 @@ class HX711Scale(ScaleReader):
             from hx711 import HX711  # type: ignore[import-not-found,unused-ignore]
         except ImportError as exc:  # also RPi.GPIO refusing to load off a Pi
             raise ScaleError(f"the hx711 driver needs a Raspberry Pi with pip install 'zerowaste[pi]': {exc}") from exc
-        self._dev = HX711(dout_pin=config.dout_pin, pd_sck_pin=config.pd_sck_pin, channel=config.channel,
-                          gain=config.gain)
+        self._dev = HX711(
+            dout_pin=config.dout_pin, pd_sck_pin=config.pd_sck_pin, channel=config.channel, gain=config.gain
+        )
         self._dev.reset()
         self._samples = config.samples
 
@@ -166,7 +167,9 @@ class SimulatedScale(ScaleReader):
 
 def open_scale(config: HX711Config | SerialConfig | SimulatedConfig) -> ScaleReader:
     drivers: dict[str, Callable[[Any], ScaleReader]] = {
-        "hx711": HX711Scale, "serial": SerialScale, "simulated": SimulatedScale,
+        "hx711": HX711Scale,
+        "serial": SerialScale,
+        "simulated": SimulatedScale,
     }
     try:
         return drivers[config.type](config)

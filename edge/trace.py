@@ -47,8 +47,11 @@ def generate_trace(spec: TraceSpec) -> Trace:
     rng = random.Random(spec.seed)
     end = spec.start_s + spec.days * 86_400
     events: list[tuple[float, str]] = []
-    for kind, per_day in (("deposit", spec.deposits_per_day), ("bump", spec.lid_bumps_per_day),
-                          ("lean", spec.leans_per_day)):
+    for kind, per_day in (
+        ("deposit", spec.deposits_per_day),
+        ("bump", spec.lid_bumps_per_day),
+        ("lean", spec.leans_per_day),
+    ):
         n = _poisson(rng, per_day * spec.days)
         events += [(rng.uniform(spec.start_s + 60, end - 120), kind) for _ in range(n)]
     t_empty = spec.start_s + spec.empty_every_days * 86_400

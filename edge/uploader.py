@@ -56,8 +56,15 @@ class Outcome:
 
 
 class Uploader:
-    def __init__(self, queue: EventQueue, client: httpx.Client, *, batch_size: int = 100,
-                 backoff: Backoff | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        queue: EventQueue,
+        client: httpx.Client,
+        *,
+        batch_size: int = 100,
+        backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.queue, self.client, self.batch_size = queue, client, batch_size
         self.backoff = backoff or Backoff()
         self.clock = clock
@@ -80,8 +87,9 @@ class Uploader:
             log.log(level, "upload refused (%s): %s", r.status_code, r.text[:300])
             return self._failed(len(events), f"HTTP {r.status_code}")
         body = r.json()
-        answered = [res["id"] for res in body.get("results", []) if res.get("status") in
-                    ("accepted", "duplicate", "rejected")]
+        answered = [
+            res["id"] for res in body.get("results", []) if res.get("status") in ("accepted", "duplicate", "rejected")
+        ]
         for res in body.get("results", []):
             if res.get("status") == "rejected":
                 log.warning("event %s rejected, kept for staff review: %s", res["id"], "; ".join(res["reasons"]))

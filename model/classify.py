@@ -26,17 +26,33 @@ def iter_images(paths: Sequence[Path]) -> Iterator[Path]:
             yield p
 
 
-def result_for(classifier: Classifier, probs: Any, item_probs: Any, path: Path, top: int, lang: str = "de",
-               item_threshold: float = DEFAULT_ITEM_THRESHOLD, distance: float | None = None) -> dict[str, Any]:
+def result_for(
+    classifier: Classifier,
+    probs: Any,
+    item_probs: Any,
+    path: Path,
+    top: int,
+    lang: str = "de",
+    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    distance: float | None = None,
+) -> dict[str, Any]:
     labels = classifier.spec.labels
     order = probs.argsort()[::-1][:top]
     rule = SureRule.from_spec(classifier.spec)
     dist = None if distance is None else np.asarray([distance])
     guess = recognise_item(item_probs, item_threshold)
-    item = None if guess is None else {
-        "imagenet": guess.item.imagenet, "abc": guess.item.abc, "name": guess.item.name(lang),
-        "category": guess.item.category, "display": guess.label(lang), "probability": guess.probability,
-    }
+    item = (
+        None
+        if guess is None
+        else {
+            "imagenet": guess.item.imagenet,
+            "abc": guess.item.abc,
+            "name": guess.item.name(lang),
+            "category": guess.item.category,
+            "display": guess.label(lang),
+            "probability": guess.probability,
+        }
+    )
     return {
         "path": str(path),
         "label": labels[int(order[0])],
@@ -58,8 +74,16 @@ def print_result(r: dict[str, Any], as_json: bool) -> None:
         print(f"{r['path']}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}{unsure}", flush=True)
 
 
-def classify_files(classifier: Classifier, paths: Sequence[Path], *, as_json: bool = False, top: int = 3,
-                   batch_size: int = 16, lang: str = "de", item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
+def classify_files(
+    classifier: Classifier,
+    paths: Sequence[Path],
+    *,
+    as_json: bool = False,
+    top: int = 3,
+    batch_size: int = 16,
+    lang: str = "de",
+    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+) -> int:
     """Print one result per image; unreadable files print an error line and make the exit code 1."""
     failures = 0
     files = list(iter_images(paths))
@@ -85,10 +109,19 @@ def classify_files(classifier: Classifier, paths: Sequence[Path], *, as_json: bo
     return 1 if failures else 0
 
 
-def classify_paths(paths: Sequence[Path], *, model: Path | None = None, as_json: bool = False, top: int = 3,
-                   threads: int = 0, batch_size: int = 16, lang: str = "de",
-                   item_threshold: float = DEFAULT_ITEM_THRESHOLD) -> int:
+def classify_paths(
+    paths: Sequence[Path],
+    *,
+    model: Path | None = None,
+    as_json: bool = False,
+    top: int = 3,
+    threads: int = 0,
+    batch_size: int = 16,
+    lang: str = "de",
+    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+) -> int:
     """`zerowaste classify`: the shipped INT8 model (or `model`) on files and folders."""
     classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
-    return classify_files(classifier, paths, as_json=as_json, top=top, batch_size=batch_size, lang=lang,
-                          item_threshold=item_threshold)
+    return classify_files(
+        classifier, paths, as_json=as_json, top=top, batch_size=batch_size, lang=lang, item_threshold=item_threshold
+    )

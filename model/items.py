@@ -111,8 +111,14 @@ def parse_item_map(data: Any, labels: tuple[str, ...]) -> ItemMap:
         if extra:
             raise ItemMapError(f"{where}: unknown fields {sorted(extra)}")
         try:
-            c = ItemClass(int(raw["in"]), str(raw["imagenet"]), str(raw["abc"]), raw.get("category"),
-                          str(raw["de"]), str(raw["en"]))
+            c = ItemClass(
+                int(raw["in"]),
+                str(raw["imagenet"]),
+                str(raw["abc"]),
+                raw.get("category"),
+                str(raw["de"]),
+                str(raw["en"]),
+            )
         except KeyError as exc:
             raise ItemMapError(f"{where}: missing {exc}") from None
         if not 0 <= c.index < len(labels) or labels[c.index] != c.imagenet:
@@ -129,8 +135,14 @@ def parse_item_map(data: Any, labels: tuple[str, ...]) -> ItemMap:
     group_of = np.full(len(labels), -1, dtype=np.int64)
     for c in classes:
         group_of[c.index] = groups.index(c.abc)
-    return ItemMap(categories=dict(categories), classes=tuple(classes), groups=groups, group_of=group_of,
-                   class_at={c.index: c for c in classes}, material=parse_materials(data, labels))
+    return ItemMap(
+        categories=dict(categories),
+        classes=tuple(classes),
+        groups=groups,
+        group_of=group_of,
+        class_at={c.index: c for c in classes},
+        material=parse_materials(data, labels),
+    )
 
 
 @cache
@@ -145,14 +157,15 @@ class ItemGuess:
     probability: float  # summed over every class of the group (same Abfall-ABC item)
 
     def label(self, lang: str, imap: ItemMap | None = None) -> str:
-        """"Toaster (Elektrokleingerät)"; the name alone where the item has no category."""
+        """ "Toaster (Elektrokleingerät)"; the name alone where the item has no category."""
         imap = imap or item_map()
         name = self.item.name(lang)
         return f"{name} ({imap.category_name(self.item.category, lang)})" if self.item.category else name
 
 
-def recognise_item(item_probs: np.ndarray, threshold: float = DEFAULT_ITEM_THRESHOLD,
-                   imap: ItemMap | None = None) -> ItemGuess | None:
+def recognise_item(
+    item_probs: np.ndarray, threshold: float = DEFAULT_ITEM_THRESHOLD, imap: ItemMap | None = None
+) -> ItemGuess | None:
     """The household item in one photo's item-head probabilities, or None when no group is likely enough."""
     imap = imap or item_map()
     mapped = imap.group_of >= 0

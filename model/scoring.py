@@ -57,8 +57,10 @@ def bin_top1(probs: np.ndarray, labels: Sequence[str], bin_of: Mapping[str, str]
     green for brown glass sends the bottle to the wrong container. `bin_of` maps every class key to
     a bin; a municipality's rules file gives it (`MunicipalityRules.bin_of_class`)."""
     keys = [taxonomy.LABELS[int(i)] for i in probs.argmax(1)]
-    right = [bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
-             for k, lbl in zip(keys, labels, strict=True)]
+    right = [
+        bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
+        for k, lbl in zip(keys, labels, strict=True)
+    ]
     return float(np.mean(right))
 
 
@@ -102,8 +104,9 @@ def coverage_at_risk(score: np.ndarray, correct: np.ndarray, max_risk: float) ->
     return float((ok.max() + 1) / len(wrong)) if len(ok) else 0.0
 
 
-def predict_all(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
-                desc: str = "evaluate") -> Prediction:
+def predict_all(
+    model: Classifier, entries: Sequence[Labelled], batch_size: int = 32, desc: str = "evaluate"
+) -> Prediction:
     """Every output of `model` for the photos of `entries`, in order."""
     parts: list[Prediction] = []
     for start in tqdm(range(0, len(entries), batch_size), desc=desc, unit="batch", leave=False):
@@ -115,8 +118,9 @@ def predict_all(model: Classifier, entries: Sequence[Labelled], batch_size: int 
     return Prediction(np.concatenate([p.waste for p in parts]), np.concatenate([p.item for p in parts]), distance)
 
 
-def predict_entries(model: Classifier, entries: Sequence[Labelled], batch_size: int = 32,
-                    desc: str = "evaluate") -> tuple[np.ndarray, np.ndarray]:
+def predict_entries(
+    model: Classifier, entries: Sequence[Labelled], batch_size: int = 32, desc: str = "evaluate"
+) -> tuple[np.ndarray, np.ndarray]:
     pred = predict_all(model, entries, batch_size, desc)
     return pred.waste, pred.item
 
@@ -166,5 +170,7 @@ def score(probs: np.ndarray, entries: Sequence[Labelled]) -> dict[str, object]:
         sel = np.flatnonzero(sources == source)
         parts[source] = part_metrics(probs[sel], [labels[i] for i in sel], taxonomy.source(source).scoring_groups)
     conf, correct = calibration_view(probs, labels)
-    return {"parts": parts,
-            "all": {"n": len(entries), "top1": float(correct.mean()), "ece": expected_calibration_error(conf, correct)}}
+    return {
+        "parts": parts,
+        "all": {"n": len(entries), "top1": float(correct.mean()), "ece": expected_calibration_error(conf, correct)},
+    }

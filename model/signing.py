@@ -50,8 +50,7 @@ def load_public(text: str) -> Ed25519PublicKey:
 def generate_private_key(path: Path) -> Ed25519PrivateKey:
     """A new key written as PKCS#8 PEM, readable by its owner only; never overwrites one."""
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:

@@ -54,8 +54,24 @@ MATERIAL_GROUPS: dict[str, tuple[str, ...]] = {
 # background; "phone" photos are what citizens send (hands, tables, floors, several objects).
 DOMAINS = ("studio", "phone")
 
-_CLOTHING_KINDS = ("blazer", "blouse", "body", "dress", "hat", "hoodie", "longsleeve", "outwear", "pants", "polo",
-                   "shirt", "shorts", "skirt", "t-shirt", "top", "undershirt")
+_CLOTHING_KINDS = (
+    "blazer",
+    "blouse",
+    "body",
+    "dress",
+    "hat",
+    "hoodie",
+    "longsleeve",
+    "outwear",
+    "pants",
+    "polo",
+    "shirt",
+    "shorts",
+    "skirt",
+    "t-shirt",
+    "top",
+    "undershirt",
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +88,9 @@ class Source:
 
 
 SOURCES: dict[str, Source] = {
-    "trashnet": Source({k: k for k in ("cardboard", "glass", "metal", "paper", "plastic", "trash")}, "studio",
-                       ("glass",)),
+    "trashnet": Source(
+        {k: k for k in ("cardboard", "glass", "metal", "paper", "plastic", "trash")}, "studio", ("glass",)
+    ),
     "garbage12": Source({key: key for key in LABELS}, "studio"),
     # The rest of the same Kaggle set: same photographers, same plain backgrounds.
     "garbage12-more": Source({key: key for key in LABELS}, "studio"),

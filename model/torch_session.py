@@ -23,6 +23,13 @@ def cpu_session(module: torch.nn.Module, output_names: Sequence[str], threads: i
     # dynamo=False as in training/export.py: a tenth of the export time, for a file that lives one session.
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "module.onnx"
-        torch.onnx.export(module.eval(), (torch.zeros(1, 3, size, size),), str(path), input_names=[INPUT_NAME],
-                          output_names=list(output_names), dynamic_axes=batch, dynamo=False)
+        torch.onnx.export(
+            module.eval(),
+            (torch.zeros(1, 3, size, size),),
+            str(path),
+            input_names=[INPUT_NAME],
+            output_names=list(output_names),
+            dynamic_axes=batch,
+            dynamo=False,
+        )
         return ort.InferenceSession(str(path), session_options(threads), providers=["CPUExecutionProvider"])

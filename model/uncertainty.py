@@ -72,8 +72,11 @@ class SureRule:
         return cls(float(confidence), None if distance is None else float(distance), tuple(tuple(g) for g in groups))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"min_confidence": self.min_confidence, "max_distance": self.max_distance,
-                "groups": [list(g) for g in self.groups]}
+        return {
+            "min_confidence": self.min_confidence,
+            "max_distance": self.max_distance,
+            "groups": [list(g) for g in self.groups],
+        }
 
     def confidence(self, probs: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         """(N,) the summed probability of each photo's top class's answer group."""
@@ -144,8 +147,14 @@ def signals(pred: Prediction, spec: ModelSpec | None = None) -> list[Signals]:
     out = []
     for i in range(len(waste)):
         priority = (1.0 - conf[i]) + 0.5 * disagree[i] + 0.5 * far[i] + (0.0 if sure[i] else 1.0)
-        out.append(Signals(confidence=round(float(conf[i]), 6), margin=round(float(ordered[i, -1] - ordered[i, -2]), 6),
-                           heads_disagree=bool(disagree[i]),
-                           distance=None if pred.distance is None else round(float(pred.distance[i]), 6),
-                           sure=bool(sure[i]), priority=round(float(priority), 6)))
+        out.append(
+            Signals(
+                confidence=round(float(conf[i]), 6),
+                margin=round(float(ordered[i, -1] - ordered[i, -2]), 6),
+                heads_disagree=bool(disagree[i]),
+                distance=None if pred.distance is None else round(float(pred.distance[i]), 6),
+                sure=bool(sure[i]),
+                priority=round(float(priority), 6),
+            )
+        )
     return out

@@ -40,12 +40,18 @@ class ChallengeProgress:
         return self.mean_kg <= self.target_kg
 
 
-def progress(challenge: Challenge, started_week: dt.date, weeks: dict[dt.date, dict[str, float]],
-             figures: StreamFigures, current: dt.date) -> ChallengeProgress:
+def progress(
+    challenge: Challenge,
+    started_week: dt.date,
+    weeks: dict[dt.date, dict[str, float]],
+    figures: StreamFigures,
+    current: dt.date,
+) -> ChallengeProgress:
     span = [started_week + i * WEEK for i in range(challenge.weeks)]
     done = [w for w in span if w < current]
-    target = None if figures.baseline_kg is None else round(figures.baseline_kg * (1 - challenge.reduction_pct / 100),
-                                                           3)
+    target = (
+        None if figures.baseline_kg is None else round(figures.baseline_kg * (1 - challenge.reduction_pct / 100), 3)
+    )
     mean = round(sum(weeks.get(w, {}).get(challenge.stream, 0.0) for w in done) / len(done), 3) if done else None
     status: Status = "running"
     if len(done) == challenge.weeks and target is not None and mean is not None:
@@ -53,8 +59,12 @@ def progress(challenge: Challenge, started_week: dt.date, weeks: dict[dt.date, d
     return ChallengeProgress(challenge, started_week, len(done), target, mean, status)
 
 
-def points_and_badges(weeks: dict[dt.date, dict[str, float]], figures: list[StreamFigures],
-                      challenges: list[ChallengeProgress], current: dt.date) -> tuple[int, list[str]]:
+def points_and_badges(
+    weeks: dict[dt.date, dict[str, float]],
+    figures: list[StreamFigures],
+    challenges: list[ChallengeProgress],
+    current: dt.date,
+) -> tuple[int, list[str]]:
     points, badges = 0, []
     if weeks:
         badges.append("first-weighing")
@@ -65,7 +75,7 @@ def points_and_badges(weeks: dict[dt.date, dict[str, float]], figures: list[Stre
         if f.baseline_kg is None:
             continue
         run = 0
-        for w in complete_weeks(weeks, f.stream, current)[len(f.baseline_weeks):]:
+        for w in complete_weeks(weeks, f.stream, current)[len(f.baseline_weeks) :]:
             below = weeks.get(w, {}).get(f.stream, 0.0) < f.baseline_kg
             points += POINTS_PER_WEEK_BELOW if below else 0
             run = run + 1 if below else 0

@@ -36,10 +36,20 @@ def stream_public(stream: Stream, lang: str) -> schemas.StreamPublic:
 def offer_public(r: RankedOffer, lang: str) -> schemas.OfferPublic:
     o = r.offer
     return schemas.OfferPublic(
-        key=o.key, name=o.name, kind=o.kind, address=o.address, district=o.district, lat=o.lat, lon=o.lon,
-        categories=list(o.categories), matches=r.matches, for_item=r.for_item,
+        key=o.key,
+        name=o.name,
+        kind=o.kind,
+        address=o.address,
+        district=o.district,
+        lat=o.lat,
+        lon=o.lon,
+        categories=list(o.categories),
+        matches=r.matches,
+        for_item=r.for_item,
         distance_km=None if r.distance_km is None else round(r.distance_km, 2),
-        open_now=r.open_now, schedule=o.schedule_text.get(lang, ""), source=o.source,
+        open_now=r.open_now,
+        schedule=o.schedule_text.get(lang, ""),
+        source=o.source,
     )
 
 
@@ -73,21 +83,28 @@ class Guide:
                     answers={a: stream_public(self.streams[ask[a]], lang) for a in ("yes", "no")},
                 )
         container = rule.get("container", {}).get(lang)
-        return schemas.Guidance(label=label, stream=stream_public(self.streams[stream], lang),
-                                container=container, question=question)
+        return schemas.Guidance(
+            label=label, stream=stream_public(self.streams[stream], lang), container=container, question=question
+        )
 
     def item(self, guess: ItemGuess, candidates: list[str], lang: str) -> schemas.ItemPublic | None:
         abc = self.items.get(guess.item.abc)
         if abc is None:  # rules validation prevents it; a hand-edited database must not break answers
-            log.warning("item %s has no Abfall-ABC entry %r in %s", guess.item.imagenet, guess.item.abc,
-                        self.municipality.key)
+            log.warning(
+                "item %s has no Abfall-ABC entry %r in %s", guess.item.imagenet, guess.item.abc, self.municipality.key
+            )
             return None
         category = guess.item.category
         note = abc.notes.get(lang) if abc.notes else None
         return schemas.ItemPublic(
-            key=abc.key, imagenet=guess.item.imagenet, name=guess.item.name(lang), category=category,
-            display=guess.label(lang), probability=guess.probability,
-            stream=stream_public(self.streams[abc.stream_key], lang), note=note,
+            key=abc.key,
+            imagenet=guess.item.imagenet,
+            name=guess.item.name(lang),
+            category=category,
+            display=guess.label(lang),
+            probability=guess.probability,
+            stream=stream_public(self.streams[abc.stream_key], lang),
+            note=note,
             agrees=any(abc.stream_key in self.allowed_streams(c) for c in candidates),
         )
 
@@ -110,14 +127,16 @@ def top_labels(classifier: Classifier, probs: np.ndarray, lang: str, k: int = 3)
     order = np.argsort(probs)[::-1][:k]
     spec = classifier.spec
     return [
-        schemas.LabelProbability(label=spec.labels[i], name=spec.label_names[spec.labels[i]][lang],
-                                 probability=round(float(probs[i]), 4))
+        schemas.LabelProbability(
+            label=spec.labels[i], name=spec.label_names[spec.labels[i]][lang], probability=round(float(probs[i]), 4)
+        )
         for i in order
     ]
 
 
-def candidate_labels(top: list[schemas.LabelProbability], decided: bool,
-                     min_probability: float = 0.1) -> list[schemas.LabelProbability]:
+def candidate_labels(
+    top: list[schemas.LabelProbability], decided: bool, min_probability: float = 0.1
+) -> list[schemas.LabelProbability]:
     """The decision alone, or, when unsure, every label of at least `min_probability` (never fewer than two)."""
     if decided:
         return top[:1]
@@ -133,11 +152,15 @@ def _in_sentence(name: str) -> str:
 
 def disagreement_question(item: schemas.ItemPublic, material: schemas.LabelProbability, lang: str) -> str:
     if lang == "de":
-        return (f"Das sieht aus wie {item.display}, das Material wirkt aber wie {material.name}. "
-                f"Ist es {item.name} ({item.stream.name}) oder {material.name}?")
+        return (
+            f"Das sieht aus wie {item.display}, das Material wirkt aber wie {material.name}. "
+            f"Ist es {item.name} ({item.stream.name}) oder {material.name}?"
+        )
     name = _in_sentence(material.name)
-    return (f"This looks like {item.display}, but the material looks like {name}. "
-            f"Is it {item.name} ({item.stream.name}) or {name}?")
+    return (
+        f"This looks like {item.display}, but the material looks like {name}. "
+        f"Is it {item.name} ({item.stream.name}) or {name}?"
+    )
 
 
 def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -> str:

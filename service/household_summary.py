@@ -22,25 +22,44 @@ def current_week(settings: Settings, now: dt.datetime | None = None) -> dt.date:
 
 
 def challenge_public(c: Challenge, lang: schemas.Lang, p: ChallengeProgress | None) -> schemas.ChallengePublic:
-    pub = schemas.ChallengePublic(key=c.key, name=c.name.get(lang, c.key), stream=c.stream,
-                                  reduction_pct=c.reduction_pct, weeks=c.weeks, points=c.points)
+    pub = schemas.ChallengePublic(
+        key=c.key,
+        name=c.name.get(lang, c.key),
+        stream=c.stream,
+        reduction_pct=c.reduction_pct,
+        weeks=c.weeks,
+        points=c.points,
+    )
     if p is None:
         return pub
-    return pub.model_copy(update={
-        "joined": True, "started_week": p.started_week.isoformat(), "weeks_done": p.weeks_done,
-        "target_kg": p.target_kg, "mean_kg": p.mean_kg, "on_track": p.on_track, "status": p.status})
+    return pub.model_copy(
+        update={
+            "joined": True,
+            "started_week": p.started_week.isoformat(),
+            "weeks_done": p.weeks_done,
+            "target_kg": p.target_kg,
+            "mean_kg": p.mean_kg,
+            "on_track": p.on_track,
+            "status": p.status,
+        }
+    )
 
 
-def summarise(session: Session, household: Household, settings: Settings, lang: schemas.Lang,
-              now: dt.datetime | None = None) -> schemas.HouseholdSummary:
+def summarise(
+    session: Session, household: Household, settings: Settings, lang: schemas.Lang, now: dt.datetime | None = None
+) -> schemas.HouseholdSummary:
     current = current_week(settings, now)
     hood = session.get(Neighbourhood, household.neighbourhood_id)
     assert hood is not None  # a foreign key
     weeks = household_weeks(session, household.id)
     bin_streams = set(session.scalars(select(Bin.stream).where(Bin.household_id == household.id)))
     streams = sorted(bin_streams | {s for kg in weeks.values() for s in kg})
-    names = {s.key: s.name.get(lang, s.key) for s in session.scalars(
-        select(Stream).where(Stream.municipality == hood.municipality, Stream.key.in_(streams)))}
+    names = {
+        s.key: s.name.get(lang, s.key)
+        for s in session.scalars(
+            select(Stream).where(Stream.municipality == hood.municipality, Stream.key.in_(streams))
+        )
+    }
     figures = [stream_figures(weeks, s, current, settings.baseline_weeks) for s in streams]
     by_stream = {f.stream: f for f in figures}
 
@@ -50,36 +69,66 @@ def summarise(session: Session, household: Household, settings: Settings, lang: 
         while w <= current:
             shown.append(w)
             w += WEEK
-    medians = neighbourhood_medians(session, hood.id, shown[0], shown[-1], settings.min_group_size,
-                                    complete_before=current) if shown else {}
+    medians = (
+        neighbourhood_medians(session, hood.id, shown[0], shown[-1], settings.min_group_size, complete_before=current)
+        if shown
+        else {}
+    )
 
-    enrolled = {e.challenge_id: e for e in session.scalars(
-        select(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household.id))}
+    enrolled = {
+        e.challenge_id: e
+        for e in session.scalars(select(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household.id))
+    }
     progresses: list[ChallengeProgress] = []
     challenges = []
-    for c in session.scalars(select(Challenge).where(Challenge.municipality == hood.municipality)
-                             .order_by(Challenge.key)):
+    for c in session.scalars(
+        select(Challenge).where(Challenge.municipality == hood.municipality).order_by(Challenge.key)
+    ):
         e = enrolled.get(c.id)
         p = None
         if e is not None:
-            p = progress(c, e.started_week, weeks, by_stream.get(c.stream) or stream_figures(
-                weeks, c.stream, current, settings.baseline_weeks), current)
+            p = progress(
+                c,
+                e.started_week,
+                weeks,
+                by_stream.get(c.stream) or stream_figures(weeks, c.stream, current, settings.baseline_weeks),
+                current,
+            )
             progresses.append(p)
         challenges.append(challenge_public(c, lang, p))
     points, badge_keys = points_and_badges(weeks, figures, progresses, current)
     challenge_names = {c.key: c.name for c in challenges}
-    badges = [schemas.Badge(key=k, name=BADGES[k][lang] if k in BADGES else challenge_names.get(
-        k.split(":", 1)[1], k)) for k in badge_keys]
+    badges = [
+        schemas.Badge(key=k, name=BADGES[k][lang] if k in BADGES else challenge_names.get(k.split(":", 1)[1], k))
+        for k in badge_keys
+    ]
 
     return schemas.HouseholdSummary(
-        household=household.id, neighbourhood=hood.key, neighbourhood_name=hood.name,
+        household=household.id,
+        neighbourhood=hood.key,
+        neighbourhood_name=hood.name,
         current_week=current.isoformat(),
-        streams=[schemas.StreamSummary(
-            stream=f.stream, name=names.get(f.stream, f.stream), baseline_kg=f.baseline_kg,
-            baseline_weeks=[w.isoformat() for w in f.baseline_weeks], last_week_kg=f.last_week_kg,
-            trend_pct=f.trend_pct) for f in figures],
-        weeks=[schemas.WeekFigures(
-            week=w.isoformat(), complete=w < current, kg=weeks.get(w, {}),
-            neighbourhood_median_kg={s: m for (mw, s), (m, _n) in medians.items() if mw == w}) for w in shown],
-        challenges=challenges, points=points, badges=badges,
+        streams=[
+            schemas.StreamSummary(
+                stream=f.stream,
+                name=names.get(f.stream, f.stream),
+                baseline_kg=f.baseline_kg,
+                baseline_weeks=[w.isoformat() for w in f.baseline_weeks],
+                last_week_kg=f.last_week_kg,
+                trend_pct=f.trend_pct,
+            )
+            for f in figures
+        ],
+        weeks=[
+            schemas.WeekFigures(
+                week=w.isoformat(),
+                complete=w < current,
+                kg=weeks.get(w, {}),
+                neighbourhood_median_kg={s: m for (mw, s), (m, _n) in medians.items() if mw == w},
+            )
+            for w in shown
+        ],
+        challenges=challenges,
+        points=points,
+        badges=badges,
     )

@@ -50,8 +50,11 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     weeks = session.scalars(select(Weighing.week).where(Weighing.household_id == household_id).distinct())
     weeks_changed(session, {(household.neighbourhood_id, w) for w in weeks})
     counts = {"weighings": session.execute(delete(Weighing).where(Weighing.household_id == household_id)).rowcount}
-    rejected = [r for r in session.scalars(select(RejectedEvent).where(
-        RejectedEvent.device_id.in_({b.device_id for b in bins}))) if r.payload.get("bin") in bin_ids]
+    rejected = [
+        r
+        for r in session.scalars(select(RejectedEvent).where(RejectedEvent.device_id.in_({b.device_id for b in bins})))
+        if r.payload.get("bin") in bin_ids
+    ]
     for r in rejected:
         session.delete(r)
     counts["rejected_events"] = len(rejected)

@@ -54,8 +54,9 @@ CLAIM_S = 600
 DISPLAY_MAX_SIDE = 1600
 # The header keys write_labels sets itself; meta given for an export must not replace them.
 # What the export computes itself: a --meta entry may not pass for it.
-RESERVED_META = frozenset({"format", "name", "version", "counts", "photos", "queue", "description", "allowed_labels",
-                           "agreement"})
+RESERVED_META = frozenset(
+    {"format", "name", "version", "counts", "photos", "queue", "description", "allowed_labels", "agreement"}
+)
 DESCRIPTION = (
     "Labelled in the zerowaste staff labelling queue: two independent passes per photo by different labellers "
     "(different staff keys or --labeller names; the queue cannot tell whether they are different people); "

@@ -46,26 +46,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with app.state.sessionmaker() as session:
             written = load_rules(session, read_rules(rules_path(settings.municipality)))
         log.info("rules for %s loaded: %s", settings.municipality, written)
-        classifier = create_classifier("onnx", settings.model_path or shipped_model_path("int8"),
-                                       settings.model_threads)
+        classifier = create_classifier(
+            "onnx", settings.model_path or shipped_model_path("int8"), settings.model_threads
+        )
         log.info("model %s loaded", classifier.sha256[:12])
         app.state.model_store = ModelStore(settings.model_store)
         app.state.signing_key = registry.signing_key(settings)
         with app.state.sessionmaker() as session:
             registry.bootstrap(session, app.state.model_store, app.state.signing_key, classifier)
             unfinished = registry.pending(session)
-        app.state.served = ServedModel(classifier, app.state.model_store, app.state.sessionmaker,
-                                       follow=settings.model_follow_stable,
-                                       interval_s=settings.model_follow_interval_s, threads=settings.model_threads)
+        app.state.served = ServedModel(
+            classifier,
+            app.state.model_store,
+            app.state.sessionmaker,
+            follow=settings.model_follow_stable,
+            interval_s=settings.model_follow_interval_s,
+            threads=settings.model_threads,
+        )
         # A model promoted before this start is served from the first request.
         if settings.model_follow_stable and app.state.served.refresh():
-            log.warning("serving the stable channel's model, not %s: promote that file in the registry to serve "
-                        "it, or set ZEROWASTE_MODEL_FOLLOW_STABLE=false", settings.model_path or "the shipped model")
+            log.warning(
+                "serving the stable channel's model, not %s: promote that file in the registry to serve "
+                "it, or set ZEROWASTE_MODEL_FOLLOW_STABLE=false",
+                settings.model_path or "the shipped model",
+            )
         # Validations a crash interrupted start again; the service answers meanwhile.
         for model_id in unfinished:
-            threading.Thread(target=registry.validate, daemon=True, name=f"gate-{model_id}",
-                             args=(app.state.sessionmaker, app.state.model_store, settings, app.state.signing_key,
-                                   model_id)).start()
+            threading.Thread(
+                target=registry.validate,
+                daemon=True,
+                name=f"gate-{model_id}",
+                args=(app.state.sessionmaker, app.state.model_store, settings, app.state.signing_key, model_id),
+            ).start()
         yield
         engine.dispose()
 
@@ -76,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.metrics = install(
-        app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage,
+        app,
+        rate_limit=settings.rate_limit,
+        rate_limit_storage=settings.rate_limit_storage,
         # the photo plus room for the multipart envelope and form fields
         max_body_bytes=settings.max_upload_bytes + 64 * 1024,
         large_bodies={f"{API_PREFIX}/staff/models": settings.max_model_bytes + 512 * 1024},

@@ -75,35 +75,52 @@ class GateReport:
 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     """What the gate compares and the registry keeps: top-1, ECE and recall per class and part."""
-    return {"all": report["all"],
-            "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")}
-                      for k, v in report["parts"].items()}}
+    return {
+        "all": report["all"],
+        "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")} for k, v in report["parts"].items()},
+    }
 
 
 def structural_checks(spec: ModelSpec) -> list[Check]:
     checks = [
-        Check("labels", list(spec.labels) == list(taxonomy.LABELS),
-              "the taxonomy's 12 classes in order" if list(spec.labels) == list(taxonomy.LABELS)
-              else f"labels {spec.labels} differ from the taxonomy's {list(taxonomy.LABELS)}"),
-        Check("taxonomy_version", spec.taxonomy_version == taxonomy.TAXONOMY_VERSION,
-              f"{spec.taxonomy_version} (service: {taxonomy.TAXONOMY_VERSION})"),
-        Check("item_labels", tuple(spec.item_labels) == imagenet_labels(),
-              f"{len(spec.item_labels)} item classes (ImageNet's 1000 expected)"),
+        Check(
+            "labels",
+            list(spec.labels) == list(taxonomy.LABELS),
+            "the taxonomy's 12 classes in order"
+            if list(spec.labels) == list(taxonomy.LABELS)
+            else f"labels {spec.labels} differ from the taxonomy's {list(taxonomy.LABELS)}",
+        ),
+        Check(
+            "taxonomy_version",
+            spec.taxonomy_version == taxonomy.TAXONOMY_VERSION,
+            f"{spec.taxonomy_version} (service: {taxonomy.TAXONOMY_VERSION})",
+        ),
+        Check(
+            "item_labels",
+            tuple(spec.item_labels) == imagenet_labels(),
+            f"{len(spec.item_labels)} item classes (ImageNet's 1000 expected)",
+        ),
         Check("precision", spec.precision in ("fp32", "int8"), f"precision {spec.precision!r}"),
     ]
-    missing = [name for name, ok in (
-        ("temperature", spec.temperature > 0),
-        ("manifest_sha256", bool(re.fullmatch(r"[0-9a-f]{64}", spec.manifest_sha256 or ""))),
-        ("created", bool(spec.created)),
-        ("metrics.test", isinstance(spec.metrics, dict) and bool(spec.metrics.get("test"))),
-    ) if not ok]
-    checks.append(Check("metadata", not missing,
-                        "complete" if not missing else f"missing or invalid: {', '.join(missing)}"))
+    missing = [
+        name
+        for name, ok in (
+            ("temperature", spec.temperature > 0),
+            ("manifest_sha256", bool(re.fullmatch(r"[0-9a-f]{64}", spec.manifest_sha256 or ""))),
+            ("created", bool(spec.created)),
+            ("metrics.test", isinstance(spec.metrics, dict) and bool(spec.metrics.get("test"))),
+        )
+        if not ok
+    ]
+    checks.append(
+        Check("metadata", not missing, "complete" if not missing else f"missing or invalid: {', '.join(missing)}")
+    )
     return checks
 
 
-def score_model(clf: OnnxClassifier, testset: FixedTestSet, progress: Progress | None = None,
-                batch_size: int = 32) -> tuple[dict[str, Any], np.ndarray]:
+def score_model(
+    clf: OnnxClassifier, testset: FixedTestSet, progress: Progress | None = None, batch_size: int = 32
+) -> tuple[dict[str, Any], np.ndarray]:
     parts = []
     entries: Sequence[Entry] = testset.entries
     for start in range(0, len(entries), batch_size):
@@ -115,11 +132,17 @@ def score_model(clf: OnnxClassifier, testset: FixedTestSet, progress: Progress |
     return summary(score(probs, entries)), probs  # type: ignore[arg-type]
 
 
-def compare(candidate: dict[str, Any], baseline: dict[str, Any], *, top1_tolerance: float,
-            max_recall_drop: float) -> list[Check]:
+def compare(
+    candidate: dict[str, Any], baseline: dict[str, Any], *, top1_tolerance: float, max_recall_drop: float
+) -> list[Check]:
     c_top, b_top = candidate["all"]["top1"], baseline["all"]["top1"]
-    checks = [Check("top1", c_top >= b_top - top1_tolerance,
-                    f"{100 * c_top:.1f} % vs current {100 * b_top:.1f} % ({100 * (c_top - b_top):+.1f} points)")]
+    checks = [
+        Check(
+            "top1",
+            c_top >= b_top - top1_tolerance,
+            f"{100 * c_top:.1f} % vs current {100 * b_top:.1f} % ({100 * (c_top - b_top):+.1f} points)",
+        )
+    ]
     drops = []
     for part, b in baseline["parts"].items():
         c = candidate["parts"].get(part)
@@ -129,18 +152,30 @@ def compare(candidate: dict[str, Any], baseline: dict[str, Any], *, top1_toleran
             drop = b_recall - c["recall"].get(cls, 0.0)
             if drop > max_recall_drop:
                 drops.append(f"{part}/{cls} {100 * b_recall:.0f} % -> {100 * (b_recall - drop):.0f} %")
-    checks.append(Check("recall", not drops,
-                        f"no class loses more than {100 * max_recall_drop:.0f} points" if not drops
-                        else f"recall drops beyond {100 * max_recall_drop:.0f} points: {'; '.join(drops)}"))
+    checks.append(
+        Check(
+            "recall",
+            not drops,
+            f"no class loses more than {100 * max_recall_drop:.0f} points"
+            if not drops
+            else f"recall drops beyond {100 * max_recall_drop:.0f} points: {'; '.join(drops)}",
+        )
+    )
     return checks
 
 
 BaselineScore = Callable[[], tuple[str, dict[str, Any]]]
 
 
-def run_gate(candidate: Path, testset: FixedTestSet | None, baseline_score: BaselineScore | None,
-             *, top1_tolerance: float = 0.0, max_recall_drop: float = 0.05,
-             progress: Progress | None = None) -> GateReport:
+def run_gate(
+    candidate: Path,
+    testset: FixedTestSet | None,
+    baseline_score: BaselineScore | None,
+    *,
+    top1_tolerance: float = 0.0,
+    max_recall_drop: float = 0.05,
+    progress: Progress | None = None,
+) -> GateReport:
     """`baseline_score` returns (sha256, score on `testset`) of the current model, computing it if needed."""
     try:
         clf = OnnxClassifier(candidate, threads=0)
@@ -148,10 +183,16 @@ def run_gate(candidate: Path, testset: FixedTestSet | None, baseline_score: Base
         # A file that ONNX Runtime reads but the wrapper refuses (say, a sure rule naming classes the
         # labels lack) still gets the metadata checks, so the reasons name the root cause too.
         spec = read_spec(candidate)
-        return GateReport(False, [Check("loads", False, f"{type(exc).__name__}: {exc}"),
-                                  *(structural_checks(spec) if spec is not None else [])])
-    report = GateReport(False, [Check("loads", True, f"ONNX Runtime loads it ({clf.spec.precision})"),
-                                *structural_checks(clf.spec)])
+        return GateReport(
+            False,
+            [
+                Check("loads", False, f"{type(exc).__name__}: {exc}"),
+                *(structural_checks(spec) if spec is not None else []),
+            ],
+        )
+    report = GateReport(
+        False, [Check("loads", True, f"ONNX Runtime loads it ({clf.spec.precision})"), *structural_checks(clf.spec)]
+    )
     if not all(c.ok for c in report.checks):
         return report
     if testset is None:
@@ -160,8 +201,14 @@ def run_gate(candidate: Path, testset: FixedTestSet | None, baseline_score: Base
     report.testset_sha256 = testset.sha256
     cand, probs = score_model(clf, testset, None if progress is None else (lambda f: progress(0.5 * f)))
     finite = bool(np.isfinite(probs).all()) and bool(np.allclose(probs.sum(1), 1.0, atol=1e-3))
-    report.checks.append(Check("outputs", finite, f"probabilities on {len(probs)} test photos are "
-                                                  + ("finite and sum to 1" if finite else "not a distribution")))
+    report.checks.append(
+        Check(
+            "outputs",
+            finite,
+            f"probabilities on {len(probs)} test photos are "
+            + ("finite and sum to 1" if finite else "not a distribution"),
+        )
+    )
     report.candidate = cand
     if baseline_score is None:
         report.checks.append(Check("baseline", False, "no current model to compare with"))

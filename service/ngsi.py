@@ -34,15 +34,28 @@ def _iso(t: dt.datetime) -> str:
 def waste_containers(session: Session, municipality: str) -> list[dict[str, Any]]:
     kinds = {s.key: s.waste_kind for s in session.scalars(select(Stream).where(Stream.municipality == municipality))}
     last_seen = select(Weighing.bin_id, func.max(Weighing.measured_at).label("t")).group_by(Weighing.bin_id).subquery()
-    latest = {b: (t, gross) for b, t, gross in session.execute(
-        select(Weighing.bin_id, Weighing.measured_at, Weighing.gross_kg)
-        .join(last_seen, (last_seen.c.bin_id == Weighing.bin_id) & (last_seen.c.t == Weighing.measured_at)))}
-    emptied = dict(session.execute(select(Weighing.bin_id, func.max(Weighing.measured_at))
-                                   .where(Weighing.kind == "emptying").group_by(Weighing.bin_id)).all())
+    latest = {
+        b: (t, gross)
+        for b, t, gross in session.execute(
+            select(Weighing.bin_id, Weighing.measured_at, Weighing.gross_kg).join(
+                last_seen, (last_seen.c.bin_id == Weighing.bin_id) & (last_seen.c.t == Weighing.measured_at)
+            )
+        )
+    }
+    emptied = dict(
+        session.execute(
+            select(Weighing.bin_id, func.max(Weighing.measured_at))
+            .where(Weighing.kind == "emptying")
+            .group_by(Weighing.bin_id)
+        ).all()
+    )
     rows = session.execute(
-        select(Bin, Neighbourhood).join(Household, Household.id == Bin.household_id)
+        select(Bin, Neighbourhood)
+        .join(Household, Household.id == Bin.household_id)
         .join(Neighbourhood, Neighbourhood.id == Household.neighbourhood_id)
-        .where(Neighbourhood.municipality == municipality).order_by(Bin.id))
+        .where(Neighbourhood.municipality == municipality)
+        .order_by(Bin.id)
+    )
     entities = []
     for bin_, hood in rows:
         e: dict[str, Any] = {

@@ -20,8 +20,12 @@ log = logging.getLogger("zerowaste.access")
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                "message": record.getMessage()}
+        data = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         data.update(getattr(record, "fields", {}))
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
@@ -39,15 +43,25 @@ def configure_logging(level: int = logging.INFO) -> None:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("zerowaste_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)
-        self.latency = Histogram("zerowaste_http_request_seconds", "HTTP request latency", ["method", "route"],
-                                 registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-        self.classifications = Counter("zerowaste_classifications_total", "Classifications by label and decision",
-                                       ["label", "decided"], registry=self.registry)
-        self.rate_limited = Counter("zerowaste_rate_limited_total", "Requests refused by the rate limit",
-                                    registry=self.registry)
+        self.requests = Counter(
+            "zerowaste_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "zerowaste_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.classifications = Counter(
+            "zerowaste_classifications_total",
+            "Classifications by label and decision",
+            ["label", "decided"],
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "zerowaste_rate_limited_total", "Requests refused by the rate limit", registry=self.registry
+        )
 
 
 def client_key(request: Request) -> str:
@@ -65,8 +79,14 @@ def route_template(request: Request) -> str:
     return path
 
 
-def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_bytes: int,
-            large_bodies: dict[str, int] | None = None) -> Metrics:
+def install(
+    app: FastAPI,
+    *,
+    rate_limit: str,
+    rate_limit_storage: str,
+    max_body_bytes: int,
+    large_bodies: dict[str, int] | None = None,
+) -> Metrics:
     """`large_bodies`: exact paths allowed a larger body than `max_body_bytes` (model uploads)."""
     metrics = Metrics()
     limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
@@ -86,8 +106,11 @@ def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_
             response = JSONResponse({"detail": f"request body over {limit_here} bytes"}, status_code=413)
         elif request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
             metrics.rate_limited.inc()
-            response = JSONResponse({"detail": f"rate limit exceeded: {rate_limit} per client"},
-                                              status_code=429, headers={"Retry-After": "60"})
+            response = JSONResponse(
+                {"detail": f"rate limit exceeded: {rate_limit} per client"},
+                status_code=429,
+                headers={"Retry-After": "60"},
+            )
         else:
             response = await call_next(request)
         elapsed = time.perf_counter() - start
@@ -95,9 +118,19 @@ def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, max_body_
         metrics.requests.labels(request.method, template, str(response.status_code)).inc()
         metrics.latency.labels(request.method, template).observe(elapsed)
         response.headers["X-Request-ID"] = rid
-        log.info("request", extra={"fields": {"request_id": rid, "method": request.method, "path": template,
-                                              "status": response.status_code, "ms": round(elapsed * 1000, 1),
-                                              "client": client_key(request)}})
+        log.info(
+            "request",
+            extra={
+                "fields": {
+                    "request_id": rid,
+                    "method": request.method,
+                    "path": template,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 1),
+                    "client": client_key(request),
+                }
+            },
+        )
         return response
 
     @app.get("/metrics", include_in_schema=False)

@@ -59,8 +59,10 @@ def rank_offers(
         distance = None
         if lat is not None and lon is not None and o.lat is not None and o.lon is not None:
             distance = haversine_km(lat, lon, o.lat, o.lon)
-        proxy = distance if distance is not None else (
-            SAME_DISTRICT_KM if district and o.district == district else ELSEWHERE_KM
+        proxy = (
+            distance
+            if distance is not None
+            else (SAME_DISTRICT_KM if district and o.district == district else ELSEWHERE_KM)
         )
         is_open = open_at(o.schedule, now)
         for_item = bool(preferred_set & set(matches))

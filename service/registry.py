@@ -46,8 +46,9 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
         key = signing.generate_private_key(path)
     except FileExistsError:  # another worker made it a moment ago
         return signing.load_private_key(path)
-    log.warning("created model signing key %s; devices trust public key %s", path,
-                signing.public_key_text(key.public_key()))
+    log.warning(
+        "created model signing key %s; devices trust public key %s", path, signing.public_key_text(key.public_key())
+    )
     return key
 
 
@@ -55,15 +56,30 @@ def public_key(key: Ed25519PrivateKey) -> str:
     return signing.public_key_text(key.public_key())
 
 
-def audit(session: Session, actor: str, action: str, *, model_id: int | None = None, channel: str | None = None,
-          reason: str = "", **detail: Any) -> None:
-    session.add(ModelAudit(at=now(), actor=actor, action=action, model_id=model_id, channel=channel, reason=reason,
-                           detail=detail))
+def audit(
+    session: Session,
+    actor: str,
+    action: str,
+    *,
+    model_id: int | None = None,
+    channel: str | None = None,
+    reason: str = "",
+    **detail: Any,
+) -> None:
+    session.add(
+        ModelAudit(
+            at=now(), actor=actor, action=action, model_id=model_id, channel=channel, reason=reason, detail=detail
+        )
+    )
 
 
 def current(session: Session, channel: str) -> ChannelAssignment | None:
-    return session.scalars(select(ChannelAssignment).where(ChannelAssignment.channel == channel)
-                           .order_by(ChannelAssignment.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(ChannelAssignment)
+        .where(ChannelAssignment.channel == channel)
+        .order_by(ChannelAssignment.id.desc())
+        .limit(1)
+    ).first()
 
 
 def for_device(session: Session, channel: str) -> tuple[str, ModelVersion] | None:
@@ -86,11 +102,20 @@ def bootstrap(session: Session, store: ModelStore, key: Ed25519PrivateKey, serve
     if session.scalars(select(ModelVersion.id).limit(1)).first() is not None:
         return
     path = store.add_file(served.path, served.sha256)
-    model = ModelVersion(sha256=served.sha256, size=path.stat().st_size, precision=served.spec.precision,
-                         taxonomy_version=served.spec.taxonomy_version, spec=_spec_dict(served),
-                         card=_card_beside(served.path), note="the model this service started with",
-                         uploaded_by=SYSTEM, uploaded_at=now(), status="accepted", progress=1.0,
-                         report={"bootstrap": True, "passed": True, "checks": []})
+    model = ModelVersion(
+        sha256=served.sha256,
+        size=path.stat().st_size,
+        precision=served.spec.precision,
+        taxonomy_version=served.spec.taxonomy_version,
+        spec=_spec_dict(served),
+        card=_card_beside(served.path),
+        note="the model this service started with",
+        uploaded_by=SYSTEM,
+        uploaded_at=now(),
+        status="accepted",
+        progress=1.0,
+        report={"bootstrap": True, "passed": True, "checks": []},
+    )
     _sign(model, key)
     session.add(model)
     try:
@@ -117,8 +142,19 @@ def register(session: Session, sha256: str, size: int, actor: str, card: str, no
     known = session.scalars(select(ModelVersion).where(ModelVersion.sha256 == sha256)).first()
     if known is not None:
         raise HTTPException(409, f"this file is model {known.id} ({known.status})")
-    model = ModelVersion(sha256=sha256, size=size, precision="?", taxonomy_version="?", spec={}, card=card,
-                         note=note, uploaded_by=actor, uploaded_at=now(), status="validating", report={})
+    model = ModelVersion(
+        sha256=sha256,
+        size=size,
+        precision="?",
+        taxonomy_version="?",
+        spec={},
+        card=card,
+        note=note,
+        uploaded_by=actor,
+        uploaded_at=now(),
+        status="validating",
+        report={},
+    )
     session.add(model)
     session.flush()
     audit(session, actor, "upload", model_id=model.id, reason=note, sha256=sha256, size=size)
@@ -126,8 +162,9 @@ def register(session: Session, sha256: str, size: int, actor: str, card: str, no
     return model
 
 
-def baseline_scorer(session_factory: Callable[[], Session], store: ModelStore,
-                    testset: FixedTestSet) -> Callable[[], tuple[str, dict[str, Any]]] | None:
+def baseline_scorer(
+    session_factory: Callable[[], Session], store: ModelStore, testset: FixedTestSet
+) -> Callable[[], tuple[str, dict[str, Any]]] | None:
     """The stable model's score on `testset`, cached in its row (a test set is identified by its hash)."""
     with session_factory() as session:
         row = current(session, "stable")
@@ -148,8 +185,9 @@ def baseline_scorer(session_factory: Callable[[], Session], store: ModelStore,
     return score
 
 
-def validate(session_factory: Callable[[], Session], store: ModelStore, settings: Settings,
-             key: Ed25519PrivateKey, model_id: int) -> ModelVersion:
+def validate(
+    session_factory: Callable[[], Session], store: ModelStore, settings: Settings, key: Ed25519PrivateKey, model_id: int
+) -> ModelVersion:
     """Run the gate on an uploaded model and record the verdict; a passing model is signed."""
     with session_factory() as session:
         model = session.get_one(ModelVersion, model_id)
@@ -168,8 +206,14 @@ def validate(session_factory: Callable[[], Session], store: ModelStore, settings
         except (OSError, ValueError) as exc:
             testset_error = str(exc)
     baseline = baseline_scorer(session_factory, store, testset) if testset is not None else None
-    report = run_gate(path, testset, baseline, top1_tolerance=settings.gate_top1_tolerance,
-                      max_recall_drop=settings.gate_max_recall_drop, progress=progress)
+    report = run_gate(
+        path,
+        testset,
+        baseline,
+        top1_tolerance=settings.gate_top1_tolerance,
+        max_recall_drop=settings.gate_max_recall_drop,
+        progress=progress,
+    )
     if testset_error:  # configured but unusable: say what is wrong with it, not that it is missing
         report.checks = [c for c in report.checks if c.name != "testset"] + [Check("testset", False, testset_error)]
         report.passed = False
@@ -188,20 +232,34 @@ def validate(session_factory: Callable[[], Session], store: ModelStore, settings
         model.status = "accepted" if report.passed else "refused"
         if report.passed:
             _sign(model, key)
-        audit(session, SYSTEM, "gate-" + model.status, model_id=model.id,
-              reason="; ".join(report.reasons) or "every check passed",
-              baseline=report.baseline_sha256, testset=report.testset_sha256)
+        audit(
+            session,
+            SYSTEM,
+            "gate-" + model.status,
+            model_id=model.id,
+            reason="; ".join(report.reasons) or "every check passed",
+            baseline=report.baseline_sha256,
+            testset=report.testset_sha256,
+        )
         session.commit()
         log.info("model %d %s: %s", model.id, model.status, report.reasons or "all checks passed")
         return model
 
 
-def _assign(session: Session, channel: str, model: ModelVersion, actor: str, reason: str, action: str,
-            previous_id: int | None = None) -> ChannelAssignment:
+def _assign(
+    session: Session,
+    channel: str,
+    model: ModelVersion,
+    actor: str,
+    reason: str,
+    action: str,
+    previous_id: int | None = None,
+) -> ChannelAssignment:
     if channel not in CHANNELS:
         raise HTTPException(422, f"channel must be one of {', '.join(CHANNELS)}")
-    row = ChannelAssignment(channel=channel, model_id=model.id, previous_id=previous_id, action=action, actor=actor,
-                            reason=reason, at=now())
+    row = ChannelAssignment(
+        channel=channel, model_id=model.id, previous_id=previous_id, action=action, actor=actor, reason=reason, at=now()
+    )
     session.add(row)
     audit(session, actor, action, model_id=model.id, channel=channel, reason=reason)
     return row
@@ -223,8 +281,15 @@ def rollback(session: Session, channel: str, actor: str, reason: str) -> Channel
     if was is None or was.previous_id is None:
         raise HTTPException(409, f"{channel} has no earlier model to roll back to")
     before = session.get_one(ChannelAssignment, was.previous_id)
-    row = _assign(session, channel, session.get_one(ModelVersion, before.model_id), actor, reason, "rollback",
-                  previous_id=before.previous_id)
+    row = _assign(
+        session,
+        channel,
+        session.get_one(ModelVersion, before.model_id),
+        actor,
+        reason,
+        "rollback",
+        previous_id=before.previous_id,
+    )
     session.commit()
     return row
 

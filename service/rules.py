@@ -21,8 +21,19 @@ from zerowaste.model.items import item_map
 from zerowaste.service.db.models import AbcItem, Challenge, Municipality, Neighbourhood, Offer, Stream
 
 # FIWARE WasteContainer storedWasteKind values (smart-data-models dataModel.WasteManagement).
-WasteKind = Literal["organic", "inorganic", "glass", "oil", "plastic", "metal", "paper", "batteries", "electronics",
-                    "hazardous", "other"]
+WasteKind = Literal[
+    "organic",
+    "inorganic",
+    "glass",
+    "oil",
+    "plastic",
+    "metal",
+    "paper",
+    "batteries",
+    "electronics",
+    "hazardous",
+    "other",
+]
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
@@ -164,8 +175,9 @@ class MunicipalityRules(_Strict):
         imap = item_map()
         unmapped = imap.abc_keys() - items
         if unmapped:
-            raise ValueError(f"the item map (model/item_map.yaml) names Abfall-ABC items this file lacks: "
-                             f"{sorted(unmapped)}")
+            raise ValueError(
+                f"the item map (model/item_map.yaml) names Abfall-ABC items this file lacks: {sorted(unmapped)}"
+            )
         for kind, rows in (("Abfall-ABC item", self.abc), ("offer", self.offers)):
             for row in rows:
                 unknown = set(row.categories) - set(imap.categories)
@@ -174,10 +186,13 @@ class MunicipalityRules(_Strict):
         for c in self.challenges:
             if c.stream not in streams:
                 raise ValueError(f"challenge {c.key}: unknown stream {c.stream!r}")
-        for kind, keys in (("stream", [s.key for s in self.streams]), ("item", [a.key for a in self.abc]),
-                           ("offer", [o.key for o in self.offers]),
-                           ("neighbourhood", [n.key for n in self.neighbourhoods]),
-                           ("challenge", [c.key for c in self.challenges])):
+        for kind, keys in (
+            ("stream", [s.key for s in self.streams]),
+            ("item", [a.key for a in self.abc]),
+            ("offer", [o.key for o in self.offers]),
+            ("neighbourhood", [n.key for n in self.neighbourhoods]),
+            ("challenge", [c.key for c in self.challenges]),
+        ):
             if len(keys) != len(set(keys)):
                 raise ValueError(f"duplicate {kind} keys")
         return self
@@ -185,8 +200,10 @@ class MunicipalityRules(_Strict):
     def bin_of_class(self) -> dict[str, str]:
         """Where each model class is sent before any question is asked: the stream, and for glass
         the container colour, since a bottle in the wrong colour's container is a wrong answer too."""
-        return {label: rule.stream + (f"/{rule.container.en}" if rule.container else "")
-                for label, rule in self.classes.items()}
+        return {
+            label: rule.stream + (f"/{rule.container.en}" if rule.container else "")
+            for label, rule in self.classes.items()
+        }
 
 
 def rules_path(municipality: str) -> Path:
@@ -247,14 +264,25 @@ def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = Fa
     hoods = existing(Neighbourhood)
     for n in rules.neighbourhoods:
         row = hoods.get(n.key) or Neighbourhood(municipality=rules.municipality, key=n.key)
-        row.name, row.district, row.quarters, row.lat, row.lon, row.source = (n.name, n.district, n.quarters, n.lat,
-                                                                               n.lon, n.source)
+        row.name, row.district, row.quarters, row.lat, row.lon, row.source = (
+            n.name,
+            n.district,
+            n.quarters,
+            n.lat,
+            n.lon,
+            n.source,
+        )
         session.add(row)
     challenges = existing(Challenge)
     for c in rules.challenges:
         row = challenges.get(c.key) or Challenge(municipality=rules.municipality, key=c.key)
-        row.name, row.stream, row.reduction_pct, row.weeks, row.points = (c.name.model_dump(), c.stream,
-                                                                          c.reduction_pct, c.weeks, c.points)
+        row.name, row.stream, row.reduction_pct, row.weeks, row.points = (
+            c.name.model_dump(),
+            c.stream,
+            c.reduction_pct,
+            c.weeks,
+            c.points,
+        )
         session.add(row)
     written["neighbourhoods"], written["challenges"] = len(rules.neighbourhoods), len(rules.challenges)
     session.commit()

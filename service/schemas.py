@@ -54,8 +54,9 @@ class ItemPublic(BaseModel):
     key: str = Field(description="Abfall-ABC key of the item", examples=["toaster"])
     imagenet: str = Field(description="the item head's class that names it", examples=["toaster"])
     name: str = Field(examples=["Toaster"])
-    category: str | None = Field(description="what reuse offers accept; null: no second life",
-                                 examples=["small-electrical"])
+    category: str | None = Field(
+        description="what reuse offers accept; null: no second life", examples=["small-electrical"]
+    )
     display: str = Field(description="name with category, ready to show", examples=["Toaster (Elektrokleingerät)"])
     probability: float = Field(ge=0, le=1, description="summed over every item-head class naming this item")
     stream: StreamPublic = Field(description="where the item goes under the municipality's Abfall-ABC")
@@ -93,13 +94,17 @@ class ClassifyResponse(BaseModel):
     lang: Lang
     model: ModelInfo
     top: list[LabelProbability]
-    item: ItemPublic | None = Field(default=None, description="the household item, when the item head is sure "
-                                                              "enough and the item is one households discard")
+    item: ItemPublic | None = Field(
+        default=None,
+        description="the household item, when the item head is sure enough and the item is one households discard",
+    )
     decided: bool = Field(description="false: the model is unsure, or item and material disagree, and it asks")
     clarify: str | None = Field(default=None, description="the question to ask when not decided")
     guidance: list[Guidance] = Field(description="one entry when decided, one per candidate otherwise")
-    offers: list[OfferPublic] = Field(description="reuse, repair and lending first: shown before the bin; "
-                                                  "offers for the item before those for the material")
+    offers: list[OfferPublic] = Field(
+        description="reuse, repair and lending first: shown before the bin; "
+        "offers for the item before those for the material"
+    )
 
 
 class AbcHit(BaseModel):
@@ -134,8 +139,10 @@ class Readiness(BaseModel):
 class FeedbackReceipt(BaseModel):
     id: str
     photo_stored: bool
-    receipt: str | None = Field(default=None, description="keep it: DELETE /v1/feedback/photo/{receipt} removes "
-                                                           "the donated photo again. Shown only once.")
+    receipt: str | None = Field(
+        default=None,
+        description="keep it: DELETE /v1/feedback/photo/{receipt} removes the donated photo again. Shown only once.",
+    )
 
 
 class FeedbackPublic(BaseModel):
@@ -263,7 +270,8 @@ class RejectedPublic(BaseModel):
 
 class RejectedReview(BaseModel):
     action: Literal["retry", "dismiss"] = Field(
-        description="retry: check the event again now (e.g. after registering its bin); dismiss: keep, never count")
+        description="retry: check the event again now (e.g. after registering its bin); dismiss: keep, never count"
+    )
 
 
 class WeekFigures(BaseModel):
@@ -271,7 +279,8 @@ class WeekFigures(BaseModel):
     complete: bool
     kg: dict[str, float]
     neighbourhood_median_kg: dict[str, float] = Field(
-        description="per stream, only where enough households contribute (ZEROWASTE_MIN_GROUP_SIZE)")
+        description="per stream, only where enough households contribute (ZEROWASTE_MIN_GROUP_SIZE)"
+    )
 
 
 class StreamSummary(BaseModel):
@@ -430,9 +439,11 @@ class LabelBatchPhoto(BaseModel):
     id: int
     priority: float = Field(description="higher: the model expects to learn more from its label")
     url: str = Field(description="the photo (JPEG), with the same staff key")
-    votes: list[ShownVote] = Field(default_factory=list,
-                                   description="pass 3 only: the two votes to resolve; empty in passes 1 and 2, "
-                                               "so that nobody sees another's label before giving their own")
+    votes: list[ShownVote] = Field(
+        default_factory=list,
+        description="pass 3 only: the two votes to resolve; empty in passes 1 and 2, "
+        "so that nobody sees another's label before giving their own",
+    )
 
 
 class LabelBatch(BaseModel):
@@ -446,8 +457,7 @@ class LabelBatch(BaseModel):
 
 
 class VoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True,
-                              serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True)
 
     photo_id: int = Field(ge=1, le=2**31 - 1)
     pass_: PassNo = Field(alias="pass", description="1 and 2: independent labels; 3: resolves a disagreement")
@@ -461,7 +471,8 @@ class VoteResult(BaseModel):
     pass_: int = Field(alias="pass")
     label: str
     status: Literal["saved", "unchanged", "rejected"] = Field(
-        description="unchanged: the same vote was saved before; rejected: see detail, nothing was saved")
+        description="unchanged: the same vote was saved before; rejected: see detail, nothing was saved"
+    )
     detail: str | None = None
 
 

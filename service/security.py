@@ -46,11 +46,13 @@ def create_key(session: Session, name: str, role: str) -> str:
 
 
 def require_role(role: str) -> Callable[..., ApiKey]:
-    def check(session: SessionDep,
-              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
+    def check(
+        session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> ApiKey:
         if credentials is None:
-            raise HTTPException(401, "credentials required: Authorization: Bearer <api key>",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401, "credentials required: Authorization: Bearer <api key>", headers={"WWW-Authenticate": "Bearer"}
+            )
         key = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_token(credentials.credentials))).first()
         if key is None or key.revoked:
             raise HTTPException(401, "unknown or revoked api key", headers={"WWW-Authenticate": "Bearer"})
@@ -82,5 +84,6 @@ def _key_owner(model: type[Owner], role: str, missing: str) -> Callable[..., Own
 
 
 DeviceDep = Annotated[Device, Depends(_key_owner(Device, "device", "this device key belongs to no registered device"))]
-HouseholdDep = Annotated[Household, Depends(_key_owner(Household, "household",
-                                                       "this household key belongs to no household (deleted?)"))]
+HouseholdDep = Annotated[
+    Household, Depends(_key_owner(Household, "household", "this household key belongs to no household (deleted?)"))
+]

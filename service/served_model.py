@@ -24,8 +24,16 @@ log = logging.getLogger(__name__)
 
 
 class ServedModel:
-    def __init__(self, classifier: Classifier, store: ModelStore, session_factory: Callable[[], Session], *,
-                 follow: bool, interval_s: float, threads: int) -> None:
+    def __init__(
+        self,
+        classifier: Classifier,
+        store: ModelStore,
+        session_factory: Callable[[], Session],
+        *,
+        follow: bool,
+        interval_s: float,
+        threads: int,
+    ) -> None:
         self._classifier = classifier
         self._store = store
         self._session_factory = session_factory
@@ -63,16 +71,25 @@ class ServedModel:
 
     def _load(self, model: ModelVersion) -> bool:
         if not registry.verify_stored(self._store, model):
-            log.error("stable model %d (%s): the stored file is missing or not the bytes the registry signed; "
-                      "serving %s", model.id, model.sha256[:12], self._classifier.sha256[:12])
+            log.error(
+                "stable model %d (%s): the stored file is missing or not the bytes the registry signed; serving %s",
+                model.id,
+                model.sha256[:12],
+                self._classifier.sha256[:12],
+            )
             return False
         try:
             classifier = create_classifier("onnx", self._store.path(model.sha256), self._threads)
         except Exception:  # noqa: BLE001 - whatever breaks the load, the current model stays
-            log.exception("stable model %d (%s) does not load; serving %s", model.id, model.sha256[:12],
-                          self._classifier.sha256[:12])
+            log.exception(
+                "stable model %d (%s) does not load; serving %s",
+                model.id,
+                model.sha256[:12],
+                self._classifier.sha256[:12],
+            )
             return False
-        log.info("serving stable model %d (%s) instead of %s", model.id, model.sha256[:12],
-                 self._classifier.sha256[:12])
+        log.info(
+            "serving stable model %d (%s) instead of %s", model.id, model.sha256[:12], self._classifier.sha256[:12]
+        )
         self._classifier = classifier
         return True

@@ -43,8 +43,7 @@ def _compute_medians(session: Session, neighbourhood_id: int, weeks: list[dt.dat
     per_household = (
         select(Weighing.week, Weighing.stream, Weighing.household_id, func.sum(Weighing.net_kg).label("kg"))
         .join(Household, Household.id == Weighing.household_id)
-        .where(Household.neighbourhood_id == neighbourhood_id, Weighing.kind.in_(COUNTED),
-               Weighing.week.in_(weeks))
+        .where(Household.neighbourhood_id == neighbourhood_id, Weighing.kind.in_(COUNTED), Weighing.week.in_(weeks))
         .group_by(Weighing.week, Weighing.stream, Weighing.household_id)
     )
     groups: dict[tuple[dt.date, str], list[float]] = defaultdict(list)
@@ -53,8 +52,15 @@ def _compute_medians(session: Session, neighbourhood_id: int, weeks: list[dt.dat
     return {k: (round(statistics.median(v), 3), len(v)) for k, v in groups.items() if len(v) >= min_group}
 
 
-def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.date, last: dt.date,
-                          min_group: int, *, complete_before: dt.date | None = None) -> Medians:
+def neighbourhood_medians(
+    session: Session,
+    neighbourhood_id: int,
+    first: dt.date,
+    last: dt.date,
+    min_group: int,
+    *,
+    complete_before: dt.date | None = None,
+) -> Medians:
     """(week, stream) -> (median kg per household, households) for groups of at least min_group.
 
     Weeks (Mondays) before `complete_before` are read from `neighbourhood_week` where stored at the
@@ -66,12 +72,26 @@ def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.dat
         return _compute_medians(session, neighbourhood_id, weeks, min_group)
     # Change counts first, weighings after: a weighing committed in between raises the count past the
     # one stored with these figures, so they are never served for it (no lock needed).
-    changes = dict(session.execute(select(NeighbourhoodWeekChange.week, NeighbourhoodWeekChange.changes).where(
-        NeighbourhoodWeekChange.neighbourhood_id == neighbourhood_id,
-        NeighbourhoodWeekChange.week >= first, NeighbourhoodWeekChange.week <= last)).all())
-    rows = {row.week: row for row in session.scalars(select(NeighbourhoodWeek).where(
-        NeighbourhoodWeek.neighbourhood_id == neighbourhood_id, NeighbourhoodWeek.min_group == min_group,
-        NeighbourhoodWeek.week >= first, NeighbourhoodWeek.week <= last))}
+    changes = dict(
+        session.execute(
+            select(NeighbourhoodWeekChange.week, NeighbourhoodWeekChange.changes).where(
+                NeighbourhoodWeekChange.neighbourhood_id == neighbourhood_id,
+                NeighbourhoodWeekChange.week >= first,
+                NeighbourhoodWeekChange.week <= last,
+            )
+        ).all()
+    )
+    rows = {
+        row.week: row
+        for row in session.scalars(
+            select(NeighbourhoodWeek).where(
+                NeighbourhoodWeek.neighbourhood_id == neighbourhood_id,
+                NeighbourhoodWeek.min_group == min_group,
+                NeighbourhoodWeek.week >= first,
+                NeighbourhoodWeek.week <= last,
+            )
+        )
+    }
     stored = {w: row for w, row in rows.items() if row.changes == changes.get(w, 0)}
     out: Medians = {(row.week, stream): (m, n) for row in stored.values() for stream, (m, n) in row.medians.items()}
     missing = [w for w in weeks if w not in stored]
@@ -80,15 +100,28 @@ def neighbourhood_medians(session: Session, neighbourhood_id: int, first: dt.dat
     fresh = _compute_medians(session, neighbourhood_id, missing, min_group)
     out.update(fresh)
     now = dt.datetime.now(dt.UTC)
-    new = [NeighbourhoodWeek(neighbourhood_id=neighbourhood_id, week=w, min_group=min_group, changes=changes.get(w, 0),
-                             computed_at=now, medians={s: [m, n] for (mw, s), (m, n) in fresh.items() if mw == w})
-           for w in missing if w < complete_before]
+    new = [
+        NeighbourhoodWeek(
+            neighbourhood_id=neighbourhood_id,
+            week=w,
+            min_group=min_group,
+            changes=changes.get(w, 0),
+            computed_at=now,
+            medians={s: [m, n] for (mw, s), (m, n) in fresh.items() if mw == w},
+        )
+        for w in missing
+        if w < complete_before
+    ]
     if new:
         try:
             with session.begin_nested():
-                session.execute(delete(NeighbourhoodWeek).where(  # figures of an older change count
-                    NeighbourhoodWeek.neighbourhood_id == neighbourhood_id, NeighbourhoodWeek.min_group == min_group,
-                    NeighbourhoodWeek.week.in_([row.week for row in new])))
+                session.execute(
+                    delete(NeighbourhoodWeek).where(  # figures of an older change count
+                        NeighbourhoodWeek.neighbourhood_id == neighbourhood_id,
+                        NeighbourhoodWeek.min_group == min_group,
+                        NeighbourhoodWeek.week.in_([row.week for row in new]),
+                    )
+                )
                 session.add_all(new)
         except IntegrityError:
             pass  # another request stored these weeks a moment ago; the next one reads them
@@ -105,8 +138,9 @@ def weeks_changed(session: Session, neighbourhood_weeks: Iterable[tuple[int, dt.
     table = NeighbourhoodWeekChange.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(table).values([{"neighbourhood_id": n, "week": w, "changes": 1} for n, w in pairs])
-    session.execute(stmt.on_conflict_do_update(index_elements=["neighbourhood_id", "week"],
-                                               set_={"changes": table.c.changes + 1}))
+    session.execute(
+        stmt.on_conflict_do_update(index_elements=["neighbourhood_id", "week"], set_={"changes": table.c.changes + 1})
+    )
 
 
 def forget_weeks_before(session: Session, cutoff: dt.date) -> None:
@@ -136,8 +170,9 @@ def complete_weeks(weeks: dict[dt.date, dict[str, float]], stream: str, current:
     return out
 
 
-def stream_figures(weeks: dict[dt.date, dict[str, float]], stream: str, current: dt.date,
-                   baseline_weeks: int) -> StreamFigures:
+def stream_figures(
+    weeks: dict[dt.date, dict[str, float]], stream: str, current: dt.date, baseline_weeks: int
+) -> StreamFigures:
     done = complete_weeks(weeks, stream, current)
     kg = [weeks.get(w, {}).get(stream, 0.0) for w in done]
     if len(done) < baseline_weeks:

@@ -82,8 +82,9 @@ def week_of(t: dt.datetime, zone: ZoneInfo) -> dt.date:
     return local - dt.timedelta(days=local.weekday())
 
 
-def plausibility(event: EventIn, measured_at: dt.datetime, device: Device, bin_: Bin | None, now: dt.datetime,
-                 max_future_s: float) -> list[str]:
+def plausibility(
+    event: EventIn, measured_at: dt.datetime, device: Device, bin_: Bin | None, now: dt.datetime, max_future_s: float
+) -> list[str]:
     reasons = []
     if event.device != device.id:
         reasons.append(f"event names device {event.device!r} but was sent with the key of {device.id!r}")
@@ -107,8 +108,16 @@ def plausibility(event: EventIn, measured_at: dt.datetime, device: Device, bin_:
     return reasons
 
 
-def ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], sent_at: dt.datetime, *,
-           zone: ZoneInfo, max_future_s: float, now: dt.datetime | None = None) -> BatchResult:
+def ingest(
+    session: Session,
+    device: Device,
+    raw_events: list[dict[str, Any]],
+    sent_at: dt.datetime,
+    *,
+    zone: ZoneInfo,
+    max_future_s: float,
+    now: dt.datetime | None = None,
+) -> BatchResult:
     """Store a batch; safe to call again with the same events (retries, lost answers, races)."""
     try:
         return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
@@ -119,8 +128,9 @@ def ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], s
         return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
 
 
-def retry_rejected(session: Session, rejected: RejectedEvent, device: Device, *, zone: ZoneInfo,
-                   max_future_s: float) -> EventResult:
+def retry_rejected(
+    session: Session, rejected: RejectedEvent, device: Device, *, zone: ZoneInfo, max_future_s: float
+) -> EventResult:
     """Check a kept event again (its bin may be registered by now); accepted ones leave the review list."""
     payload, offset = rejected.payload, dt.timedelta(seconds=rejected.clock_offset_s)
     session.delete(rejected)
@@ -129,14 +139,26 @@ def retry_rejected(session: Session, rejected: RejectedEvent, device: Device, *,
     return ingest(session, device, [payload], now - offset, zone=zone, max_future_s=max_future_s, now=now).results[0]
 
 
-def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], sent_at: dt.datetime, *,
-            zone: ZoneInfo, max_future_s: float, now: dt.datetime | None) -> BatchResult:
+def _ingest(
+    session: Session,
+    device: Device,
+    raw_events: list[dict[str, Any]],
+    sent_at: dt.datetime,
+    *,
+    zone: ZoneInfo,
+    max_future_s: float,
+    now: dt.datetime | None,
+) -> BatchResult:
     now = now or dt.datetime.now(dt.UTC)
     skew = now - sent_at
     ids = [str(e.get("id", ""))[:64] for e in raw_events if isinstance(e, dict)]
     stored = set(session.scalars(select(Weighing.event_id).where(Weighing.event_id.in_(ids))))
-    kept = {r.event_id: r for r in session.scalars(
-        select(RejectedEvent).where(RejectedEvent.device_id == device.id, RejectedEvent.event_id.in_(ids)))}
+    kept = {
+        r.event_id: r
+        for r in session.scalars(
+            select(RejectedEvent).where(RejectedEvent.device_id == device.id, RejectedEvent.event_id.in_(ids))
+        )
+    }
     bin_ids = {str(e.get("bin", "")) for e in raw_events if isinstance(e, dict)}
     # Each bin with its household's neighbourhood: an accepted weighing moves that neighbourhood's median.
     rows = session.execute(select(Bin, Household.neighbourhood_id).join(Household).where(Bin.id.in_(bin_ids)))
@@ -171,27 +193,61 @@ def _ingest(session: Session, device: Device, raw_events: list[dict[str, Any]], 
         if reasons or bin_ is None:
             results.append(_reject(session, device, event_id, raw, reasons, now, skew))
             continue
-        session.add(Weighing(
-            event_id=event.id, bin_id=bin_.id, household_id=bin_.household_id, device_id=device.id,
-            stream=event.stream, kind=event.kind, net_kg=event.net_kg, gross_kg=event.gross_kg,
-            measured_at=measured_at, device_time=event.measured_at, week=(week := week_of(measured_at, zone)),
-            received_at=now, firmware=event.firmware, calibration_version=event.calibration_version,
-        ))
+        session.add(
+            Weighing(
+                event_id=event.id,
+                bin_id=bin_.id,
+                household_id=bin_.household_id,
+                device_id=device.id,
+                stream=event.stream,
+                kind=event.kind,
+                net_kg=event.net_kg,
+                gross_kg=event.gross_kg,
+                measured_at=measured_at,
+                device_time=event.measured_at,
+                week=(week := week_of(measured_at, zone)),
+                received_at=now,
+                firmware=event.firmware,
+                calibration_version=event.calibration_version,
+            )
+        )
         results.append(EventResult(id=event_id, status="accepted"))
         changed.add((hood_of[bin_.id], week))
     weeks_changed(session, changed)
     device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
-    firmware = next((str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict)
-                     and e.get("firmware")), None)
+    firmware = next(
+        (str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict) and e.get("firmware")), None
+    )
     device.firmware = firmware or device.firmware
     session.commit()
     counts = {s: sum(r.status == s for r in results) for s in ("accepted", "duplicate", "rejected")}
-    return BatchResult(server_time=now, clock_offset_s=skew.total_seconds(), accepted=counts["accepted"],
-                       duplicates=counts["duplicate"], rejected=counts["rejected"], results=results)
+    return BatchResult(
+        server_time=now,
+        clock_offset_s=skew.total_seconds(),
+        accepted=counts["accepted"],
+        duplicates=counts["duplicate"],
+        rejected=counts["rejected"],
+        results=results,
+    )
 
 
-def _reject(session: Session, device: Device, event_id: str, raw: dict[str, Any], reasons: list[str],
-            now: dt.datetime, skew: dt.timedelta) -> EventResult:
-    session.add(RejectedEvent(device_id=device.id, event_id=event_id, payload=raw, reasons=reasons, received_at=now,
-                              clock_offset_s=skew.total_seconds()))
+def _reject(
+    session: Session,
+    device: Device,
+    event_id: str,
+    raw: dict[str, Any],
+    reasons: list[str],
+    now: dt.datetime,
+    skew: dt.timedelta,
+) -> EventResult:
+    session.add(
+        RejectedEvent(
+            device_id=device.id,
+            event_id=event_id,
+            payload=raw,
+            reasons=reasons,
+            received_at=now,
+            clock_offset_s=skew.total_seconds(),
+        )
+    )
     return EventResult(id=event_id, status="rejected", reasons=reasons)

@@ -24,8 +24,13 @@ from zerowaste.model.uncertainty import SureRule
 
 def right_bins(probs: np.ndarray, labels: list[str], bin_of: Mapping[str, str]) -> np.ndarray:
     keys = [taxonomy.LABELS[int(i)] for i in probs.argmax(1)]
-    return np.array([bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
-                     for k, lbl in zip(keys, labels, strict=True)], dtype=bool)
+    return np.array(
+        [
+            bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
+            for k, lbl in zip(keys, labels, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 def sure_ranking(rule: SureRule, probs: np.ndarray, distance: np.ndarray | None) -> np.ndarray:
@@ -36,8 +41,9 @@ def sure_ranking(rule: SureRule, probs: np.ndarray, distance: np.ndarray | None)
     return conf - 2.0 * (np.asarray(distance) > rule.max_distance)
 
 
-def domain_summary(probs: np.ndarray, entries: list[Entry], distance: np.ndarray | None, rule: SureRule,
-                   bin_of: Mapping[str, str]) -> dict[str, Any]:
+def domain_summary(
+    probs: np.ndarray, entries: list[Entry], distance: np.ndarray | None, rule: SureRule, bin_of: Mapping[str, str]
+) -> dict[str, Any]:
     """Per domain: top-1, material group, right bin, the sure rule's coverage and risk, and the
     risk-coverage curve of the rule's ordering (risk: wrong bin)."""
     labels = [e.label for e in entries]
@@ -61,21 +67,33 @@ def domain_summary(probs: np.ndarray, entries: list[Entry], distance: np.ndarray
             "sure_coverage": n_sure / len(sel),
             "sure_right_bin": float(right[sel][sure[sel]].mean()) if n_sure else float("nan"),
             "risk_coverage": risk_coverage(ranking[sel], right[sel]),
-            "per_source": {src: {"n": int(m.sum()), "right_bin": float(right[m].mean()),
-                                 "material_top1": material_top1(probs[m], [labels[i] for i in np.flatnonzero(m)]),
-                                 "sure_coverage": float(sure[m].mean()),
-                                 "sure_right_bin": float(right[m & sure].mean()) if (m & sure).any() else float("nan")}
-                           for src in sorted(set(sources[sel])) if (m := (sources == src) & (domains == d)).any()},
-            "per_label": {lbl: {"n": int(m.sum()), "material_top1": material_top1(probs[sel][m], [lbl] * int(m.sum())),
-                                "right_bin": float(right[sel][m].mean())}
-                          for lbl in sorted({labels[i] for i in sel})
-                          if (m := np.array([labels[i] == lbl for i in sel])).any()},
+            "per_source": {
+                src: {
+                    "n": int(m.sum()),
+                    "right_bin": float(right[m].mean()),
+                    "material_top1": material_top1(probs[m], [labels[i] for i in np.flatnonzero(m)]),
+                    "sure_coverage": float(sure[m].mean()),
+                    "sure_right_bin": float(right[m & sure].mean()) if (m & sure).any() else float("nan"),
+                }
+                for src in sorted(set(sources[sel]))
+                if (m := (sources == src) & (domains == d)).any()
+            },
+            "per_label": {
+                lbl: {
+                    "n": int(m.sum()),
+                    "material_top1": material_top1(probs[sel][m], [lbl] * int(m.sum())),
+                    "right_bin": float(right[sel][m].mean()),
+                }
+                for lbl in sorted({labels[i] for i in sel})
+                if (m := np.array([labels[i] == lbl for i in sel])).any()
+            },
         }
     return out
 
 
-def evaluate_model(model_path: Path, entries: list[Entry], out_dir: Path | None = None,
-                   bin_of: Mapping[str, str] | None = None) -> dict[str, object]:
+def evaluate_model(
+    model_path: Path, entries: list[Entry], out_dir: Path | None = None, bin_of: Mapping[str, str] | None = None
+) -> dict[str, object]:
     model = OnnxClassifier(model_path)
     pred = predict_all(model, entries, desc=f"evaluate {model_path.name}")
     probs = pred.waste
@@ -99,11 +117,25 @@ def evaluate_model(model_path: Path, entries: list[Entry], out_dir: Path | None 
         domains = report.get("domains")
         if isinstance(domains, dict) and domains:
             curves = {f"{d} ({s['n']} photos)": s["risk_coverage"] for d, s in domains.items()}
-            (out_dir / "risk-coverage.json").write_text(json.dumps(
-                {d: {**s["risk_coverage"], "sure_coverage": s["sure_coverage"], "sure_right_bin": s["sure_right_bin"]}
-                 for d, s in domains.items()}, indent=2))
-            risk_coverage_png(curves, out_dir / "risk-coverage.png", f"{model_path.name}: wrong bin vs. coverage",
-                              targets={"phone target": (0.60, 0.03), "studio target": (0.85, 0.01)})
+            (out_dir / "risk-coverage.json").write_text(
+                json.dumps(
+                    {
+                        d: {
+                            **s["risk_coverage"],
+                            "sure_coverage": s["sure_coverage"],
+                            "sure_right_bin": s["sure_right_bin"],
+                        }
+                        for d, s in domains.items()
+                    },
+                    indent=2,
+                )
+            )
+            risk_coverage_png(
+                curves,
+                out_dir / "risk-coverage.png",
+                f"{model_path.name}: wrong bin vs. coverage",
+                targets={"phone target": (0.60, 0.03), "studio target": (0.85, 0.01)},
+            )
     report["_probs"] = probs
     report["_item"] = pred.item
     report["_distance"] = pred.distance

@@ -20,8 +20,9 @@ class Deployable(nn.Module):
     """The shipped graph: calibrated waste probabilities (the item head's material evidence fused in,
     `training/fusion.py`) and ImageNet item probabilities."""
 
-    def __init__(self, model: EfficientNetLite0, calibration: Calibration | float,
-                 density: FeatureDensity | None = None) -> None:
+    def __init__(
+        self, model: EfficientNetLite0, calibration: Calibration | float, density: FeatureDensity | None = None
+    ) -> None:
         super().__init__()
         if not isinstance(calibration, Calibration):
             calibration = Calibration(float(calibration))
@@ -53,8 +54,13 @@ def write_metadata(path: Path, spec: ModelSpec) -> None:
     tmp.replace(path)
 
 
-def export_onnx(model: EfficientNetLite0, calibration: Calibration | float, spec: ModelSpec, path: Path,
-                density: FeatureDensity | None = None) -> Path:
+def export_onnx(
+    model: EfficientNetLite0,
+    calibration: Calibration | float,
+    spec: ModelSpec,
+    path: Path,
+    density: FeatureDensity | None = None,
+) -> Path:
     deployable = Deployable(model, calibration, density).eval()
     size = spec.preprocessing.crop_size
     path.parent.mkdir(parents=True, exist_ok=True)

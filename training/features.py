@@ -72,8 +72,13 @@ class _Views(Dataset[tuple[torch.Tensor, int]]):
         torch.manual_seed(view_seed)
         studio = entry.domain == "studio"
         preset = ClassificationPresetTrain(
-            composite_prob=self.aug.composite_prob if studio else 0.0, companion_prob=self.aug.companion_prob,
-            backgrounds=self.backgrounds, min_scale=self.aug.min_scale, camera=self.aug.camera, seed=view_seed)
+            composite_prob=self.aug.composite_prob if studio else 0.0,
+            companion_prob=self.aug.companion_prob,
+            backgrounds=self.backgrounds,
+            min_scale=self.aug.min_scale,
+            camera=self.aug.camera,
+            seed=view_seed,
+        )
         companions: list[Image.Image] = []
         pool = self.same_label.get(entry.label, []) if studio else []
         if pool and self.aug.companion_prob:
@@ -101,10 +106,20 @@ class FeatureCache:
     views: int
 
 
-def cache_key(entries: list[Entry], *, cut: int, views: int, train: bool, seed: int,
-              aug: Augmentation | None = None) -> str:
-    spec = json.dumps({"m": manifest_hash(entries), "cut": cut, "views": views, "train": train, "seed": seed, "v": 3,
-                       **({"aug": asdict(aug)} if train and aug is not None else {})})
+def cache_key(
+    entries: list[Entry], *, cut: int, views: int, train: bool, seed: int, aug: Augmentation | None = None
+) -> str:
+    spec = json.dumps(
+        {
+            "m": manifest_hash(entries),
+            "cut": cut,
+            "views": views,
+            "train": train,
+            "seed": seed,
+            "v": 3,
+            **({"aug": asdict(aug)} if train and aug is not None else {}),
+        }
+    )
     return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 

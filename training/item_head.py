@@ -27,7 +27,12 @@ log = logging.getLogger(__name__)
 
 @torch.no_grad()
 def pooled_features(
-    model: EfficientNetLite0, cut: int, trunk: np.ndarray, *, batch_size: int = 256, desc: str = "pooled features",
+    model: EfficientNetLite0,
+    cut: int,
+    trunk: np.ndarray,
+    *,
+    batch_size: int = 256,
+    desc: str = "pooled features",
 ) -> torch.Tensor:
     """(N, 1280) float32: what both heads read, for cached trunk features (eval mode, on the CPU)."""
     model.eval()
@@ -70,8 +75,9 @@ def fit_rate(head: torch.nn.Linear, feats: torch.Tensor, targets: torch.Tensor) 
     return float(targets[torch.arange(len(feats)), head(feats).argmax(1)].float().mean())
 
 
-def _score(head: torch.nn.Linear, feats: torch.Tensor, teacher: torch.Tensor, targets: torch.Tensor | None
-           ) -> tuple[float, float, float]:
+def _score(
+    head: torch.nn.Linear, feats: torch.Tensor, teacher: torch.Tensor, targets: torch.Tensor | None
+) -> tuple[float, float, float]:
     """(selection score, agreement on photos without an item target, fit rate on photos with one)."""
     has = targets.any(1) if targets is not None else torch.zeros(len(feats), dtype=torch.bool)
     agree = agreement(head, feats[~has], teacher[~has]) if (~has).any() else float("nan")
@@ -81,9 +87,19 @@ def _score(head: torch.nn.Linear, feats: torch.Tensor, teacher: torch.Tensor, ta
 
 
 def refit_item_head(
-    model: EfficientNetLite0, cut: int, train: FeatureCache, val: FeatureCache, *,
-    epochs: int, temperature: float, lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
-    train_targets: torch.Tensor | None = None, val_targets: torch.Tensor | None = None, fit_weight: float = 1.0,
+    model: EfficientNetLite0,
+    cut: int,
+    train: FeatureCache,
+    val: FeatureCache,
+    *,
+    epochs: int,
+    temperature: float,
+    lr: float = 1e-3,
+    batch_size: int = 256,
+    seed: int = 0,
+    train_targets: torch.Tensor | None = None,
+    val_targets: torch.Tensor | None = None,
+    fit_weight: float = 1.0,
 ) -> dict[str, float]:
     """Fit `model.item_head` in place; returns the validation agreement (and fit rate) before and after.
 
@@ -119,15 +135,25 @@ def refit_item_head(
             scheduler.step()
             total += loss.item() * len(idx)
         score, agree, fit = _score(head, val_feats, val_teacher, val_targets)
-        log.info("item refit epoch %d: loss %.4f, validation agreement %.4f, fit %.4f", epoch, total / len(order),
-                 agree, fit)
+        log.info(
+            "item refit epoch %d: loss %.4f, validation agreement %.4f, fit %.4f", epoch, total / len(order), agree, fit
+        )
         if score > best:
             best, best_state = score, copy.deepcopy(head.state_dict())
     if best_state is not None:
         model.item_head.load_state_dict(best_state)
     _, agree_after, fit_after = _score(model.item_head, val_feats, val_teacher, val_targets)
-    log.info("item head refit: validation agreement with the original %.4f -> %.4f, fitting items %.4f -> %.4f%s",
-             agree_before, agree_after, fit_before, fit_after,
-             "" if best_state is not None else " (refit not better; original head kept)")
-    return {"val_item_agreement_before_refit": agree_before, "val_item_agreement": agree_after,
-            "val_item_fit_before_refit": fit_before, "val_item_fit": fit_after}
+    log.info(
+        "item head refit: validation agreement with the original %.4f -> %.4f, fitting items %.4f -> %.4f%s",
+        agree_before,
+        agree_after,
+        fit_before,
+        fit_after,
+        "" if best_state is not None else " (refit not better; original head kept)",
+    )
+    return {
+        "val_item_agreement_before_refit": agree_before,
+        "val_item_agreement": agree_after,
+        "val_item_fit_before_refit": fit_before,
+        "val_item_fit": fit_after,
+    }

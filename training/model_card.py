@@ -19,7 +19,7 @@ ITEM_LIMITS = [
     " photos its top-1 is often below 0.2, so raw top-1 agreement (INT8 most of"
     " all) understates what is shown: an item appears only from a summed probability of 0.5 on"
     " (`model/item_map.yaml`; `python benchmarks/items.py` measures both on every photo).",
-    "- It names what ImageNet knows: newspapers can come out as \"comic book\", tins as \"spotlight\". The"
+    '- It names what ImageNet knows: newspapers can come out as "comic book", tins as "spotlight". The'
     " service drops an item that contradicts the material unless it is at least 0.8 sure.",
 ]
 
@@ -30,8 +30,10 @@ def _run_line(tr: dict[str, Any]) -> str:
         return f"Training took {took}."
     start = f"Started from `{tr['init']['path']}` (sha256 `{tr['init']['sha256'][:8]}…`)"
     if "val_item_agreement_before_refit" in tr:
-        start += (f"; item head re-fitted: validation agreement with the original"
-                  f" {_pct(tr['val_item_agreement_before_refit'])} -> {_pct(tr['val_item_agreement'])}")
+        start += (
+            f"; item head re-fitted: validation agreement with the original"
+            f" {_pct(tr['val_item_agreement_before_refit'])} -> {_pct(tr['val_item_agreement'])}"
+        )
     return f"{start}. This run took {took}."
 
 
@@ -52,23 +54,34 @@ def _domain_lines(spec: ModelSpec, t: dict[str, Any]) -> list[str]:
     ]
     for name in ("int8", "fp32"):
         for d, m in t[name]["domains"].items():
-            lines.append(f"| {name.upper()} | {d} | {m['n']} | {_pct(m['top1'])} | {_pct(m['material_top1'])} |"
-                         f" {_pct(m['right_bin'])} | {_pct(m['sure_coverage'])} | {_pct(m['sure_right_bin'])} |")
+            lines.append(
+                f"| {name.upper()} | {d} | {m['n']} | {_pct(m['top1'])} | {_pct(m['material_top1'])} |"
+                f" {_pct(m['right_bin'])} | {_pct(m['sure_coverage'])} | {_pct(m['sure_right_bin'])} |"
+            )
     lines += ["", "Per source (INT8): material group / right bin / sure share at right bin:", ""]
     for d, m in t["int8"]["domains"].items():
         for src, v in m["per_source"].items():
-            lines.append(f"- {d}, {src} ({v['n']}): {_pct(v['material_top1'])} / {_pct(v['right_bin'])} /"
-                         f" {_pct(v['sure_coverage'])} at {_pct(v['sure_right_bin'])}")
+            lines.append(
+                f"- {d}, {src} ({v['n']}): {_pct(v['material_top1'])} / {_pct(v['right_bin'])} /"
+                f" {_pct(v['sure_coverage'])} at {_pct(v['sure_right_bin'])}"
+            )
     if spec.sure:
         dist = spec.sure.get("max_distance")
-        lines += ["", f"Sure rule: answer-group probability >= {spec.sure['min_confidence']:.3f}"
-                  + (f" and distance from the training photos <= {dist:.2f}" if dist is not None else "")
-                  + "; answer groups " + "; ".join("+".join(g) for g in spec.sure.get("groups", [])) + "."]
+        lines += [
+            "",
+            f"Sure rule: answer-group probability >= {spec.sure['min_confidence']:.3f}"
+            + (f" and distance from the training photos <= {dist:.2f}" if dist is not None else "")
+            + "; answer groups "
+            + "; ".join("+".join(g) for g in spec.sure.get("groups", []))
+            + ".",
+        ]
     if spec.fusion:
-        lines += [f"Item evidence fused into the material answer: beta {spec.fusion['beta']:.2f},"
-                  f" lambda {spec.fusion['lambda']:.4f} (`training/fusion.py`; near lambda = 1 the evidence adds about"
-                  f" {spec.fusion['beta'] * (1 - spec.fusion['lambda']) * len(spec.labels) / spec.fusion['lambda']:.2f}"
-                  " x its material probability to each class's logit)."]
+        lines += [
+            f"Item evidence fused into the material answer: beta {spec.fusion['beta']:.2f},"
+            f" lambda {spec.fusion['lambda']:.4f} (`training/fusion.py`; near lambda = 1 the evidence adds about"
+            f" {spec.fusion['beta'] * (1 - spec.fusion['lambda']) * len(spec.labels) / spec.fusion['lambda']:.2f}"
+            " x its material probability to each class's logit)."
+        ]
     return lines
 
 
@@ -89,7 +102,7 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         "",
         "## Data and split",
         "",
-        "Studio photos (one object on a plain sheet): TrashNet (MIT) and the Kaggle \"Garbage Classification\""
+        'Studio photos (one object on a plain sheet): TrashNet (MIT) and the Kaggle "Garbage Classification"'
         " 12-class set with the rest of it (garbage12-more). Phone photos (what citizens send: hands, tables,"
         " floors, beds): second-hand clothing by many people (CC0) and drinks waste labelled by eye in the"
         " staff labelling queue (`datasets/labels/drinks.jsonl`, CC BY 4.0, credit duenng). All read from"
@@ -111,7 +124,8 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
     ]
     names = {"trashnet": "TrashNet (glass merged)", "garbage12": "garbage12"}
     lines += [
-        "| model | size | " + " | ".join(f"{names.get(s, s)} top-1 / macro-F1" for s in tested)
+        "| model | size | "
+        + " | ".join(f"{names.get(s, s)} top-1 / macro-F1" for s in tested)
         + " | ECE all | item head = ImageNet top-1 |",
         "|---|---|" + "---|" * len(tested) + "---|---|",
     ]
@@ -122,7 +136,9 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         lines.append(
             f"| {name.upper()} | {m['size_bytes'] / 1e6:.2f} MB | "
             + " | ".join(f"{_pct(p[s]['top1'])} / {p[s]['macro_f1']:.3f}" for s in tested)
-            + f" | {_pct(m['all']['ece'])} | " + ", ".join(f"{s} {_pct(ia[s])}" for s in tested) + " |"
+            + f" | {_pct(m['all']['ece'])} | "
+            + ", ".join(f"{s} {_pct(ia[s])}" for s in tested)
+            + " |"
         )
     lines += _domain_lines(spec, t)
     tr = metrics["training"]

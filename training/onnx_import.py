@@ -30,8 +30,10 @@ def refuse_other_labels(path: Path, labels: list[str]) -> None:
 def other_frozen_blocks(path: Path, frozen_blocks: int) -> SystemExit:
     """Training caches the output of the stem and the first `frozen_blocks` blocks from the ImageNet weights;
     a model whose early blocks differ would be trained on features it does not compute."""
-    return SystemExit(f"{path}: its first {frozen_blocks} blocks are not the ImageNet weights that"
-                      " training caches; pick the --cut it was trained with")
+    return SystemExit(
+        f"{path}: its first {frozen_blocks} blocks are not the ImageNet weights that"
+        " training caches; pick the --cut it was trained with"
+    )
 
 
 def _pairs(model: EfficientNetLite0) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
@@ -73,8 +75,9 @@ def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -
         weight = torch.from_numpy(init[node.input[1]].copy())
         bias = torch.from_numpy(init[node.input[2]].copy())
         if weight.shape != conv.weight.shape:
-            raise SystemExit(f"{path}: convolution {node.name} has shape {tuple(weight.shape)},"
-                             f" expected {tuple(conv.weight.shape)}")
+            raise SystemExit(
+                f"{path}: convolution {node.name} has shape {tuple(weight.shape)}, expected {tuple(conv.weight.shape)}"
+            )
         if id(conv) in frozen:
             ours, our_bias = _folded(conv, norm)
             if not (torch.allclose(ours, weight, atol=1e-5) and torch.allclose(our_bias, bias, atol=1e-5)):

@@ -26,8 +26,15 @@ def confusion_png(confusion: dict[str, list], path: Path, title: str) -> None:
     for i in range(len(true_names)):
         for j in range(len(names)):
             if cm[i, j]:
-                ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    int(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if norm[i, j] > 0.5 else "black",
+                )
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -59,8 +66,12 @@ def reliability_png(confidence: np.ndarray, correct: np.ndarray, path: Path, tit
     plt.close(fig)
 
 
-def risk_coverage_png(curves: dict[str, dict[str, list[float]]], path: Path, title: str,
-                      targets: dict[str, tuple[float, float]] | None = None) -> None:
+def risk_coverage_png(
+    curves: dict[str, dict[str, list[float]]],
+    path: Path,
+    title: str,
+    targets: dict[str, tuple[float, float]] | None = None,
+) -> None:
     """Risk against coverage, one line per photo set; `targets` marks (coverage, risk) points a curve
     should pass below and to the right of."""
     fig, ax = plt.subplots(figsize=(6, 4.5))

@@ -98,8 +98,9 @@ def float_block_nodes(nodes: Sequence[onnx.NodeProto], blocks: int) -> list[str]
     return chosen
 
 
-def quantize_int8(fp32: Path, out: Path, calibration: list[Entry], preprocessing: Preprocessing,
-                  slice_photos: int = 32) -> Path:
+def quantize_int8(
+    fp32: Path, out: Path, calibration: list[Entry], preprocessing: Preprocessing, slice_photos: int = 32
+) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
@@ -139,16 +140,20 @@ def quantize_int8(fp32: Path, out: Path, calibration: list[Entry], preprocessing
             # agreed with FP32 on only 86 % of validation photos instead of 98 %.
             # Softmax and the temperature division stay in float; so do the head logits.
             op_types_to_quantize=["Conv", "Gemm", "MatMul", "Add", "GlobalAveragePool", "Flatten", "Clip", "Relu"],
-            extra_options={"WeightSymmetric": True, "OpTypesToExcludeOutputQuantization": ["Gemm"],
-                           "CalibPercentile": 99.999,
-                           # Despite its name, ORT slices the reader this way for every calibrator; the
-                           # histograms merge across slices (bins as wide as the first slice's).
-                           "CalibStridedMinMax": stride,
-                           # Depthwise convolutions accumulate in int32 without the pairwise int16 step,
-                           # so they keep all 8 bits: item-head agreement with the original model on the
-                           # test split 80 / 72 % -> 85 / 77 % (garbage12 / TrashNet), waste top-1 within
-                           # two photos, and still equal to the float QDQ reference.
-                           "TensorQuantOverrides": {n.input[1]: [{"axis": 0, "reduce_range": False}]
-                                                    for n in convs if _groups(n) > 1}},
+            extra_options={
+                "WeightSymmetric": True,
+                "OpTypesToExcludeOutputQuantization": ["Gemm"],
+                "CalibPercentile": 99.999,
+                # Despite its name, ORT slices the reader this way for every calibrator; the
+                # histograms merge across slices (bins as wide as the first slice's).
+                "CalibStridedMinMax": stride,
+                # Depthwise convolutions accumulate in int32 without the pairwise int16 step,
+                # so they keep all 8 bits: item-head agreement with the original model on the
+                # test split 80 / 72 % -> 85 / 77 % (garbage12 / TrashNet), waste top-1 within
+                # two photos, and still equal to the float QDQ reference.
+                "TensorQuantOverrides": {
+                    n.input[1]: [{"axis": 0, "reduce_range": False}] for n in convs if _groups(n) > 1
+                },
+            },
         )
     return out

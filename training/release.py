@@ -35,8 +35,13 @@ log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
 
 
-def parity(model: EfficientNetLite0, calibration: Calibration, onnx_path: Path, entries: list[Entry],
-           density: FeatureDensity | None = None) -> dict[str, float]:
+def parity(
+    model: EfficientNetLite0,
+    calibration: Calibration,
+    onnx_path: Path,
+    entries: list[Entry],
+    density: FeatureDensity | None = None,
+) -> dict[str, float]:
     """ONNX Runtime against PyTorch on the same real photos."""
     x = np.stack([preprocess(load_image(e.path)) for e in entries])
     with torch.no_grad():
@@ -55,8 +60,15 @@ def fit_file_rule(path: Path, val: list[Entry], bin_of: dict[str, str]) -> tuple
     return fit_sure_rule(pred.waste, [e.label for e in val], [e.domain for e in val], pred.distance, bin_of)
 
 
-def release(model: EfficientNetLite0, calibration: Calibration, entries: list[Entry], args: argparse.Namespace,
-            training: dict[str, object], *, density: FeatureDensity | None = None) -> dict[str, object]:
+def release(
+    model: EfficientNetLite0,
+    calibration: Calibration,
+    entries: list[Entry],
+    args: argparse.Namespace,
+    training: dict[str, object],
+    *,
+    density: FeatureDensity | None = None,
+) -> dict[str, object]:
     out: Path = args.output
     test = [e for e in entries if e.split == "test"]
     spec = ModelSpec(
@@ -76,8 +88,9 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
     checks = parity(model, calibration, fp32, test[:64], density)
     log.info("ONNX parity on 64 test photos: %s", checks)
 
-    int8 = quantize_int8(fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images),
-                         DEFAULT)
+    int8 = quantize_int8(
+        fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images), DEFAULT
+    )
     sure_rules: dict[str, dict[str, object]] = {}
 
     # Each file's sure rule, fitted on that file's own outputs for the validation photos: the service
@@ -93,25 +106,44 @@ def release(model: EfficientNetLite0, calibration: Calibration, entries: list[En
     # The untouched ImageNet model: what the item head must keep agreeing with.
     original_path = export_original(spec, out / "original-imagenet.onnx")
 
-    reports = {name: evaluate_model(path, test, out / f"eval-{name}", bin_of=None if name == "original" else bin_of)
-               for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))}
+    reports = {
+        name: evaluate_model(path, test, out / f"eval-{name}", bin_of=None if name == "original" else bin_of)
+        for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))
+    }
     orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
     sources = np.array([e.source for e in test])
-    metrics: dict[str, object] = {"test": {}, "parity": checks, "training": {
-        k: training[k] for k in ("seconds", "epochs_run", "val_acc", "val_item_agreement",
-                                 "val_item_agreement_before_refit", "val_item_fit", "val_item_fit_before_refit",
-                                 "temperature", "calibration", "val_acc_domains", "val_acc_domains_fused",
-                                 "val_ece_before", "val_ece_after", "sure",
-                                 "init") if k in training
-    }}
+    metrics: dict[str, object] = {
+        "test": {},
+        "parity": checks,
+        "training": {
+            k: training[k]
+            for k in (
+                "seconds",
+                "epochs_run",
+                "val_acc",
+                "val_item_agreement",
+                "val_item_agreement_before_refit",
+                "val_item_fit",
+                "val_item_fit_before_refit",
+                "temperature",
+                "calibration",
+                "val_acc_domains",
+                "val_acc_domains_fused",
+                "val_ece_before",
+                "val_ece_after",
+                "sure",
+                "init",
+            )
+            if k in training
+        },
+    }
     for name in ("fp32", "int8"):
         r = reports[name]
         item_agree = r["_item"].argmax(1) == orig_item  # type: ignore[union-attr]
         metrics["test"][name] = {  # type: ignore[index]
             "all": r["all"],
             "domains": r["domains"],
-            "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")}
-                      for k, v in r["parts"].items()},  # type: ignore[union-attr]
+            "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")} for k, v in r["parts"].items()},  # type: ignore[union-attr]
             "item_agreement_with_imagenet": {s: float(item_agree[sources == s].mean()) for s in sorted(set(sources))},
             "size_bytes": (fp32 if name == "fp32" else int8).stat().st_size,
         }

@@ -39,13 +39,23 @@ def answer_groups(bin_of: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:
 def right_bin(probs: np.ndarray, labels: Sequence[str], bin_of: Mapping[str, str]) -> np.ndarray:
     """(N,) whether the top class goes in the label's bin (any member's, for a group label)."""
     keys = [taxonomy.LABELS[int(i)] for i in np.asarray(probs).argmax(1)]
-    return np.array([bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
-                     for k, lbl in zip(keys, labels, strict=True)], dtype=bool)
+    return np.array(
+        [
+            bin_of[k] in {bin_of[taxonomy.LABELS[m]] for m in taxonomy.members(lbl)}
+            for k, lbl in zip(keys, labels, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
-def fit_sure_rule(probs: np.ndarray, labels: Sequence[str], domains: Sequence[str], distance: np.ndarray | None,
-                  bin_of: Mapping[str, str], max_risk: Mapping[str, float] = DEFAULT_MAX_RISK,
-                  ) -> tuple[SureRule, dict[str, Any]]:
+def fit_sure_rule(
+    probs: np.ndarray,
+    labels: Sequence[str],
+    domains: Sequence[str],
+    distance: np.ndarray | None,
+    bin_of: Mapping[str, str],
+    max_risk: Mapping[str, float] = DEFAULT_MAX_RISK,
+) -> tuple[SureRule, dict[str, Any]]:
     """The thresholds with the most sure phone photos (then studio photos) whose validation risk
     stays within `max_risk` in every domain; returns the rule and what it achieved per domain. With a
     distance, its threshold is at most the validation photos' 99th percentile."""
@@ -90,7 +100,10 @@ def fit_sure_rule(probs: np.ndarray, labels: Sequence[str], domains: Sequence[st
     report: dict[str, Any] = {"max_risk": dict(max_risk)}
     for d in present:
         sel = dom == d
-        report[d] = {"n": int(sel.sum()), "coverage": float(sure[sel].mean()),
-                     "risk": float((~right[sure & sel]).mean()) if (sure & sel).any() else 0.0,
-                     "right_bin_all": float(right[sel].mean())}
+        report[d] = {
+            "n": int(sel.sum()),
+            "coverage": float(sure[sel].mean()),
+            "risk": float((~right[sure & sel]).mean()) if (sure & sel).any() else 0.0,
+            "right_bin_all": float(right[sel].mean()),
+        }
     return rule, report

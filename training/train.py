@@ -65,8 +65,12 @@ class Split:
 
 
 def train_one_epoch(
-    tail: Tail, data: Split, optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler,
-    args: argparse.Namespace, epoch: int,
+    tail: Tail,
+    data: Split,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    args: argparse.Namespace,
+    epoch: int,
 ) -> dict[str, float]:
     device = next(tail.parameters()).device
     tail.train()
@@ -122,7 +126,7 @@ def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object
         item_parts.append(item.cpu())
     logits = torch.cat(waste_parts)
     item_logits = torch.cat(item_parts)
-    teacher = torch.from_numpy(data.features.teacher[:: v].astype(np.float32))
+    teacher = torch.from_numpy(data.features.teacher[::v].astype(np.float32))
     correct = data.mask[torch.arange(len(logits)), logits.argmax(1)].numpy()
     sources = np.array([e.source for e in data.entries])
     domains = np.array([e.domain for e in data.entries])
@@ -132,7 +136,8 @@ def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object
         "item_logits": item_logits,
         "acc": float(correct.mean()),
         "item_agreement": float((item_logits[studio].argmax(1) == teacher[studio].argmax(1)).float().mean())
-        if studio.any() else float("nan"),
+        if studio.any()
+        else float("nan"),
     }
     for s in sorted(set(sources)):
         result[f"acc_{s}"] = float(correct[sources == s].mean())
@@ -159,12 +164,22 @@ def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split
         train, val = train[: args.limit], val[: max(args.limit // 4, 8)]
     if not train or not val:
         raise SystemExit(f"{args.manifest}: the manifest needs photos in both train and val splits")
-    common = {"cut": args.cut, "cache_dir": args.cache_dir, "seed": args.seed, "workers": args.workers,
-              "threads": args.threads}
-    aug = Augmentation(composite_prob=args.composite_prob, companion_prob=args.companion_prob,
-                       min_scale=args.min_scale, camera=not args.no_camera)
-    train_feats = compute_features(train, model, views=args.views, train=True, desc="cache train views", aug=aug,
-                                   **common)
+    common = {
+        "cut": args.cut,
+        "cache_dir": args.cache_dir,
+        "seed": args.seed,
+        "workers": args.workers,
+        "threads": args.threads,
+    }
+    aug = Augmentation(
+        composite_prob=args.composite_prob,
+        companion_prob=args.companion_prob,
+        min_scale=args.min_scale,
+        camera=not args.no_camera,
+    )
+    train_feats = compute_features(
+        train, model, views=args.views, train=True, desc="cache train views", aug=aug, **common
+    )
     val_feats = compute_features(val, model, views=1, train=False, desc="cache val", **common)
 
     balanced = args.balance == "source-label"
@@ -178,8 +193,9 @@ def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split
     return split(train, train_feats, sampling), split(val, val_feats), entries
 
 
-def fit_train_density(model: EfficientNetLite0, cut: int, train: Split, dims: int, *, seed: int,
-                      most: int = 12_000) -> FeatureDensity:
+def fit_train_density(
+    model: EfficientNetLite0, cut: int, train: Split, dims: int, *, seed: int, most: int = 12_000
+) -> FeatureDensity:
     """The training photos' feature clusters (training/ood.py), from up to `most` cached training views."""
     rows = np.arange(len(train.features.trunk))
     if len(rows) > most:
@@ -263,9 +279,17 @@ def main(args: argparse.Namespace) -> dict[str, object]:
             else:
                 stale += 1
             save_checkpoint(
-                ckpt_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                scheduler=scheduler.state_dict(), epoch=epoch, best_acc=best_acc, stale=stale,
-                best_model=best_state, history=history, args=vars(args), labels=list(taxonomy.LABELS),
+                ckpt_path,
+                model=model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict(),
+                epoch=epoch,
+                best_acc=best_acc,
+                stale=stale,
+                best_model=best_state,
+                history=history,
+                args=vars(args),
+                labels=list(taxonomy.LABELS),
                 seconds=time.time() - started,
             )
             if stale >= args.patience:
@@ -278,10 +302,18 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     if args.item_refit_epochs > 0:
         views = train.features.views
         train_targets = item_targets([e.label for e in train.entries for _ in range(views)])
-        refit = refit_item_head(model, args.cut, train.features, val.features, epochs=args.item_refit_epochs,
-                                temperature=args.distill_temperature, seed=args.seed, train_targets=train_targets,
-                                val_targets=item_targets([e.label for e in val.entries]),
-                                fit_weight=args.item_fit_weight)
+        refit = refit_item_head(
+            model,
+            args.cut,
+            train.features,
+            val.features,
+            epochs=args.item_refit_epochs,
+            temperature=args.distill_temperature,
+            seed=args.seed,
+            train_targets=train_targets,
+            val_targets=item_targets([e.label for e in val.entries]),
+            fit_weight=args.item_fit_weight,
+        )
 
     ev = evaluate(tail, val)
     logits, item_logits = ev["logits"], ev["item_logits"]
@@ -297,11 +329,24 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     fused_correct = val.mask[torch.arange(len(calibrated)), calibrated.argmax(1)].numpy()
     val_domains = np.array([e.domain for e in val.entries])
     fused_acc = {d: float(fused_correct[val_domains == d].mean()) for d in sorted(set(val_domains))}
-    log.info("calibration %s; validation ECE %.4f -> %.4f; accuracy per domain %s -> %s", calibration.to_dict(),
-             ece_before, ece_after, {d: round(float(ev[f"acc_domain_{d}"]), 4) for d in fused_acc},  # type: ignore[arg-type]
-             {d: round(a, 4) for d, a in fused_acc.items()})
-    torch.save({"model": model.state_dict(), "temperature": temperature, "calibration": calibration.to_dict(),
-                "args": vars(args), "labels": list(taxonomy.LABELS)}, args.output / "model_best.pth")
+    log.info(
+        "calibration %s; validation ECE %.4f -> %.4f; accuracy per domain %s -> %s",
+        calibration.to_dict(),
+        ece_before,
+        ece_after,
+        {d: round(float(ev[f"acc_domain_{d}"]), 4) for d in fused_acc},  # type: ignore[arg-type]
+        {d: round(a, 4) for d, a in fused_acc.items()},
+    )
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "temperature": temperature,
+            "calibration": calibration.to_dict(),
+            "args": vars(args),
+            "labels": list(taxonomy.LABELS),
+        },
+        args.output / "model_best.pth",
+    )
 
     density, val_distance = None, None
     if args.distance_dims > 0:
@@ -310,8 +355,13 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         val_distance = density.distance(val_features)
     # What the rule would be on PyTorch's outputs; each released file gets its own, fitted on its own
     # outputs (training/release.py), since the service runs INT8.
-    rule, sure_report = fit_sure_rule(torch.softmax(calibrated, 1).numpy(), labels, [e.domain for e in val.entries],
-                                      val_distance, municipality_bins(args.municipality))
+    rule, sure_report = fit_sure_rule(
+        torch.softmax(calibrated, 1).numpy(),
+        labels,
+        [e.domain for e in val.entries],
+        val_distance,
+        municipality_bins(args.municipality),
+    )
     log.info("sure rule on PyTorch's outputs %s; on validation photos %s", rule.to_dict(), sure_report)
 
     training = {
@@ -345,8 +395,9 @@ def main(args: argparse.Namespace) -> dict[str, object]:
 
         note = f"{command_line()} (data {training['manifest_sha256'][:12]})"
         with staff_client(args.upload, args.token_file) as client:
-            record = upload_candidate(client, args.output / SHIPPED_FILES[args.upload_precision],
-                                      args.output / "MODEL_CARD.md", note)
+            record = upload_candidate(
+                client, args.output / SHIPPED_FILES[args.upload_precision], args.output / "MODEL_CARD.md", note
+            )
         log.info("registry model %d: %s %s", record["id"], record["status"], "; ".join(record["reasons"]))
         metrics["registry"] = record
     return metrics

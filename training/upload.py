@@ -10,8 +10,9 @@ import httpx
 from tqdm import tqdm
 
 
-def upload_candidate(client: httpx.Client, model: Path, card: Path | None, note: str,
-                     wait_s: float = 3600.0, poll_s: float = 1.0) -> dict[str, Any]:
+def upload_candidate(
+    client: httpx.Client, model: Path, card: Path | None, note: str, wait_s: float = 3600.0, poll_s: float = 1.0
+) -> dict[str, Any]:
     """Upload, then follow the gate's progress until it accepts or refuses; returns the registry's record."""
     files: dict[str, Any] = {"file": (model.name, model.open("rb"), "application/octet-stream")}
     if card is not None and card.is_file():

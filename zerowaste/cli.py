@@ -38,9 +38,16 @@ def _data_build(args: argparse.Namespace) -> int:
 
     sources = _name_path_pairs(args.source, "--source", "FOLDER")
     labels = _name_path_pairs(args.labels, "--labels", "FILE")
-    result = build_manifest(sources, args.out, labels=labels, keep_splits=args.keep_splits,
-                            max_distance=args.max_distance,
-                            min_cosine=args.min_cosine or None, cache_dir=args.cache_dir, seed=args.seed)
+    result = build_manifest(
+        sources,
+        args.out,
+        labels=labels,
+        keep_splits=args.keep_splits,
+        max_distance=args.max_distance,
+        min_cosine=args.min_cosine or None,
+        cache_dir=args.cache_dir,
+        seed=args.seed,
+    )
     print(report(result.entries, result.problems))
     print(f"manifest: {args.out}")
     if args.write_splits:
@@ -65,8 +72,7 @@ def _train(args: argparse.Namespace) -> int:
     result = main(args)
     record = result.get("registry")
     if isinstance(record, dict):
-        print(f"registry: model {record['id']} {record['status']}"
-              + "".join(f"\n  - {r}" for r in record["reasons"]))
+        print(f"registry: model {record['id']} {record['status']}" + "".join(f"\n  - {r}" for r in record["reasons"]))
         return 0 if record["status"] == "accepted" else 3
     return 0
 
@@ -92,12 +98,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     entries = [e for e in read_manifest(args.manifest) if e.split == args.split]
     report = evaluate_model(args.model, entries, args.out, bin_of=municipality_bins(args.municipality))
     summary = {k: v for k, v in report.items() if not k.startswith("_")}
-    domains = {d: {k: v for k, v in s.items() if k in ("n", "top1", "material_top1", "right_bin", "sure_coverage",
-                                                       "sure_right_bin")}
-               for d, s in summary["domains"].items()}  # type: ignore[union-attr]
-    print(json.dumps({"model": summary["model"], "all": summary["all"],
-                      **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()},  # type: ignore[union-attr]
-                      "domains": domains}, indent=2))
+    domains = {
+        d: {
+            k: v
+            for k, v in s.items()
+            if k in ("n", "top1", "material_top1", "right_bin", "sure_coverage", "sure_right_bin")
+        }
+        for d, s in summary["domains"].items()
+    }  # type: ignore[union-attr]
+    print(
+        json.dumps(
+            {
+                "model": summary["model"],
+                "all": summary["all"],
+                **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()},  # type: ignore[union-attr]
+                "domains": domains,
+            },
+            indent=2,
+        )
+    )
     print(f"report: {args.out}")
     return 0
 
@@ -105,8 +124,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _classify(args: argparse.Namespace) -> int:
     from zerowaste.model.classify import classify_paths
 
-    return classify_paths(args.paths, model=args.model, as_json=args.json, top=args.top, threads=args.threads,
-                          lang=args.lang, item_threshold=args.item_threshold)
+    return classify_paths(
+        args.paths,
+        model=args.model,
+        as_json=args.json,
+        top=args.top,
+        threads=args.threads,
+        lang=args.lang,
+        item_threshold=args.item_threshold,
+    )
 
 
 def _edge_classify(args: argparse.Namespace) -> int:
@@ -118,9 +144,19 @@ def _edge_classify(args: argparse.Namespace) -> int:
     model = args.model
     if model is None and args.model_dir is not None and (args.model_dir / "current.onnx").exists():
         model = args.model_dir / "current.onnx"
-    return run(args.paths, camera=args.camera, frames=args.frames, every_s=args.every, model=model,
-               precision=args.precision, threads=args.threads, as_json=args.json, lang=args.lang,
-               item_threshold=args.item_threshold, benchmark_runs=args.benchmark_runs)
+    return run(
+        args.paths,
+        camera=args.camera,
+        frames=args.frames,
+        every_s=args.every,
+        model=model,
+        precision=args.precision,
+        threads=args.threads,
+        as_json=args.json,
+        lang=args.lang,
+        item_threshold=args.item_threshold,
+        benchmark_runs=args.benchmark_runs,
+    )
 
 
 def _model_update(args: argparse.Namespace) -> int:
@@ -135,9 +171,18 @@ def _model_update(args: argparse.Namespace) -> int:
         while True:
             try:
                 result = updater.update()
-                print(json.dumps({"action": result.action, "sha256": result.sha256, "detail": result.detail,
-                                  "timings_s": {k: round(v, 3) for k, v in result.timings_s.items()},
-                                  "resumed_from": result.resumed_from}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "action": result.action,
+                            "sha256": result.sha256,
+                            "detail": result.detail,
+                            "timings_s": {k: round(v, 3) for k, v in result.timings_s.items()},
+                            "resumed_from": result.resumed_from,
+                        }
+                    ),
+                    flush=True,
+                )
                 failed = result.action == "rolled-back"
             except UpdateError as exc:
                 print(json.dumps({"action": "failed", "detail": str(exc)}), flush=True)
@@ -237,10 +282,25 @@ def _scale_status(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     queue = EventQueue(config.queue_path)
-    print(json.dumps({"device": config.device_id, "queued": len(queue), "queue": str(config.queue_path),
-                      "bins": {b.id: {"stream": b.stream, "driver": b.driver.type,
-                                      "calibration_version": b.calibration.version,
-                                      "state": queue.state(f"bin:{b.id}")} for b in config.bins}}, indent=2))
+    print(
+        json.dumps(
+            {
+                "device": config.device_id,
+                "queued": len(queue),
+                "queue": str(config.queue_path),
+                "bins": {
+                    b.id: {
+                        "stream": b.stream,
+                        "driver": b.driver.type,
+                        "calibration_version": b.calibration.version,
+                        "state": queue.state(f"bin:{b.id}"),
+                    }
+                    for b in config.bins
+                },
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
@@ -249,9 +309,17 @@ def _scale_trace(args: argparse.Namespace) -> int:
 
     trace = generate_trace(TraceSpec(seed=args.seed, days=args.days, deposits_per_day=args.deposits_per_day))
     write_trace(args.out, trace.samples)
-    print(json.dumps({"samples": len(trace.samples), "deposits": len(trace.deposits),
-                      "deposited_kg": round(sum(kg for _, kg in trace.deposits), 3),
-                      "emptyings": len(trace.emptyings), "out": str(args.out)}))
+    print(
+        json.dumps(
+            {
+                "samples": len(trace.samples),
+                "deposits": len(trace.deposits),
+                "deposited_kg": round(sum(kg for _, kg in trace.deposits), 3),
+                "emptyings": len(trace.emptyings),
+                "out": str(args.out),
+            }
+        )
+    )
     return 0
 
 
@@ -271,8 +339,16 @@ def _serve(args: argparse.Namespace) -> int:
     from zerowaste.service.observability import configure_logging
 
     configure_logging()
-    uvicorn.run("zerowaste.service.main:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, log_config=None, access_log=False)
+    uvicorn.run(
+        "zerowaste.service.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 
@@ -321,40 +397,72 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    data = sub.add_parser("data", aliases=["dataset"], help="build and inspect training manifests; export feedback"
-                          ).add_subparsers(dest="data_command", required=True)
+    data = sub.add_parser(
+        "data", aliases=["dataset"], help="build and inspect training manifests; export feedback"
+    ).add_subparsers(dest="data_command", required=True)
     build = data.add_parser("build", help="scan ImageFolder sets, group near-duplicates, split, write a manifest")
-    build.add_argument("--source", action="append", required=True,
-                       help="NAME=FOLDER, repeatable (trashnet, garbage12, garbage12-more and clothing have"
-                            " known label maps; drinks takes a labels file)")
-    build.add_argument("--labels", action="append", default=[],
-                       help="NAME=FILE: a labels file (datasets/labels/*.jsonl) for a source of unlabelled photos,"
-                            " repeatable (default: none)")
-    build.add_argument("--out", type=Path, default=DEFAULT_MANIFEST,
-                       help=f"manifest path (default: {DEFAULT_MANIFEST})")
-    build.add_argument("--max-distance", type=int, default=DEFAULT_MAX_DISTANCE,
-                       help=f"pHash bits for a near-duplicate (default: {DEFAULT_MAX_DISTANCE})")
-    build.add_argument("--min-cosine", type=float, default=DEFAULT_MIN_COSINE,
-                       help="ImageNet-feature cosine for a near-duplicate that pHash misses (crops, shifts);"
-                            f" 0 = pHash only (default: {DEFAULT_MIN_COSINE})")
-    build.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR,
-                       help=f"where photo features are cached by sha256 (default: {DEFAULT_CACHE_DIR})")
+    build.add_argument(
+        "--source",
+        action="append",
+        required=True,
+        help="NAME=FOLDER, repeatable (trashnet, garbage12, garbage12-more and clothing have"
+        " known label maps; drinks takes a labels file)",
+    )
+    build.add_argument(
+        "--labels",
+        action="append",
+        default=[],
+        help="NAME=FILE: a labels file (datasets/labels/*.jsonl) for a source of unlabelled photos,"
+        " repeatable (default: none)",
+    )
+    build.add_argument(
+        "--out", type=Path, default=DEFAULT_MANIFEST, help=f"manifest path (default: {DEFAULT_MANIFEST})"
+    )
+    build.add_argument(
+        "--max-distance",
+        type=int,
+        default=DEFAULT_MAX_DISTANCE,
+        help=f"pHash bits for a near-duplicate (default: {DEFAULT_MAX_DISTANCE})",
+    )
+    build.add_argument(
+        "--min-cosine",
+        type=float,
+        default=DEFAULT_MIN_COSINE,
+        help="ImageNet-feature cosine for a near-duplicate that pHash misses (crops, shifts);"
+        f" 0 = pHash only (default: {DEFAULT_MIN_COSINE})",
+    )
+    build.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE_DIR,
+        help=f"where photo features are cached by sha256 (default: {DEFAULT_CACHE_DIR})",
+    )
     build.add_argument("--seed", type=int, default=0, help="split seed (default: 0)")
-    build.add_argument("--keep-splits", type=Path, default=None, metavar="FILE",
-                       help="a splits file (datasets/splits/*.jsonl) or an earlier manifest whose photos keep their"
-                            " split: what a released model trained and was tested on stays there, new photos are"
-                            " dealt out (default: a fresh split)")
-    build.add_argument("--write-splits", type=Path, default=None, metavar="FILE",
-                       help="also write every photo's split as a splits file, to keep in the repository"
-                            " (default: no)")
+    build.add_argument(
+        "--keep-splits",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a splits file (datasets/splits/*.jsonl) or an earlier manifest whose photos keep their"
+        " split: what a released model trained and was tested on stays there, new photos are"
+        " dealt out (default: a fresh split)",
+    )
+    build.add_argument(
+        "--write-splits",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write every photo's split as a splits file, to keep in the repository (default: no)",
+    )
     build.set_defaults(func=_data_build)
     rep = data.add_parser("report", help="counts per class, source and split; duplicate groups")
     rep.add_argument("manifest", type=Path)
     rep.set_defaults(func=_data_report)
     ef = data.add_parser("export-feedback", help="photos staff accepted or relabelled -> ImageFolder + manifest")
     ef.add_argument("--server", required=True, help="the zerowaste service, e.g. https://zerowaste.example")
-    ef.add_argument("--token-file", type=Path, default=None,
-                    help="file with a staff key (default: ZEROWASTE_STAFF_TOKEN)")
+    ef.add_argument(
+        "--token-file", type=Path, default=None, help="file with a staff key (default: ZEROWASTE_STAFF_TOKEN)"
+    )
     ef.add_argument("--out", type=Path, default=Path("runs/feedback"), help="folder (default: runs/feedback)")
     ef.set_defaults(func=_export_feedback)
 
@@ -366,8 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help=f"manifest (default: {DEFAULT_MANIFEST})")
     ev.add_argument("--split", default="test", choices=["train", "val", "test"], help="split (default: test)")
     ev.add_argument("--out", type=Path, default=Path("runs/eval"), help="report folder (default: runs/eval)")
-    ev.add_argument("--municipality", default="wuppertal",
-                    help="whose rules say which bin each class goes to (default: wuppertal)")
+    ev.add_argument(
+        "--municipality", default="wuppertal", help="whose rules say which bin each class goes to (default: wuppertal)"
+    )
     ev.set_defaults(func=_evaluate)
 
     cl = sub.add_parser("classify", help="classify image files or folders with ONNX Runtime (no torch)")
@@ -377,38 +486,58 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--top", type=int, default=3, help="how many labels to list (default: 3)")
     cl.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
     cl.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
-    cl.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
-                    help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
+    cl.add_argument(
+        "--item-threshold",
+        type=float,
+        default=DEFAULT_ITEM_THRESHOLD,
+        help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})",
+    )
     cl.set_defaults(func=_classify)
 
     edge = sub.add_parser("edge", help="on-device commands (the edge extra: no torch)").add_subparsers(
-        dest="edge_command", required=True)
+        dest="edge_command", required=True
+    )
     ec = edge.add_parser("classify", help="classify files, folders or camera frames offline; picks the faster model")
     ec.add_argument("paths", nargs="*", type=Path, help="image files or folders")
-    ec.add_argument("--camera", default=None,
-                    help="camera index (0), device, stream URL or video file; frames are read with OpenCV")
+    ec.add_argument(
+        "--camera", default=None, help="camera index (0), device, stream URL or video file; frames are read with OpenCV"
+    )
     ec.add_argument("--frames", type=int, default=0, help="stop after this many camera frames (default: 0 = never)")
     ec.add_argument("--every", type=float, default=0.0, help="seconds between classified frames (default: 0)")
     ec.add_argument("--model", type=Path, default=None, help="ONNX file (default: measure FP32 and INT8, pick)")
-    ec.add_argument("--model-dir", type=Path, default=None,
-                    help="the updater's folder: run its current model when it has one (default: none)")
-    ec.add_argument("--precision", choices=["int8", "fp32"], default=None,
-                    help="use this shipped model instead of measuring (default: measure)")
+    ec.add_argument(
+        "--model-dir",
+        type=Path,
+        default=None,
+        help="the updater's folder: run its current model when it has one (default: none)",
+    )
+    ec.add_argument(
+        "--precision",
+        choices=["int8", "fp32"],
+        default=None,
+        help="use this shipped model instead of measuring (default: measure)",
+    )
     ec.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
     ec.add_argument("--benchmark-runs", type=int, default=30, help="timed runs per model at start (default: 30)")
     ec.add_argument("--json", action="store_true", help="one JSON line per image")
     ec.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
-    ec.add_argument("--item-threshold", type=float, default=DEFAULT_ITEM_THRESHOLD,
-                    help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})")
+    ec.add_argument(
+        "--item-threshold",
+        type=float,
+        default=DEFAULT_ITEM_THRESHOLD,
+        help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})",
+    )
     ec.set_defaults(func=_edge_classify)
 
     models = edge.add_parser("model", help="signed model updates from the service's registry").add_subparsers(
-        dest="model_command", required=True)
+        dest="model_command", required=True
+    )
     models_help = "updater config YAML (see the README; default: /etc/zerowaste/models.yaml)"
     for name, helptext, func in (
-            ("update", "fetch this device's model if it changed: resume, verify, swap, smoke check", _model_update),
-            ("status", "the model in use, the previous one, refused ones", _model_status),
-            ("rollback", "go back to the previous model now", _model_rollback)):
+        ("update", "fetch this device's model if it changed: resume, verify, swap, smoke check", _model_update),
+        ("status", "the model in use, the previous one, refused ones", _model_status),
+        ("rollback", "go back to the previous model now", _model_rollback),
+    ):
         mp = models.add_parser(name, help=helptext)
         mp.add_argument("--config", type=Path, default=Path("/etc/zerowaste/models.yaml"), help=models_help)
         if name == "update":
@@ -416,21 +545,29 @@ def build_parser() -> argparse.ArgumentParser:
         mp.set_defaults(func=func)
 
     scale = edge.add_parser("scale", help="the bin scale agent: weigh, queue, upload").add_subparsers(
-        dest="scale_command", required=True)
+        dest="scale_command", required=True
+    )
     config_help = "agent config YAML (see the README; default: /etc/zerowaste/scale.yaml)"
     sr = scale.add_parser("run", help="weigh and upload until stopped (the systemd unit runs this)")
     sr.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
     sr.set_defaults(func=_scale_run)
-    for name, helptext in (("tare", "zero the scale with the empty bin on it"),
-                           ("calibrate", "two-point (or more) calibration with known masses")):
+    for name, helptext in (
+        ("tare", "zero the scale with the empty bin on it"),
+        ("calibrate", "two-point (or more) calibration with known masses"),
+    ):
         sc = scale.add_parser(name, help=helptext)
         sc.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
         sc.add_argument("--bin", required=True, help="bin id from the config")
         sc.add_argument("--samples", type=int, default=20, help="readings averaged per step (default: 20)")
         sc.add_argument("--yes", action="store_true", help="do not wait for Enter before each reading")
         if name == "calibrate":
-            sc.add_argument("--mass", type=float, action="append", required=True,
-                            help="known mass in kg, repeat for each point, e.g. --mass 0 --mass 10")
+            sc.add_argument(
+                "--mass",
+                type=float,
+                action="append",
+                required=True,
+                help="known mass in kg, repeat for each point, e.g. --mass 0 --mass 10",
+            )
         sc.set_defaults(func=_scale_calibrate, command_name=name)
     ss = scale.add_parser("status", help="queued events and calibration per bin")
     ss.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
@@ -448,26 +585,33 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     sv.set_defaults(func=_serve)
 
-    rules = sub.add_parser("rules", help="municipality rules and offers").add_subparsers(dest="rules_command",
-                                                                                        required=True)
+    rules = sub.add_parser("rules", help="municipality rules and offers").add_subparsers(
+        dest="rules_command", required=True
+    )
     rl = rules.add_parser("load", help="validate a rules file and write it into the database")
     rl.add_argument("--municipality", default=None, help="shipped rules to load (default: ZEROWASTE_MUNICIPALITY)")
     rl.add_argument("--file", type=Path, default=None, help="a rules YAML file instead of a shipped one")
     rl.add_argument("--replace", action="store_true", help="the file wins over staff edits (default: keep edits)")
     rl.set_defaults(func=_rules_load)
 
-    pilot = sub.add_parser("pilot", help="the weighing pilot's data").add_subparsers(dest="pilot_command",
-                                                                                    required=True)
+    pilot = sub.add_parser("pilot", help="the weighing pilot's data").add_subparsers(
+        dest="pilot_command", required=True
+    )
     pp = pilot.add_parser("purge", help="delete weighings and rejected events past the retention period")
     pp.add_argument("--weeks", type=int, default=None, help="retention in weeks (default: ZEROWASTE_RETENTION_WEEKS)")
     pp.set_defaults(func=_pilot_purge)
 
-    keys = sub.add_parser("keys", help="API keys for staff and devices").add_subparsers(dest="keys_command",
-                                                                                        required=True)
+    keys = sub.add_parser("keys", help="API keys for staff and devices").add_subparsers(
+        dest="keys_command", required=True
+    )
     kc = keys.add_parser("create", help="create a key (stored hashed; printed once)")
     kc.add_argument("--name", required=True, help="who or what holds the key")
-    kc.add_argument("--role", required=True, choices=["admin", "staff"],
-                    help="what the key may do (device and household keys come from the staff API)")
+    kc.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "staff"],
+        help="what the key may do (device and household keys come from the staff API)",
+    )
     kc.set_defaults(func=_keys_create)
 
     from zerowaste.cli_labels import add_parser as add_labels_parser
@@ -478,8 +622,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return int(args.func(args) or 0)
 
 

@@ -20,5 +20,6 @@ def staff_token(token_file: Path | None) -> str:
 
 
 def staff_client(server: str, token_file: Path | None, timeout_s: float = 120.0) -> httpx.Client:
-    return httpx.Client(base_url=server, timeout=timeout_s,
-                        headers={"Authorization": f"Bearer {staff_token(token_file)}"})
+    return httpx.Client(
+        base_url=server, timeout=timeout_s, headers={"Authorization": f"Bearer {staff_token(token_file)}"}
+    )

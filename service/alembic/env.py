@@ -21,8 +21,9 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True,
-                      render_as_batch=True)
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,8 +32,9 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
         # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                          render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, compare_type=True, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -241,8 +241,7 @@ class NeighbourhoodWeek(Base):
 
     __tablename__ = "neighbourhood_week"
 
-    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-                                                  primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), primary_key=True)
     week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     min_group: Mapped[int] = mapped_column(Integer, primary_key=True)
     changes: Mapped[int] = mapped_column(Integer)  # NeighbourhoodWeekChange.changes when computed
@@ -256,8 +255,7 @@ class NeighbourhoodWeekChange(Base):
 
     __tablename__ = "neighbourhood_week_change"
 
-    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"),
-                                                  primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id", ondelete="CASCADE"), primary_key=True)
     week: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     changes: Mapped[int] = mapped_column(Integer)
 

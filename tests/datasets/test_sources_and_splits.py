@@ -265,8 +265,15 @@ def test_files_an_export_names_after_one_original_are_one_photo() -> None:
         e.path = f"/shared/drinks-unlabelled/{name}.jpg"
         return e
 
-    entries = [at("102_jpg.rf.aaa111"), at("102_jpg.rf.bbb222"), at("102_png_jpg.rf.ccc333"), at("103_jpg.rf.ddd444"),
-               at("102_jpg.rf.eee555"), at("102_jpg.rf.fff666", source="clothing"), at("plain-name")]
+    entries = [
+        at("102_jpg.rf.aaa111"),
+        at("102_jpg.rf.bbb222"),
+        at("102_png_jpg.rf.ccc333"),
+        at("103_jpg.rf.ddd444"),
+        at("102_jpg.rf.eee555"),
+        at("102_jpg.rf.fff666", source="clothing"),
+        at("plain-name"),
+    ]
     # Only sources whose file names say so (drinks: Roboflow's `<original>.rf.<hash>`); clothing's do not.
     assert same_original_pairs(entries) == [(0, 1), (0, 4)]
 

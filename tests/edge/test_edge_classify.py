@@ -63,15 +63,28 @@ def test_an_int8_file_without_test_results_is_not_trusted(tmp_path: Path) -> Non
 
 
 def test_files_give_the_results_zerowaste_classify_gives() -> None:
-    files = [shared_folder("garbage12", "shoes") / "shoes_113.jpg", shared_folder("garbage12", "plastic") /
-             "plastic_103.jpg", shared_folder("trashnet", "paper") / "paper1.jpg"]
-    code = ("import sys; from zerowaste.cli import main; rc = main(sys.argv[1:]); "
-            "sys.exit(99 if 'torch' in sys.modules else rc)")
-    edge = subprocess.run([sys.executable, "-c", code, "edge", "classify", "--precision", "int8", "--json",
-                           *map(str, files)], capture_output=True, text=True, timeout=120)
+    files = [
+        shared_folder("garbage12", "shoes") / "shoes_113.jpg",
+        shared_folder("garbage12", "plastic") / "plastic_103.jpg",
+        shared_folder("trashnet", "paper") / "paper1.jpg",
+    ]
+    code = (
+        "import sys; from zerowaste.cli import main; rc = main(sys.argv[1:]); "
+        "sys.exit(99 if 'torch' in sys.modules else rc)"
+    )
+    edge = subprocess.run(
+        [sys.executable, "-c", code, "edge", "classify", "--precision", "int8", "--json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert edge.returncode == 0, edge.stderr
-    cli = subprocess.run([sys.executable, "-m", "zerowaste.cli", "classify", "--json", *map(str, files)],
-                         capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        [sys.executable, "-m", "zerowaste.cli", "classify", "--json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     a = [json.loads(line) for line in edge.stdout.splitlines()]
     b = [json.loads(line) for line in cli.stdout.splitlines()]
     assert [r["label"] for r in a] == [r["label"] for r in b]

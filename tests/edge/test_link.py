@@ -8,8 +8,17 @@ from pydantic import ValidationError
 from zerowaste.edge.link import ServiceLink
 
 
-@pytest.mark.parametrize("url", ["https://zerowaste.example", "https://10.0.0.5:8443", "http://127.0.0.1:8000",
-                                 "http://localhost:8000", "http://[::1]:8000", "http://127.0.0.2"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://zerowaste.example",
+        "https://10.0.0.5:8443",
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://[::1]:8000",
+        "http://127.0.0.2",
+    ],
+)
 def test_tls_or_this_machine_is_accepted(url: str) -> None:
     assert ServiceLink(server_url=url).server_url == url
 

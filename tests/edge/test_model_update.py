@@ -67,8 +67,9 @@ class CutOnce(httpx.HTTPTransport):
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("update")
-    manifest = gate_manifest(folder / "gate.jsonl", {c: photos("garbage12", c, n=4)
-                                                     for c in ("battery", "shoes", "clothes", "paper")})
+    manifest = gate_manifest(
+        folder / "gate.jsonl", {c: photos("garbage12", c, n=4) for c in ("battery", "shoes", "clothes", "paper")}
+    )
     weak = suppressed(folder / "weak.onnx", "battery")
     for url in database("sqlite", folder):
         upgrade(url)

@@ -91,17 +91,40 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
         bins = []
         for stream in ("restmuell", "bio")[: 1 + (i % 3 == 0)]:
             bin_id = f"bin-{i:03d}-{stream}"
-            assert staff.post("/v1/staff/bins", json={"id": bin_id, "household": home["id"], "device": device["id"],
-                                                      "stream": stream}).status_code == 201
-            spec = TraceSpec(seed=i * 10 + len(bins), days=WEEKS * 7, deposits_per_day=rng.uniform(0.4, 1.2),
-                             lid_bumps_per_day=0.5, leans_per_day=0.2, idle_every_s=3600)
+            assert (
+                staff.post(
+                    "/v1/staff/bins",
+                    json={"id": bin_id, "household": home["id"], "device": device["id"], "stream": stream},
+                ).status_code
+                == 201
+            )
+            spec = TraceSpec(
+                seed=i * 10 + len(bins),
+                days=WEEKS * 7,
+                deposits_per_day=rng.uniform(0.4, 1.2),
+                lid_bumps_per_day=0.5,
+                leans_per_day=0.2,
+                idle_every_s=3600,
+            )
             trace = generate_trace(spec)
             truth[home["id"]] = truth.get(home["id"], 0.0) + sum(kg for _, kg in trace.deposits)
-            bins.append({"id": bin_id, "stream": stream, "calibration": {"zero": 8400.0, "factor": -1 / 21000},
-                         "driver": {"type": "simulated", "start": start, "generate": spec.model_dump()}})
+            bins.append(
+                {
+                    "id": bin_id,
+                    "stream": stream,
+                    "calibration": {"zero": 8400.0, "factor": -1 / 21000},
+                    "driver": {"type": "simulated", "start": start, "generate": spec.model_dump()},
+                }
+            )
         households[device["id"]] = home["id"]
-        config = AgentConfig.model_validate({"device_id": device["id"], "server_url": srv.base,
-                                             "queue_path": str(tmp_path / "agents" / f"{i}.db"), "bins": bins})
+        config = AgentConfig.model_validate(
+            {
+                "device_id": device["id"],
+                "server_url": srv.base,
+                "queue_path": str(tmp_path / "agents" / f"{i}.db"),
+                "bins": bins,
+            }
+        )
         queue = EventQueue(config.queue_path)
         agents.append(ScaleAgent(config, queue))
         client = httpx.Client(base_url=srv.base, headers=bearer(device["token"]), transport=network, timeout=10)
@@ -158,8 +181,13 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
     with Session(engine) as session:
         stored = list(session.scalars(select(Weighing.event_id)))
         rejected = session.scalar(select(func.count()).select_from(RejectedEvent))
-        deposits_db = dict(session.execute(select(Weighing.household_id, func.sum(Weighing.net_kg))
-                                           .where(Weighing.kind == "deposit").group_by(Weighing.household_id)).all())
+        deposits_db = dict(
+            session.execute(
+                select(Weighing.household_id, func.sum(Weighing.net_kg))
+                .where(Weighing.kind == "deposit")
+                .group_by(Weighing.household_id)
+            ).all()
+        )
         token = create_key(session, "check", "staff")
     engine.dispose()
     assert rejected == 0

@@ -26,8 +26,15 @@ from zerowaste.edge.trace import TraceSpec, generate_trace, write_trace
 
 @pytest.mark.parametrize("seed", range(6))
 def test_detector_counts_every_bag_and_nothing_else(seed: int) -> None:
-    spec = TraceSpec(seed=seed, days=21, deposits_per_day=2, lid_bumps_per_day=4, leans_per_day=2,
-                     drift_kg_per_day=0.03, noise_kg=0.006)
+    spec = TraceSpec(
+        seed=seed,
+        days=21,
+        deposits_per_day=2,
+        lid_bumps_per_day=4,
+        leans_per_day=2,
+        drift_kg_per_day=0.03,
+        noise_kg=0.006,
+    )
     trace = generate_trace(spec)
     det = StableWeightDetector(DetectorConfig())
     changes = [c for t, kg in trace.samples if (c := det.feed(t, kg))]
@@ -39,8 +46,16 @@ def test_detector_counts_every_bag_and_nothing_else(seed: int) -> None:
 
 
 def test_a_drifting_zero_never_becomes_a_bag() -> None:
-    trace = generate_trace(TraceSpec(days=30, deposits_per_day=0, lid_bumps_per_day=5, leans_per_day=1,
-                                     drift_kg_per_day=0.2, empty_every_days=100))
+    trace = generate_trace(
+        TraceSpec(
+            days=30,
+            deposits_per_day=0,
+            lid_bumps_per_day=5,
+            leans_per_day=1,
+            drift_kg_per_day=0.2,
+            empty_every_days=100,
+        )
+    )
     det = StableWeightDetector(DetectorConfig())
     assert [c for t, kg in trace.samples if (c := det.feed(t, kg))] == []
 
@@ -70,11 +85,22 @@ def test_two_point_calibration_recovers_the_load_cell_line() -> None:
 
 def _config(tmp_path: Path, trace: Path, **driver: object) -> Path:
     path = tmp_path / "scale.yaml"
-    path.write_text(yaml.safe_dump({
-        "device_id": "scale-test", "server_url": "http://127.0.0.1:9", "queue_path": str(tmp_path / "queue.db"),
-        "bins": [{"id": "bin-1", "stream": "restmuell",
-                  "driver": {"type": "simulated", "trace": str(trace), "start": 1_790_000_000, **driver}}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "device_id": "scale-test",
+                "server_url": "http://127.0.0.1:9",
+                "queue_path": str(tmp_path / "queue.db"),
+                "bins": [
+                    {
+                        "id": "bin-1",
+                        "stream": "restmuell",
+                        "driver": {"type": "simulated", "trace": str(trace), "start": 1_790_000_000, **driver},
+                    }
+                ],
+            }
+        )
+    )
     return path
 
 
@@ -83,8 +109,27 @@ def test_calibrate_and_tare_through_the_cli(tmp_path: Path) -> None:
     samples = [(i / 10, 0.0) for i in range(50)] + [(5 + i / 10, 10.0) for i in range(50)]
     write_trace(tmp_path / "cal.csv", samples)
     config = _config(tmp_path, tmp_path / "cal.csv")
-    assert cli(["edge", "scale", "calibrate", "--config", str(config), "--bin", "bin-1", "--yes",
-                "--samples", "50", "--mass", "0", "--mass", "10"]) == 0
+    assert (
+        cli(
+            [
+                "edge",
+                "scale",
+                "calibrate",
+                "--config",
+                str(config),
+                "--bin",
+                "bin-1",
+                "--yes",
+                "--samples",
+                "50",
+                "--mass",
+                "0",
+                "--mass",
+                "10",
+            ]
+        )
+        == 0
+    )
     cal = load_config(config).bins[0].calibration
     assert cal.version == 1 and cal.factor == pytest.approx(-1 / 21_000) and cal.kg(8400.0) == pytest.approx(0)
     assert cli(["edge", "scale", "tare", "--config", str(config), "--bin", "bin-1", "--yes", "--samples", "10"]) == 0

@@ -28,21 +28,61 @@ def test_the_map_covers_at_least_150_household_classes_with_german_names() -> No
     for c in imap.classes:
         assert imagenet_labels()[c.index] == c.imagenet
         assert c.de and c.en and c.abc
-    wanted = {"toaster", "hand blower", "iron", "vacuum", "laptop", "cellular telephone", "table lamp",
-              "folding chair", "studio couch", "mountain bike", "power drill", "lawn mower", "teddy", "jersey",
-              "jean", "running shoe", "backpack", "book jacket"}
+    wanted = {
+        "toaster",
+        "hand blower",
+        "iron",
+        "vacuum",
+        "laptop",
+        "cellular telephone",
+        "table lamp",
+        "folding chair",
+        "studio couch",
+        "mountain bike",
+        "power drill",
+        "lawn mower",
+        "teddy",
+        "jersey",
+        "jean",
+        "running shoe",
+        "backpack",
+        "book jacket",
+    }
     assert wanted <= {c.imagenet for c in imap.classes}
     # the categories, each with a German and an English name
-    for key in ("small-electrical", "large-appliance", "furniture", "textile", "shoes", "toy", "book", "bicycle",
-                "tool", "garden-tool", "kitchenware", "sports", "music-instrument"):
+    for key in (
+        "small-electrical",
+        "large-appliance",
+        "furniture",
+        "textile",
+        "shoes",
+        "toy",
+        "book",
+        "bicycle",
+        "tool",
+        "garden-tool",
+        "kitchenware",
+        "sports",
+        "music-instrument",
+    ):
         assert imap.categories[key]["de"] and imap.categories[key]["en"]
     assert imap.categories["small-electrical"]["de"] == "Elektrokleingerät"
 
 
 def test_animals_food_and_landscapes_map_to_nothing() -> None:
     mapped = {c.imagenet for c in item_map().classes}
-    assert not mapped & {"tabby", "golden retriever", "pizza", "banana", "volcano", "seashore", "airliner",
-                         "school bus", "castle", "daisy"}
+    assert not mapped & {
+        "tabby",
+        "golden retriever",
+        "pizza",
+        "banana",
+        "volcano",
+        "seashore",
+        "airliner",
+        "school bus",
+        "castle",
+        "daisy",
+    }
 
 
 def _raw() -> dict:
@@ -51,14 +91,17 @@ def _raw() -> dict:
     return yaml.safe_load(resources.files("zerowaste.model").joinpath("item_map.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["items"][0].update({"in": 1}), "is not the ImageNet class"),
-    (lambda d: d["items"].append(dict(d["items"][0])), "mapped twice"),
-    (lambda d: d["items"][0].update({"category": "spaceship"}), "unknown category"),
-    (lambda d: d["items"][0].update({"colour": "red"}), "unknown fields"),
-    (lambda d: d["items"][0].pop("abc"), "missing"),
-    (lambda d: d["categories"].update({"x": {"de": "X"}}), "exactly non-empty"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["items"][0].update({"in": 1}), "is not the ImageNet class"),
+        (lambda d: d["items"].append(dict(d["items"][0])), "mapped twice"),
+        (lambda d: d["items"][0].update({"category": "spaceship"}), "unknown category"),
+        (lambda d: d["items"][0].update({"colour": "red"}), "unknown fields"),
+        (lambda d: d["items"][0].pop("abc"), "missing"),
+        (lambda d: d["categories"].update({"x": {"de": "X"}}), "exactly non-empty"),
+    ],
+)
 def test_a_broken_map_is_refused_naming_the_entry(change, message: str) -> None:
     data = copy.deepcopy(_raw())
     change(data)

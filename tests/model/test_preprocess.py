@@ -38,8 +38,9 @@ def test_normalisation_maps_black_and_white_to_about_minus_one_and_one() -> None
     assert white.min() == pytest.approx(1.0, abs=1e-5)
 
 
-@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 4), np.uint8),
-                                 np.zeros((10, 10, 3), np.float32)])
+@pytest.mark.parametrize(
+    "bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 4), np.uint8), np.zeros((10, 10, 3), np.float32)]
+)
 def test_rejects_arrays_that_are_not_rgb_uint8(bad: np.ndarray) -> None:
     with pytest.raises(ValueError, match="RGB uint8"):
         preprocess(bad)

@@ -47,14 +47,18 @@ def test_unknown_runtime_kind_is_refused() -> None:
         create_classifier("tflite", shipped_model_path("int8"))
 
 
-@pytest.mark.parametrize(("folder", "label"), [
-    (("garbage12", "battery"), "battery"),
-    (("garbage12", "shoes"), "shoes"),
-    (("garbage12", "green-glass"), "green-glass"),
-    (("trashnet", "cardboard"), "cardboard"),
-])
-def test_real_photos_of_a_class_are_mostly_that_class(int8: OnnxClassifier, folder: tuple[str, str],
-                                                      label: str) -> None:
+@pytest.mark.parametrize(
+    ("folder", "label"),
+    [
+        (("garbage12", "battery"), "battery"),
+        (("garbage12", "shoes"), "shoes"),
+        (("garbage12", "green-glass"), "green-glass"),
+        (("trashnet", "cardboard"), "cardboard"),
+    ],
+)
+def test_real_photos_of_a_class_are_mostly_that_class(
+    int8: OnnxClassifier, folder: tuple[str, str], label: str
+) -> None:
     files = photos(*folder, n=12)
     pred = int8.predict_images([Image.open(f) for f in files])
     hits = sum(int8.spec.labels[i] == label for i in pred.waste.argmax(1))
@@ -105,9 +109,11 @@ def test_int8_kernels_on_this_cpu_compute_what_the_quantised_graph_means() -> No
     from zerowaste.model.preprocess import preprocess
     from zerowaste.model.runtime import session_options
 
-    files = ([f for label in ("paper", "plastic", "metal", "glass", "cardboard", "trash")
-              for f in photos("trashnet", label, n=8)]
-             + [f for label in ("battery", "shoes", "clothes", "biological") for f in photos("garbage12", label, n=4)])
+    files = [
+        f
+        for label in ("paper", "plastic", "metal", "glass", "cardboard", "trash")
+        for f in photos("trashnet", label, n=8)
+    ] + [f for label in ("battery", "shoes", "clothes", "biological") for f in photos("garbage12", label, n=4)]
     x = np.stack([preprocess(load_image(f)) for f in files])
     runs = []
     for level in (ort.GraphOptimizationLevel.ORT_ENABLE_ALL, ort.GraphOptimizationLevel.ORT_DISABLE_ALL):
@@ -131,8 +137,12 @@ def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Pat
         "import sys; from zerowaste.cli import main; rc = main(sys.argv[1:]); "
         "sys.exit(99 if 'torch' in sys.modules else rc)"
     )
-    proc = subprocess.run([sys.executable, "-c", code, "classify", "--json", *map(str, files), str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "classify", "--json", *map(str, files), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 99, "zerowaste classify imported torch"
     assert proc.returncode == 1, proc.stderr  # one unreadable file
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -154,15 +164,20 @@ def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Pat
 def test_classify_cli_names_the_item_beside_the_material() -> None:
     shoe = shared_folder("garbage12", "shoes") / "shoes_113.jpg"  # a boot
     bag = shared_folder("garbage12", "plastic") / "plastic_103.jpg"  # a carrier bag
-    proc = subprocess.run([sys.executable, "-m", "zerowaste.cli", "classify", "--json", "--lang", "en", str(shoe),
-                           str(bag)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zerowaste.cli", "classify", "--json", "--lang", "en", str(shoe), str(bag)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     boot, carrier = (json.loads(line) for line in proc.stdout.splitlines())
     assert boot["label"] == "shoes" and boot["item"]["category"] == "shoes"
     assert boot["item"]["display"] == "boot (shoes)"
     assert carrier["item"]["abc"] == "plastiktuete" and carrier["item"]["display"] == "plastic bag"
-    text = subprocess.run([sys.executable, "-m", "zerowaste.cli", "classify", str(shoe)], capture_output=True,
-                          text=True, timeout=120).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "zerowaste.cli", "classify", str(shoe)], capture_output=True, text=True, timeout=120
+    ).stdout
     assert "item: Stiefel (Schuhe)" in text
 
 

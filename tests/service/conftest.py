@@ -21,9 +21,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(environment="test", database_url=database_url, data_dir=Path(tmp_path_factory.mktemp("data")),
-                    max_upload_bytes=2 * 1024 * 1024, max_upload_pixels=30_000_000,
-                    rate_limit="100000/minute")  # the suite itself would trip the default
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        data_dir=Path(tmp_path_factory.mktemp("data")),
+        max_upload_bytes=2 * 1024 * 1024,
+        max_upload_pixels=30_000_000,
+        rate_limit="100000/minute",
+    )  # the suite itself would trip the default
 
 
 @pytest.fixture(scope="session")

@@ -30,15 +30,19 @@ def test_wuppertal_bins_join_what_shares_a_bin_and_keep_glass_colours_apart(bins
     assert bins["trash"] != bins["plastic"]
 
 
-@pytest.mark.parametrize(("label", "predicted", "right"), [
-    ("cardboard", "paper", True),
-    ("glass", "green-glass", True),  # TrashNet's glass has no colour: any container is its own
-    ("brown-glass", "green-glass", False),
-    ("trash", "plastic", False),
-    ("shoes", "shoes", True),
-])
-def test_a_prediction_counts_when_it_lands_in_the_labels_bin(bins: dict[str, str], label: str, predicted: str,
-                                                             right: bool) -> None:
+@pytest.mark.parametrize(
+    ("label", "predicted", "right"),
+    [
+        ("cardboard", "paper", True),
+        ("glass", "green-glass", True),  # TrashNet's glass has no colour: any container is its own
+        ("brown-glass", "green-glass", False),
+        ("trash", "plastic", False),
+        ("shoes", "shoes", True),
+    ],
+)
+def test_a_prediction_counts_when_it_lands_in_the_labels_bin(
+    bins: dict[str, str], label: str, predicted: str, right: bool
+) -> None:
     assert bin_top1(one_hot(predicted)[None], [label], bins) == float(right)
 
 

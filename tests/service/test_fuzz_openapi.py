@@ -25,8 +25,11 @@ schemathesis = pytest.importorskip("schemathesis")
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    app = create_app(Settings(environment="test", database_url=f"sqlite:///{tmp / 'fuzz.db'}", data_dir=tmp,
-                              rate_limit="1000000/minute"))
+    app = create_app(
+        Settings(
+            environment="test", database_url=f"sqlite:///{tmp / 'fuzz.db'}", data_dir=tmp, rate_limit="1000000/minute"
+        )
+    )
     with TestClient(app):  # runs the lifespan: migrations, rules, model
         with app.state.sessionmaker() as session:
             staff = {"Authorization": "Bearer " + create_key(session, "fuzzer", "staff")}

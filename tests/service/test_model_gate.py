@@ -27,8 +27,18 @@ def test_top1_may_not_fall_and_no_class_may_lose_more_than_the_margin() -> None:
 
 
 def test_a_test_set_with_missing_photos_or_no_test_split_is_refused(tmp_path: Path) -> None:
-    row = {"path": str(tmp_path / "gone.jpg"), "label": "battery", "source": "garbage12", "sha256": "0" * 64,
-           "size": 1, "width": 1, "height": 1, "phash": "0", "group": 0, "split": "test"}
+    row = {
+        "path": str(tmp_path / "gone.jpg"),
+        "label": "battery",
+        "source": "garbage12",
+        "sha256": "0" * 64,
+        "size": 1,
+        "width": 1,
+        "height": 1,
+        "phash": "0",
+        "group": 0,
+        "split": "test",
+    }
     (tmp_path / "m.jsonl").write_text(json.dumps(row) + "\n")
     with pytest.raises(ValueError, match="missing"):
         FixedTestSet.from_manifest(tmp_path / "m.jsonl")

@@ -27,8 +27,9 @@ def test_prometheus_metrics_count_requests_and_classifications(client: TestClien
 
 
 def test_rate_limit_per_client(tmp_path: Path) -> None:
-    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'rl.db'}", data_dir=tmp_path,
-                        rate_limit="3/minute")
+    settings = Settings(
+        environment="test", database_url=f"sqlite:///{tmp_path / 'rl.db'}", data_dir=tmp_path, rate_limit="3/minute"
+    )
     with TestClient(create_app(settings)) as c:
         codes = [c.get("/v1/search", params={"q": "dose"}).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]

@@ -40,8 +40,15 @@ def test_last_friday_and_weekly_hours() -> None:
 
 
 def _offer(key: str, cats: list[str], **kw: object) -> Offer:
-    return Offer(key=key, name=key, kind=kw.pop("kind", "repair"), categories=cats, schedule=kw.pop("schedule", {}),
-                 active=kw.pop("active", True), **kw)
+    return Offer(
+        key=key,
+        name=key,
+        kind=kw.pop("kind", "repair"),
+        categories=cats,
+        schedule=kw.pop("schedule", {}),
+        active=kw.pop("active", True),
+        **kw,
+    )
 
 
 def test_ranking_fit_then_distance_then_district() -> None:
@@ -90,8 +97,9 @@ def test_offers_for_the_item_come_before_offers_for_the_material() -> None:
     # A toaster photographed as "metal": the repair café (small electrical) beats the nearer scrap dealer.
     scrap = _offer("scrap", ["tool", "household"], district="Cronenberg")
     repair = _offer("repair", ["small-electrical"], district="Barmen")
-    ranked = rank_offers([scrap, repair], ["tool", "household"], preferred=["small-electrical", "kitchenware"],
-                         district="Cronenberg")
+    ranked = rank_offers(
+        [scrap, repair], ["tool", "household"], preferred=["small-electrical", "kitchenware"], district="Cronenberg"
+    )
     assert [(r.offer.key, r.for_item) for r in ranked] == [("repair", True), ("scrap", False)]
 
 

@@ -23,8 +23,11 @@ def test_loading_twice_keeps_staff_edits_unless_replaced(database_url: str) -> N
         assert s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek")).one().endswith("staff)")
         written = load_rules(s, rules, replace=True)
         assert written["offers"] == len(rules.offers)
-        assert s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek")).one().startswith(
-            "LeihBar – Bibliothek")
+        assert (
+            s.scalars(select(Offer.name).where(Offer.key == "leihbar-stadtbibliothek"))
+            .one()
+            .startswith("LeihBar – Bibliothek")
+        )
         keys = [o.key for o in rules.offers]
         assert s.scalar(select(func.count()).select_from(Offer).where(Offer.key.in_(keys))) == len(rules.offers)
     engine.dispose()

@@ -25,8 +25,13 @@ def _fine_tuned(cut: int):  # noqa: ANN202
 def _save(path: Path, model, **extra: object) -> Path:  # noqa: ANN001
     from zerowaste.model import taxonomy
 
-    state = {"model": model.state_dict(), "temperature": 0.8, "labels": list(taxonomy.LABELS),
-             "args": {"output": Path("runs/train")}, **extra}
+    state = {
+        "model": model.state_dict(),
+        "temperature": 0.8,
+        "labels": list(taxonomy.LABELS),
+        "args": {"output": Path("runs/train")},
+        **extra,
+    }
     torch.save(state, path)
     return path
 
@@ -53,8 +58,7 @@ def test_checkpoints_it_cannot_start_from_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="--cut"):
         load_init(imagenet_model(), path, frozen_blocks=11)
     with pytest.raises(SystemExit, match="labels"):
-        load_init(imagenet_model(), _save(tmp_path / "labels.pth", _fine_tuned(2), labels=["a", "b"]),
-                  frozen_blocks=2)
+        load_init(imagenet_model(), _save(tmp_path / "labels.pth", _fine_tuned(2), labels=["a", "b"]), frozen_blocks=2)
     torch.save({"model": _fine_tuned(2).state_dict()}, tmp_path / "no-temperature.pth")
     with pytest.raises(SystemExit, match="temperature"):
         load_init(imagenet_model(), tmp_path / "no-temperature.pth", frozen_blocks=2)

@@ -24,9 +24,15 @@ def test_onnx_matches_pytorch_on_real_photos(tmp_path: Path) -> None:
 
     torch.manual_seed(0)
     model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
-    spec = ModelSpec(labels=list(taxonomy.LABELS), label_names={}, item_labels=list(imagenet_labels()),
-                     taxonomy_version=taxonomy.TAXONOMY_VERSION, preprocessing=DEFAULT, temperature=1.7,
-                     manifest_sha256="test")
+    spec = ModelSpec(
+        labels=list(taxonomy.LABELS),
+        label_names={},
+        item_labels=list(imagenet_labels()),
+        taxonomy_version=taxonomy.TAXONOMY_VERSION,
+        preprocessing=DEFAULT,
+        temperature=1.7,
+        manifest_sha256="test",
+    )
     path = export_onnx(model, 1.7, spec, tmp_path / "m.onnx")
 
     files = photos("trashnet", "metal", n=6) + photos("garbage12", "battery", n=6)

@@ -11,8 +11,20 @@ from tests.conftest import photos
 torch = pytest.importorskip("torch")
 
 CUT = 11
-CLASSES = ("battery", "biological", "brown-glass", "cardboard", "clothes", "green-glass", "metal", "paper",
-           "plastic", "shoes", "trash", "white-glass")
+CLASSES = (
+    "battery",
+    "biological",
+    "brown-glass",
+    "cardboard",
+    "clothes",
+    "green-glass",
+    "metal",
+    "paper",
+    "plastic",
+    "shoes",
+    "trash",
+    "white-glass",
+)
 
 
 def _inputs(paths: list[Path]) -> "torch.Tensor":

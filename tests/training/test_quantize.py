@@ -17,9 +17,21 @@ from zerowaste.training.quantize import PhotoCalibrationReader, calibration_stri
 
 
 def entries(files: list[Path]) -> list[Entry]:
-    return [Entry(path=str(f), label="metal", source="garbage12", sha256=sha256_file(f),
-                  size=f.stat().st_size, width=0, height=0, phash="0" * 16, group=i, split="train")
-            for i, f in enumerate(files)]
+    return [
+        Entry(
+            path=str(f),
+            label="metal",
+            source="garbage12",
+            sha256=sha256_file(f),
+            size=f.stat().st_size,
+            width=0,
+            height=0,
+            phash="0" * 16,
+            group=i,
+            split="train",
+        )
+        for i, f in enumerate(files)
+    ]
 
 
 def test_slices_divide_the_photos_evenly() -> None:
@@ -47,8 +59,13 @@ def test_the_reader_yields_exactly_the_photos_of_its_range() -> None:
 
 @pytest.mark.slow
 def test_calibrating_in_slices_gives_the_ranges_of_one_pass(tmp_path: Path) -> None:
-    files = (photos("garbage12", "metal", n=8) + photos("garbage12", "paper", n=8) + photos("garbage12", "shoes", n=8)
-             + photos("trashnet", "glass", n=8) + photos("trashnet", "cardboard", n=8))
+    files = (
+        photos("garbage12", "metal", n=8)
+        + photos("garbage12", "paper", n=8)
+        + photos("garbage12", "shoes", n=8)
+        + photos("trashnet", "glass", n=8)
+        + photos("trashnet", "cardboard", n=8)
+    )
     calibration = entries(files)
     fp32 = shipped_model_path("fp32")
     whole = quantize_int8(fp32, tmp_path / "whole.onnx", calibration, DEFAULT, slice_photos=len(calibration))
@@ -57,8 +74,11 @@ def test_calibrating_in_slices_gives_the_ranges_of_one_pass(tmp_path: Path) -> N
     def activation_scales(path: Path) -> dict[str, float]:
         graph = onnx.load(str(path)).graph
         init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-        return {n.input[1]: float(init[n.input[1]])
-                for n in graph.node if n.op_type == "QuantizeLinear" and init[n.input[1]].size == 1}
+        return {
+            n.input[1]: float(init[n.input[1]])
+            for n in graph.node
+            if n.op_type == "QuantizeLinear" and init[n.input[1]].size == 1
+        }
 
     a, b = activation_scales(whole), activation_scales(sliced)
     assert a.keys() == b.keys() and len(a) >= 40  # every quantised activation from block 3 on

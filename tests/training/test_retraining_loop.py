@@ -35,8 +35,11 @@ def donate(srv: Server, staff: dict[str, str], files: list[Path], label: str) ->
         ids = []
         for f in files:
             answer = c.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}).json()
-            r = c.post("/v1/feedback", data={"classification_id": answer["id"], "correct": "false", "consent": "true"},
-                       files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+            r = c.post(
+                "/v1/feedback",
+                data={"classification_id": answer["id"], "correct": "false", "consent": "true"},
+                files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+            )
             assert r.status_code == 201 and r.json()["photo_stored"], r.text
             ids.append(r.json()["id"])
         for fid in ids:
@@ -57,13 +60,33 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
     manifest = tmp_path / "base.jsonl"
     assert main(["data", "build", "--source", f"garbage12={base}", "--out", str(manifest)]) == 0
     gate = gate_manifest(tmp_path / "gate.jsonl", {c: pick[c][-12:] for c in pick})
-    train = ["train", "--manifest", str(manifest), "--cache-dir", str(tmp_path / "cache"), "--epochs", "4",
-             "--views", "2", "--calibration-images", "16", "--workers", "0", "--batch-size", "16"]
+    train = [
+        "train",
+        "--manifest",
+        str(manifest),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--epochs",
+        "4",
+        "--views",
+        "2",
+        "--calibration-images",
+        "16",
+        "--workers",
+        "0",
+        "--batch-size",
+        "16",
+    ]
     assert main([*train, "--output", str(tmp_path / "run-base")]) == 0
 
     for url in database("sqlite", tmp_path):
-        srv = Server(url, tmp_path, model_path=str(tmp_path / "run-base" / "zerowaste-int8.onnx"),
-                     gate_testset=str(gate), gate_max_recall_drop="0.25")  # one photo of 12 is 8.3 points
+        srv = Server(
+            url,
+            tmp_path,
+            model_path=str(tmp_path / "run-base" / "zerowaste-int8.onnx"),
+            gate_testset=str(gate),
+            gate_max_recall_drop="0.25",
+        )  # one photo of 12 is 8.3 points
         srv.start()
         try:
             token = _staff_key(url)
@@ -75,8 +98,10 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
             assert main(["dataset", "export-feedback", "--server", srv.base, "--out", str(feedback)]) == 0
             assert json.loads((feedback / "export.json").read_text())["counts"] == {"clothes": 25}
 
-            assert main([*train, "--output", str(tmp_path / "run-better"), "--extra", str(feedback),
-                         "--upload", srv.base]) == 0  # 0: the gate accepted it
+            assert (
+                main([*train, "--output", str(tmp_path / "run-better"), "--extra", str(feedback), "--upload", srv.base])
+                == 0
+            )  # 0: the gate accepted it
             with httpx.Client(base_url=srv.base, headers=staff) as c:
                 better = c.get("/v1/staff/models", params={"status": "accepted"}).json()[0]
                 report = c.get(f"/v1/staff/models/{better['id']}").json()["report"]
@@ -89,16 +114,35 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
             # The release recipe shrugs it off: the item head knows a shoe, and its evidence, fused in with
             # weights fitted on the validation photos (which the review queue never touches), outvotes
             # the 40 wrong labels.
-            assert main([*train, "--output", str(tmp_path / "run-careless"), "--extra", str(feedback),
-                         "--upload", srv.base]) == 0
+            assert (
+                main(
+                    [*train, "--output", str(tmp_path / "run-careless"), "--extra", str(feedback), "--upload", srv.base]
+                )
+                == 0
+            )
             with httpx.Client(base_url=srv.base, headers=staff) as c:
                 careless = c.get("/v1/staff/models", params={"status": "accepted"}).json()[0]
                 report = c.get(f"/v1/staff/models/{careless['id']}").json()["report"]
             assert report["candidate"]["parts"]["garbage12"]["recall"]["shoes"] >= 0.75, report["candidate"]
             # Without that evidence and with photos weighted as they come, the same labels make a model
             # that forgets shoes: the gate must refuse it.
-            assert main([*train, "--output", str(tmp_path / "run-worse"), "--extra", str(feedback),
-                         "--upload", srv.base, "--balance", "none", "--no-fusion"]) == 3  # 3: refused
+            assert (
+                main(
+                    [
+                        *train,
+                        "--output",
+                        str(tmp_path / "run-worse"),
+                        "--extra",
+                        str(feedback),
+                        "--upload",
+                        srv.base,
+                        "--balance",
+                        "none",
+                        "--no-fusion",
+                    ]
+                )
+                == 3
+            )  # 3: refused
             with httpx.Client(base_url=srv.base, headers=staff) as c:
                 worse = c.get("/v1/staff/models", params={"status": "refused"}).json()[0]
             assert any("garbage12/shoes" in r for r in worse["reasons"]), worse["reasons"]

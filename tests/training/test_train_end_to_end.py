@@ -27,8 +27,25 @@ def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: P
     assert main(["data", "build", "--source", f"garbage12={src}", "--out", str(manifest)]) == 0
 
     out = tmp_path / "run"
-    args = ["train", "--manifest", str(manifest), "--output", str(out), "--cache-dir", str(tmp_path / "cache"),
-            "--epochs", "3", "--views", "2", "--calibration-images", "16", "--workers", "0", "--batch-size", "16"]
+    args = [
+        "train",
+        "--manifest",
+        str(manifest),
+        "--output",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--epochs",
+        "3",
+        "--views",
+        "2",
+        "--calibration-images",
+        "16",
+        "--workers",
+        "0",
+        "--batch-size",
+        "16",
+    ]
     assert main(args) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["parity"]["top1_identical"] == 1.0
@@ -59,8 +76,9 @@ def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: P
     # the same validation answers and so the same temperature.
     trained = json.loads((out / "training.json").read_text())
     again = tmp_path / "again"
-    assert main([*args, "--init", str(out / "model_best.pth"), "--test-only", "--no-export",
-                 "--output", str(again)]) == 0
+    assert (
+        main([*args, "--init", str(out / "model_best.pth"), "--test-only", "--no-export", "--output", str(again)]) == 0
+    )
     restarted = json.loads((again / "training.json").read_text())
     assert restarted["val_acc"] == trained["val_acc"]
     assert restarted["temperature"] == pytest.approx(trained["temperature"], rel=1e-5)

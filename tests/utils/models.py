@@ -70,9 +70,21 @@ def gate_manifest(dst: Path, photos_by_label: dict[str, list[Path]], source: str
         for f in files:
             with Image.open(f) as im:
                 w, h = im.size
-            lines.append(json.dumps({"path": str(f.resolve()), "label": label, "source": source,
-                                     "sha256": hashlib.sha256(f.read_bytes()).hexdigest(), "size": f.stat().st_size,
-                                     "width": w, "height": h, "phash": "0" * 16, "group": len(lines),
-                                     "split": "test"}))
+            lines.append(
+                json.dumps(
+                    {
+                        "path": str(f.resolve()),
+                        "label": label,
+                        "source": source,
+                        "sha256": hashlib.sha256(f.read_bytes()).hexdigest(),
+                        "size": f.stat().st_size,
+                        "width": w,
+                        "height": h,
+                        "phash": "0" * 16,
+                        "group": len(lines),
+                        "split": "test",
+                    }
+                )
+            )
     dst.write_text("\n".join(lines) + "\n")
     return dst

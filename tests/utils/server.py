@@ -21,17 +21,36 @@ class Server:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "ZEROWASTE_DATABASE_URL": url, "ZEROWASTE_DATA_DIR": str(data),
-                    "ZEROWASTE_RATE_LIMIT": "1000000/minute", "ZEROWASTE_ENVIRONMENT": "test",
-                    **{f"ZEROWASTE_{k.upper()}": v for k, v in settings.items()}}
+        self.env = {
+            **os.environ,
+            "ZEROWASTE_DATABASE_URL": url,
+            "ZEROWASTE_DATA_DIR": str(data),
+            "ZEROWASTE_RATE_LIMIT": "1000000/minute",
+            "ZEROWASTE_ENVIRONMENT": "test",
+            **{f"ZEROWASTE_{k.upper()}": v for k, v in settings.items()},
+        }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data / "server.log"
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "zerowaste.service.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "zerowaste.service.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

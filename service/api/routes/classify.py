@@ -32,8 +32,12 @@ ERRORS = {
 }
 
 
-@router.post("/classify", response_model=schemas.ClassifyResponse, responses=ERRORS,
-             summary="What is it, where does it go, and where can it be reused, repaired or borrowed?")
+@router.post(
+    "/classify",
+    response_model=schemas.ClassifyResponse,
+    responses=ERRORS,
+    summary="What is it, where does it go, and where can it be reused, repaired or borrowed?",
+)
 async def classify(
     request: Request,
     session: SessionDep,
@@ -72,21 +76,34 @@ async def classify(
 
     material = sorted({c for t in candidates for c in guide.categories(t.label)})
     preferred = guide.item_categories(item) if item is not None else []
-    offers = rank_offers(guide.offers, material, preferred=preferred, lat=lat, lon=lon, district=district,
-                         limit=settings.max_offers)
+    offers = rank_offers(
+        guide.offers, material, preferred=preferred, lat=lat, lon=lon, district=district, limit=settings.max_offers
+    )
 
     cid = str(uuid.uuid4())
-    session.add(Classification(id=cid, municipality=settings.municipality, model_sha256=classifier.sha256,
-                                label=top[0].label, confidence=top[0].probability, decided=decided,
-                                top=[t.model_dump() for t in top], item=item.imagenet if item else None,
-                                item_probability=item.probability if item else None))
+    session.add(
+        Classification(
+            id=cid,
+            municipality=settings.municipality,
+            model_sha256=classifier.sha256,
+            label=top[0].label,
+            confidence=top[0].probability,
+            decided=decided,
+            top=[t.model_dump() for t in top],
+            item=item.imagenet if item else None,
+            item_probability=item.probability if item else None,
+        )
+    )
     session.commit()
     request.app.state.metrics.classifications.labels(top[0].label, str(decided).lower()).inc()
     return schemas.ClassifyResponse(
         id=cid,
         lang=lang,
-        model=schemas.ModelInfo(sha256=classifier.sha256, taxonomy_version=classifier.spec.taxonomy_version,
-                                precision=classifier.spec.precision),
+        model=schemas.ModelInfo(
+            sha256=classifier.sha256,
+            taxonomy_version=classifier.spec.taxonomy_version,
+            precision=classifier.spec.precision,
+        ),
         top=top,
         item=item,
         decided=decided,

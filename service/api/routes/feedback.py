@@ -19,10 +19,16 @@ from zerowaste.service.uploads import read_photo
 router = APIRouter(tags=[Tags.feedback])
 
 
-@router.post("/feedback", response_model=schemas.FeedbackReceipt, status_code=201,
-             summary="Right or wrong; optionally donate the photo for retraining",
-             responses={404: {"description": "unknown classification id"},
-                        422: {"description": "invalid label, photo without consent, or an undecodable photo"}})
+@router.post(
+    "/feedback",
+    response_model=schemas.FeedbackReceipt,
+    status_code=201,
+    summary="Right or wrong; optionally donate the photo for retraining",
+    responses={
+        404: {"description": "unknown classification id"},
+        422: {"description": "invalid label, photo without consent, or an undecodable photo"},
+    },
+)
 async def give_feedback(
     request: Request,
     session: SessionDep,
@@ -46,15 +52,28 @@ async def give_feedback(
         photo_key = await run_in_threadpool(request.app.state.photos.put, image)
         receipt = secrets.token_urlsafe(24)
     fid = str(uuid.uuid4())
-    session.add(Feedback(id=fid, classification_id=classification_id, correct=correct, label=label,
-                         comment=comment, consent=consent and photo_key is not None, photo_key=photo_key,
-                         receipt_hash=hash_token(receipt) if receipt else None))
+    session.add(
+        Feedback(
+            id=fid,
+            classification_id=classification_id,
+            correct=correct,
+            label=label,
+            comment=comment,
+            consent=consent and photo_key is not None,
+            photo_key=photo_key,
+            receipt_hash=hash_token(receipt) if receipt else None,
+        )
+    )
     session.commit()
     return schemas.FeedbackReceipt(id=fid, photo_stored=photo_key is not None, receipt=receipt)
 
 
-@router.delete("/feedback/photo/{receipt}", status_code=204, summary="Withdraw a donated photo",
-               responses={404: {"description": "no photo for this receipt (or already deleted)"}})
+@router.delete(
+    "/feedback/photo/{receipt}",
+    status_code=204,
+    summary="Withdraw a donated photo",
+    responses={404: {"description": "no photo for this receipt (or already deleted)"}},
+)
 def delete_photo(receipt: str, request: Request, session: SessionDep) -> Response:
     fb = session.scalars(select(Feedback).where(Feedback.receipt_hash == hash_token(receipt))).first()
     if fb is None or fb.photo_key is None:

@@ -16,8 +16,12 @@ def health() -> schemas.Health:
     return schemas.Health(status="ok")
 
 
-@router.get("/ready", response_model=schemas.Readiness, summary="Database reachable, rules and model loaded",
-            responses={503: {"description": "not ready; the detail says why"}})
+@router.get(
+    "/ready",
+    response_model=schemas.Readiness,
+    summary="Database reachable, rules and model loaded",
+    responses={503: {"description": "not ready; the detail says why"}},
+)
 def ready(session: SessionDep, classifier: ClassifierDep, settings: SettingsDep) -> schemas.Readiness:
     try:
         session.execute(text("SELECT 1"))
@@ -25,5 +29,9 @@ def ready(session: SessionDep, classifier: ClassifierDep, settings: SettingsDep)
         raise HTTPException(503, f"database unreachable: {type(exc).__name__}") from exc
     if session.get(Municipality, settings.municipality) is None:
         raise HTTPException(503, f"rules for {settings.municipality!r} not loaded")
-    return schemas.Readiness(status="ready", database=session.get_bind().dialect.name,
-                             model_sha256=classifier.sha256, municipality=settings.municipality)
+    return schemas.Readiness(
+        status="ready",
+        database=session.get_bind().dialect.name,
+        model_sha256=classifier.sha256,
+        municipality=settings.municipality,
+    )

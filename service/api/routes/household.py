@@ -22,20 +22,33 @@ router = APIRouter(prefix="/household", tags=[Tags.household], responses=AUTH)
 
 
 @router.get("/summary", response_model=schemas.HouseholdSummary, summary="Weekly kg, trend, challenges, points")
-def summary(session: SessionDep, settings: SettingsDep, household: HouseholdDep,
-            lang: Annotated[schemas.Lang, Query()] = "de") -> schemas.HouseholdSummary:
+def summary(
+    session: SessionDep, settings: SettingsDep, household: HouseholdDep, lang: Annotated[schemas.Lang, Query()] = "de"
+) -> schemas.HouseholdSummary:
     return summarise(session, household, settings, lang)
 
 
-@router.post("/challenges/{key}", status_code=201, response_model=schemas.ChallengePublic,
-             summary="Join a challenge; it runs over the complete weeks from next Monday",
-             responses={404: {"description": "no such challenge"},
-                        409: {"description": "already joined, or no baseline yet for its stream"}})
-def join_challenge(key: str, session: SessionDep, settings: SettingsDep, household: HouseholdDep,
-                   lang: Annotated[schemas.Lang, Query()] = "de") -> schemas.ChallengePublic:
+@router.post(
+    "/challenges/{key}",
+    status_code=201,
+    response_model=schemas.ChallengePublic,
+    summary="Join a challenge; it runs over the complete weeks from next Monday",
+    responses={
+        404: {"description": "no such challenge"},
+        409: {"description": "already joined, or no baseline yet for its stream"},
+    },
+)
+def join_challenge(
+    key: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    household: HouseholdDep,
+    lang: Annotated[schemas.Lang, Query()] = "de",
+) -> schemas.ChallengePublic:
     municipality = session.get(Neighbourhood, household.neighbourhood_id).municipality  # type: ignore[union-attr]
-    challenge = session.scalars(select(Challenge).where(Challenge.municipality == municipality,
-                                                        Challenge.key == key)).first()
+    challenge = session.scalars(
+        select(Challenge).where(Challenge.municipality == municipality, Challenge.key == key)
+    ).first()
     if challenge is None:
         raise HTTPException(404, f"no challenge {key!r}")
     if session.get(ChallengeEnrolment, (household.id, challenge.id)) is not None:
@@ -44,8 +57,11 @@ def join_challenge(key: str, session: SessionDep, settings: SettingsDep, househo
     weeks = household_weeks(session, household.id)
     figures = stream_figures(weeks, challenge.stream, current, settings.baseline_weeks)
     if figures.baseline_kg is None:
-        raise HTTPException(409, f"no baseline for {challenge.stream!r} yet: it needs {settings.baseline_weeks} "
-                                 f"complete weeks of weighings (so far {len(figures.baseline_weeks)})")
+        raise HTTPException(
+            409,
+            f"no baseline for {challenge.stream!r} yet: it needs {settings.baseline_weeks} "
+            f"complete weeks of weighings (so far {len(figures.baseline_weeks)})",
+        )
     enrolment = ChallengeEnrolment(household_id=household.id, challenge_id=challenge.id, started_week=current + WEEK)
     session.add(enrolment)
     session.commit()

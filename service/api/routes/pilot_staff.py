@@ -30,8 +30,13 @@ def _iso(t: dt.datetime | None) -> str | None:
     return utc(t).isoformat() if t else None
 
 
-@router.post("/devices", status_code=201, response_model=schemas.Credential, summary="Register a scale device",
-             responses={409: {"description": "a device with this id exists"}})
+@router.post(
+    "/devices",
+    status_code=201,
+    response_model=schemas.Credential,
+    summary="Register a scale device",
+    responses={409: {"description": "a device with this id exists"}},
+)
 def create_device(body: schemas.DeviceIn, session: SessionDep, key: StaffDep) -> schemas.Credential:
     if session.get(Device, body.id) is not None:
         raise HTTPException(409, f"device {body.id!r} exists")
@@ -43,20 +48,37 @@ def list_devices(session: SessionDep, _key: StaffDep) -> list[schemas.DevicePubl
     bins: dict[str, list[str]] = {}
     for b in session.scalars(select(Bin).order_by(Bin.id)):
         bins.setdefault(b.device_id, []).append(b.id)
-    return [schemas.DevicePublic(id=d.id, created_at=_iso(d.created_at) or "", last_seen_at=_iso(d.last_seen_at),
-                                 firmware=d.firmware, clock_offset_s=d.clock_offset_s, bins=bins.get(d.id, []),
-                                 model_channel=d.model_channel, model_sha256=d.model_sha256,
-                                 model_status=d.model_status)
-            for d in session.scalars(select(Device).order_by(Device.id))]
+    return [
+        schemas.DevicePublic(
+            id=d.id,
+            created_at=_iso(d.created_at) or "",
+            last_seen_at=_iso(d.last_seen_at),
+            firmware=d.firmware,
+            clock_offset_s=d.clock_offset_s,
+            bins=bins.get(d.id, []),
+            model_channel=d.model_channel,
+            model_sha256=d.model_sha256,
+            model_status=d.model_status,
+        )
+        for d in session.scalars(select(Device).order_by(Device.id))
+    ]
 
 
-@router.post("/households", status_code=201, response_model=schemas.HouseholdCreated,
-             summary="Enrol a pseudonymous household (no name, no address)",
-             responses={422: {"description": "unknown neighbourhood"}})
-def create_household(body: schemas.HouseholdIn, session: SessionDep, settings: SettingsDep,
-                     _key: StaffDep) -> schemas.HouseholdCreated:
-    hood = session.scalars(select(Neighbourhood).where(Neighbourhood.municipality == settings.municipality,
-                                                       Neighbourhood.key == body.neighbourhood)).first()
+@router.post(
+    "/households",
+    status_code=201,
+    response_model=schemas.HouseholdCreated,
+    summary="Enrol a pseudonymous household (no name, no address)",
+    responses={422: {"description": "unknown neighbourhood"}},
+)
+def create_household(
+    body: schemas.HouseholdIn, session: SessionDep, settings: SettingsDep, _key: StaffDep
+) -> schemas.HouseholdCreated:
+    hood = session.scalars(
+        select(Neighbourhood).where(
+            Neighbourhood.municipality == settings.municipality, Neighbourhood.key == body.neighbourhood
+        )
+    ).first()
     if hood is None:
         known = session.scalars(select(Neighbourhood.key).where(Neighbourhood.municipality == settings.municipality))
         raise HTTPException(422, f"unknown neighbourhood {body.neighbourhood!r}; known: {', '.join(known)}")
@@ -64,8 +86,11 @@ def create_household(body: schemas.HouseholdIn, session: SessionDep, settings: S
     return schemas.HouseholdCreated(id=household.id, token=token, neighbourhood=hood.key)
 
 
-@router.delete("/households/{household_id}", summary="Delete a household and all its data on its request",
-               responses={404: {"description": "no such household"}})
+@router.delete(
+    "/households/{household_id}",
+    summary="Delete a household and all its data on its request",
+    responses={404: {"description": "no such household"}},
+)
 def remove_household(household_id: str, session: SessionDep, _key: StaffDep) -> dict[str, int]:
     counts = delete_household(session, household_id)
     if not counts:
@@ -73,9 +98,16 @@ def remove_household(household_id: str, session: SessionDep, _key: StaffDep) -> 
     return counts
 
 
-@router.post("/bins", status_code=201, response_model=schemas.BinIn, summary="Put a household's bin on a scale",
-             responses={409: {"description": "a bin with this id exists"},
-                        422: {"description": "unknown household, device or stream"}})
+@router.post(
+    "/bins",
+    status_code=201,
+    response_model=schemas.BinIn,
+    summary="Put a household's bin on a scale",
+    responses={
+        409: {"description": "a bin with this id exists"},
+        422: {"description": "unknown household, device or stream"},
+    },
+)
 def create_bin(body: schemas.BinIn, session: SessionDep, settings: SettingsDep, _key: StaffDep) -> schemas.BinIn:
     if session.get(Bin, body.id) is not None:
         raise HTTPException(409, f"bin {body.id!r} exists")
@@ -83,36 +115,62 @@ def create_bin(body: schemas.BinIn, session: SessionDep, settings: SettingsDep, 
         raise HTTPException(422, f"unknown household {body.household!r}")
     if session.get(Device, body.device) is None:
         raise HTTPException(422, f"unknown device {body.device!r}: register it first")
-    stream = session.scalars(select(Stream).where(Stream.municipality == settings.municipality,
-                                                  Stream.key == body.stream)).first()
+    stream = session.scalars(
+        select(Stream).where(Stream.municipality == settings.municipality, Stream.key == body.stream)
+    ).first()
     if stream is None:
         raise HTTPException(422, f"unknown stream {body.stream!r}")
-    session.add(Bin(id=body.id, household_id=body.household, device_id=body.device, stream=body.stream,
-                    max_load_kg=body.max_load_kg))
+    session.add(
+        Bin(
+            id=body.id,
+            household_id=body.household,
+            device_id=body.device,
+            stream=body.stream,
+            max_load_kg=body.max_load_kg,
+        )
+    )
     session.commit()
     return body
 
 
 def _rejected_public(r: RejectedEvent) -> schemas.RejectedPublic:
-    return schemas.RejectedPublic(id=r.id, device=r.device_id, event_id=r.event_id, reasons=r.reasons,
-                                  payload=r.payload, received_at=_iso(r.received_at) or "",
-                                  review_status=r.review_status)
+    return schemas.RejectedPublic(
+        id=r.id,
+        device=r.device_id,
+        event_id=r.event_id,
+        reasons=r.reasons,
+        payload=r.payload,
+        received_at=_iso(r.received_at) or "",
+        review_status=r.review_status,
+    )
 
 
-@router.get("/weighings/rejected", response_model=list[schemas.RejectedPublic],
-            summary="Events the service would not count, with the reasons")
-def list_rejected(session: SessionDep, _key: StaffDep,
-                  status: Annotated[Literal["pending", "dismissed"], Query()] = "pending",
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[schemas.RejectedPublic]:
-    rows = session.scalars(select(RejectedEvent).where(RejectedEvent.review_status == status)
-                           .order_by(RejectedEvent.id).limit(limit))
+@router.get(
+    "/weighings/rejected",
+    response_model=list[schemas.RejectedPublic],
+    summary="Events the service would not count, with the reasons",
+)
+def list_rejected(
+    session: SessionDep,
+    _key: StaffDep,
+    status: Annotated[Literal["pending", "dismissed"], Query()] = "pending",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[schemas.RejectedPublic]:
+    rows = session.scalars(
+        select(RejectedEvent).where(RejectedEvent.review_status == status).order_by(RejectedEvent.id).limit(limit)
+    )
     return [_rejected_public(r) for r in rows]
 
 
-@router.post("/weighings/rejected/{rejected_id}/review", response_model=EventResult,
-             summary="Check a rejected event again, or dismiss it", responses={404: {"description": "no such event"}})
-def review_rejected(rejected_id: RowId, body: schemas.RejectedReview, session: SessionDep, settings: SettingsDep,
-                    key: StaffDep) -> EventResult:
+@router.post(
+    "/weighings/rejected/{rejected_id}/review",
+    response_model=EventResult,
+    summary="Check a rejected event again, or dismiss it",
+    responses={404: {"description": "no such event"}},
+)
+def review_rejected(
+    rejected_id: RowId, body: schemas.RejectedReview, session: SessionDep, settings: SettingsDep, key: StaffDep
+) -> EventResult:
     r = session.get(RejectedEvent, rejected_id)
     if r is None:
         raise HTTPException(404, f"no rejected event {rejected_id}")
@@ -145,34 +203,87 @@ def _csv(rows: Iterator[list[object]], header: list[str]) -> Iterator[str]:
     yield buf.getvalue()
 
 
-@router.get("/exports/weighings.csv", summary="Weighings (events) or weekly totals as CSV",
-            responses={200: {"content": {"text/csv": {}}}})
-def export_csv(session: SessionDep, settings: SettingsDep, _key: StaffDep,
-               table: Annotated[Literal["events", "weekly"], Query()] = "events") -> StreamingResponse:
-    hood = (select(Household.id, Neighbourhood.key.label("hood"))
-            .join(Neighbourhood, Neighbourhood.id == Household.neighbourhood_id)
-            .where(Neighbourhood.municipality == settings.municipality).subquery())
+@router.get(
+    "/exports/weighings.csv",
+    summary="Weighings (events) or weekly totals as CSV",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    _key: StaffDep,
+    table: Annotated[Literal["events", "weekly"], Query()] = "events",
+) -> StreamingResponse:
+    hood = (
+        select(Household.id, Neighbourhood.key.label("hood"))
+        .join(Neighbourhood, Neighbourhood.id == Household.neighbourhood_id)
+        .where(Neighbourhood.municipality == settings.municipality)
+        .subquery()
+    )
     if table == "events":
-        header = ["event_id", "household", "neighbourhood", "bin", "device", "stream", "kind", "net_kg", "gross_kg",
-                  "measured_at", "week", "calibration_version", "firmware"]
-        q = (select(Weighing.event_id, Weighing.household_id, hood.c.hood, Weighing.bin_id, Weighing.device_id,
-                    Weighing.stream, Weighing.kind, Weighing.net_kg, Weighing.gross_kg, Weighing.measured_at,
-                    Weighing.week, Weighing.calibration_version, Weighing.firmware)
-             .join(hood, hood.c.id == Weighing.household_id).order_by(Weighing.measured_at, Weighing.event_id))
+        header = [
+            "event_id",
+            "household",
+            "neighbourhood",
+            "bin",
+            "device",
+            "stream",
+            "kind",
+            "net_kg",
+            "gross_kg",
+            "measured_at",
+            "week",
+            "calibration_version",
+            "firmware",
+        ]
+        q = (
+            select(
+                Weighing.event_id,
+                Weighing.household_id,
+                hood.c.hood,
+                Weighing.bin_id,
+                Weighing.device_id,
+                Weighing.stream,
+                Weighing.kind,
+                Weighing.net_kg,
+                Weighing.gross_kg,
+                Weighing.measured_at,
+                Weighing.week,
+                Weighing.calibration_version,
+                Weighing.firmware,
+            )
+            .join(hood, hood.c.id == Weighing.household_id)
+            .order_by(Weighing.measured_at, Weighing.event_id)
+        )
     else:
         header = ["week", "household", "neighbourhood", "stream", "kg", "weighings"]
-        q = (select(Weighing.week, Weighing.household_id, hood.c.hood, Weighing.stream,
-                    func.round(cast(func.sum(Weighing.net_kg), Numeric), 3), func.count())
-             .join(hood, hood.c.id == Weighing.household_id).where(Weighing.kind.in_(COUNTED))
-             .group_by(Weighing.week, Weighing.household_id, hood.c.hood, Weighing.stream)
-             .order_by(Weighing.week, Weighing.household_id, Weighing.stream))
+        q = (
+            select(
+                Weighing.week,
+                Weighing.household_id,
+                hood.c.hood,
+                Weighing.stream,
+                func.round(cast(func.sum(Weighing.net_kg), Numeric), 3),
+                func.count(),
+            )
+            .join(hood, hood.c.id == Weighing.household_id)
+            .where(Weighing.kind.in_(COUNTED))
+            .group_by(Weighing.week, Weighing.household_id, hood.c.hood, Weighing.stream)
+            .order_by(Weighing.week, Weighing.household_id, Weighing.stream)
+        )
     # Read now: the session closes before a streamed body is sent.
     rows = [[_cell(v) for v in row] for row in session.execute(q)]
-    return StreamingResponse(_csv(iter(rows), header), media_type="text/csv",
-                             headers={"Content-Disposition": f'attachment; filename="weighings-{table}.csv"'})
+    return StreamingResponse(
+        _csv(iter(rows), header),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="weighings-{table}.csv"'},
+    )
 
 
-@router.get("/exports/ngsi-ld", summary="Bins as FIWARE NGSI-LD WasteContainer entities",
-            responses={200: {"content": {"application/ld+json": {}}}})
+@router.get(
+    "/exports/ngsi-ld",
+    summary="Bins as FIWARE NGSI-LD WasteContainer entities",
+    responses={200: {"content": {"application/ld+json": {}}}},
+)
 def export_ngsi(session: SessionDep, settings: SettingsDep, _key: StaffDep) -> JSONResponse:
     return JSONResponse(waste_containers(session, settings.municipality), media_type="application/ld+json")

@@ -15,9 +15,13 @@ from zerowaste.service.search import search_items
 router = APIRouter(tags=[Tags.search])
 
 
-@router.get("/search", response_model=schemas.SearchResponse, summary="Search the Abfall-ABC",
-            description="Tolerates case, umlauts written as ue/oe/ae, typos, synonyms and English names: "
-                        "`Kühlschrank`, `kuehlschrank`, `Kühlshrank` and `fridge` find the same entry.")
+@router.get(
+    "/search",
+    response_model=schemas.SearchResponse,
+    summary="Search the Abfall-ABC",
+    description="Tolerates case, umlauts written as ue/oe/ae, typos, synonyms and English names: "
+    "`Kühlschrank`, `kuehlschrank`, `Kühlshrank` and `fridge` find the same entry.",
+)
 def search(
     session: SessionDep,
     settings: SettingsDep,

@@ -23,15 +23,23 @@ router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
 def _public(fb: Feedback, predicted: str) -> schemas.FeedbackPublic:
     return schemas.FeedbackPublic(
-        id=fb.id, created_at=fb.created_at.isoformat() if fb.created_at else "", classification_id=fb.classification_id,
-        predicted=predicted, correct=fb.correct, label=fb.label, comment=fb.comment,
-        has_photo=fb.photo_key is not None, review_status=fb.review_status, reviewed_label=fb.reviewed_label,
+        id=fb.id,
+        created_at=fb.created_at.isoformat() if fb.created_at else "",
+        classification_id=fb.classification_id,
+        predicted=predicted,
+        correct=fb.correct,
+        label=fb.label,
+        comment=fb.comment,
+        has_photo=fb.photo_key is not None,
+        review_status=fb.review_status,
+        reviewed_label=fb.reviewed_label,
     )
 
 
 @router.get("/feedback", response_model=list[schemas.FeedbackPublic], summary="The review queue")
 def list_feedback(
-    session: SessionDep, _key: StaffDep,
+    session: SessionDep,
+    _key: StaffDep,
     status: Annotated[str, Query(pattern="^(pending|accepted|relabelled|rejected|withdrawn)$")] = "pending",
     photos_only: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -44,8 +52,11 @@ def list_feedback(
     return [_public(fb, predicted) for fb, predicted in rows]
 
 
-@router.get("/feedback/{feedback_id}/photo", summary="The donated photo (JPEG)",
-            responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no photo"}})
+@router.get(
+    "/feedback/{feedback_id}/photo",
+    summary="The donated photo (JPEG)",
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no photo"}},
+)
 def feedback_photo(feedback_id: str, request: Request, session: SessionDep, _key: StaffDep) -> Response:
     fb = session.get(Feedback, feedback_id)
     if fb is None or fb.photo_key is None:
@@ -53,8 +64,11 @@ def feedback_photo(feedback_id: str, request: Request, session: SessionDep, _key
     return Response(request.app.state.photos.get(fb.photo_key), media_type="image/jpeg")
 
 
-@router.post("/feedback/{feedback_id}/review", response_model=schemas.FeedbackPublic,
-             summary="Accept, relabel or reject a donated photo")
+@router.post(
+    "/feedback/{feedback_id}/review",
+    response_model=schemas.FeedbackPublic,
+    summary="Accept, relabel or reject a donated photo",
+)
 def review(feedback_id: str, body: schemas.Review, session: SessionDep, key: StaffDep) -> schemas.FeedbackPublic:
     fb = session.get(Feedback, feedback_id)
     if fb is None:
@@ -78,19 +92,37 @@ def review(feedback_id: str, body: schemas.Review, session: SessionDep, key: Sta
     return _public(fb, predicted)
 
 
-@router.post("/offers", status_code=201, response_model=schemas.OfferIn, summary="Add an offer",
-             responses={409: {"description": "an offer with this key exists"}})
+@router.post(
+    "/offers",
+    status_code=201,
+    response_model=schemas.OfferIn,
+    summary="Add an offer",
+    responses={409: {"description": "an offer with this key exists"}},
+)
 def create_offer(body: schemas.OfferIn, session: SessionDep, settings: SettingsDep, _key: StaffDep) -> schemas.OfferIn:
-    exists = session.scalars(select(Offer).where(Offer.municipality == settings.municipality,
-                                                 Offer.key == body.key)).first()
+    exists = session.scalars(
+        select(Offer).where(Offer.municipality == settings.municipality, Offer.key == body.key)
+    ).first()
     if exists is not None:
         raise HTTPException(409, f"offer {body.key!r} exists; PATCH it instead")
-    session.add(Offer(
-        municipality=settings.municipality, key=body.key, name=body.name, kind=body.kind, address=body.address,
-        district=body.district, lat=body.lat, lon=body.lon, categories=body.categories, schedule={},
-        schedule_text={"de": body.schedule_text_de, "en": body.schedule_text_en}, source=body.source,
-        verified_on=dt.date.today(), active=True,
-    ))
+    session.add(
+        Offer(
+            municipality=settings.municipality,
+            key=body.key,
+            name=body.name,
+            kind=body.kind,
+            address=body.address,
+            district=body.district,
+            lat=body.lat,
+            lon=body.lon,
+            categories=body.categories,
+            schedule={},
+            schedule_text={"de": body.schedule_text_de, "en": body.schedule_text_en},
+            source=body.source,
+            verified_on=dt.date.today(),
+            active=True,
+        )
+    )
     session.commit()
     return body
 
@@ -104,8 +136,9 @@ def _by_key(session: SessionDep, model: type[Keyed], municipality: str, key: str
 
 
 @router.patch("/offers/{key}", summary="Edit an offer (also: active=false retires it)")
-def edit_offer(key: str, body: schemas.OfferPatch, session: SessionDep, settings: SettingsDep,
-               _key: StaffDep) -> dict[str, object]:
+def edit_offer(
+    key: str, body: schemas.OfferPatch, session: SessionDep, settings: SettingsDep, _key: StaffDep
+) -> dict[str, object]:
     offer = _by_key(session, Offer, settings.municipality, key)
     changes = body.model_dump(exclude_unset=True)
     text = dict(offer.schedule_text)
@@ -128,8 +161,9 @@ def retire_offer(key: str, session: SessionDep, settings: SettingsDep, _key: Sta
 
 
 @router.patch("/items/{key}", summary="Move an Abfall-ABC item to another stream")
-def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, settings: SettingsDep,
-              _key: StaffDep) -> dict[str, str]:
+def edit_item(
+    key: str, body: schemas.ItemStreamPatch, session: SessionDep, settings: SettingsDep, _key: StaffDep
+) -> dict[str, str]:
     item = _by_key(session, AbcItem, settings.municipality, key)
     _by_key(session, Stream, settings.municipality, body.stream, status=422)
     item.stream_key = body.stream
@@ -138,8 +172,9 @@ def edit_item(key: str, body: schemas.ItemStreamPatch, session: SessionDep, sett
 
 
 @router.patch("/streams/{key}", summary="Change where a stream goes or its instructions")
-def edit_stream(key: str, body: schemas.StreamPatch, session: SessionDep, settings: SettingsDep,
-                _key: StaffDep) -> dict[str, object]:
+def edit_stream(
+    key: str, body: schemas.StreamPatch, session: SessionDep, settings: SettingsDep, _key: StaffDep
+) -> dict[str, object]:
     stream = _by_key(session, Stream, settings.municipality, key)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     for field in ("where", "instructions"):

@@ -13,13 +13,19 @@ from zerowaste.service.weighings import BatchResult, ingest
 router = APIRouter(prefix="/weighings", tags=[Tags.weighings])
 
 
-@router.post("/batch", response_model=BatchResult, summary="Upload a batch of scale events (idempotent by event id)",
-             responses={401: {"description": "no or unknown device key"},
-                        403: {"description": "not a device key, or no registered device"},
-                        413: {"description": "more events than ZEROWASTE_MAX_BATCH_EVENTS"}})
-def upload_batch(body: schemas.WeighingBatch, session: SessionDep, settings: SettingsDep,
-                 device: DeviceDep) -> BatchResult:
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    summary="Upload a batch of scale events (idempotent by event id)",
+    responses={
+        401: {"description": "no or unknown device key"},
+        403: {"description": "not a device key, or no registered device"},
+        413: {"description": "more events than ZEROWASTE_MAX_BATCH_EVENTS"},
+    },
+)
+def upload_batch(
+    body: schemas.WeighingBatch, session: SessionDep, settings: SettingsDep, device: DeviceDep
+) -> BatchResult:
     if len(body.events) > settings.max_batch_events:
         raise HTTPException(413, f"at most {settings.max_batch_events} events per batch; got {len(body.events)}")
-    return ingest(session, device, body.events, body.sent_at, zone=settings.zone,
-                  max_future_s=settings.max_future_s)
+    return ingest(session, device, body.events, body.sent_at, zone=settings.zone, max_future_s=settings.max_future_s)

@@ -49,8 +49,9 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         page.select_option("#correct-label", "clothes")
         page.check("#consent")
         page.click("#send")
-        page.wait_for_function("document.getElementById('feedback-status').innerText.includes('Receipt')",
-                               timeout=30_000)
+        page.wait_for_function(
+            "document.getElementById('feedback-status').innerText.includes('Receipt')", timeout=30_000
+        )
         page.screenshot(path=str(ARTIFACTS / "feedback-en.png"), full_page=True)
         browser.close()
     assert (ARTIFACTS / "classify-de.png").stat().st_size > 10_000
@@ -65,10 +66,18 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
     with httpx.Client(base_url=server, timeout=30) as client:
         home = enrol(client, staff, streams=("restmuell", "bio"))
         today = dt.datetime.now(dt.UTC)
-        events = [event(home, stream, at=today - dt.timedelta(weeks=w, hours=1), net_kg=kg, gross_kg=kg)
-                  for w, rest, bio in ((6, 9.0, 3.0), (5, 10.5, 2.5), (4, 9.5, 3.5), (3, 8.0, 3.0), (2, 7.5, 3.2),
-                                       (1, 7.0, 2.8))
-                  for stream, kg in (("restmuell", rest), ("bio", bio))]
+        events = [
+            event(home, stream, at=today - dt.timedelta(weeks=w, hours=1), net_kg=kg, gross_kg=kg)
+            for w, rest, bio in (
+                (6, 9.0, 3.0),
+                (5, 10.5, 2.5),
+                (4, 9.5, 3.5),
+                (3, 8.0, 3.0),
+                (2, 7.5, 3.2),
+                (1, 7.0, 2.8),
+            )
+            for stream, kg in (("restmuell", rest), ("bio", bio))
+        ]
         assert upload(client, home, events).json()["accepted"] == len(events)
 
     with sync_playwright() as p:
@@ -88,8 +97,7 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
         page.wait_for_function("document.getElementById('challenges').innerText.includes('läuft')", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "household-de.png"), full_page=True)
         page.click("#lang-switch")
-        page.wait_for_function("document.getElementById('challenges').innerText.includes('running')",
-                               timeout=30_000)
+        page.wait_for_function("document.getElementById('challenges').innerText.includes('running')", timeout=30_000)
         assert "Residual waste" in page.locator("#charts").inner_text()
 
         page.fill("#token", "zw_not-a-key")
@@ -105,14 +113,18 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
 
     with Session(make_engine(settings.sqlalchemy_url)) as session:
         key = create_key(session, "page-reviewer", "staff")
-    donated = [shared_folder("garbage12", "clothes") / "clothes_10.jpg",
-               shared_folder("garbage12", "shoes") / "shoes_113.jpg"]
+    donated = [
+        shared_folder("garbage12", "clothes") / "clothes_10.jpg",
+        shared_folder("garbage12", "shoes") / "shoes_113.jpg",
+    ]
     with httpx.Client(base_url=server, timeout=60) as client:
         for f in donated:
             answer = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}).json()
-            r = client.post("/v1/feedback", data={"classification_id": answer["id"], "correct": "false",
-                                                  "consent": "true", "comment": "Pullover"},
-                            files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+            r = client.post(
+                "/v1/feedback",
+                data={"classification_id": answer["id"], "correct": "false", "consent": "true", "comment": "Pullover"},
+                files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+            )
             assert r.status_code == 201
 
     with sync_playwright() as p:
@@ -126,8 +138,9 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
         page.wait_for_selector("#queue .photo", timeout=30_000)
         cards = page.locator("#queue .photo")
         assert cards.count() >= 2
-        page.wait_for_function("[...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)",
-                               timeout=30_000)  # photos come through the staff API with the key
+        page.wait_for_function(
+            "[...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)", timeout=30_000
+        )  # photos come through the staff API with the key
         first = cards.nth(0)
         first.locator("select.relabel-to").select_option("clothes")
         first.locator("button.relabel").click()
@@ -141,11 +154,13 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
         page.wait_for_selector("#registry tr[data-id]", timeout=30_000)
         assert "stable" in page.locator("#channels").inner_text()
         page.locator("#registry tr[data-id] button.promote[data-channel=canary]").first.click()
-        page.wait_for_function("document.getElementById('audit').innerText.includes('Pilot mit 3 Kameras')",
-                               timeout=30_000)
+        page.wait_for_function(
+            "document.getElementById('audit').innerText.includes('Pilot mit 3 Kameras')", timeout=30_000
+        )
         page.click("#lang-switch")
-        page.wait_for_function("document.getElementById('registry-title').innerText === 'Registered models'",
-                               timeout=30_000)
+        page.wait_for_function(
+            "document.getElementById('registry-title').innerText === 'Registered models'", timeout=30_000
+        )
         page.wait_for_selector("#audit tr:nth-child(2)", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "staff-models-en.png"), full_page=True)
         browser.close()

@@ -116,8 +116,9 @@ def test_too_many_bytes_and_too_many_pixels(client: TestClient, settings) -> Non
     assert r.status_code == 422 and "pixels" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("form", [{"lat": "51.2"}, {"lat": "100", "lon": "7"}, {"lon": "-200", "lat": "1"},
-                                  {"lang": "fr"}])
+@pytest.mark.parametrize(
+    "form", [{"lat": "51.2"}, {"lat": "100", "lon": "7"}, {"lon": "-200", "lat": "1"}, {"lang": "fr"}]
+)
 def test_bad_form_fields_are_422(client: TestClient, form: dict[str, str]) -> None:
     f = photos("trashnet", "paper", n=1)[0]
     r = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}, data=form)
@@ -125,7 +126,12 @@ def test_bad_form_fields_are_422(client: TestClient, form: dict[str, str]) -> No
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient, settings) -> None:
-    r = client.post("/v1/classify", content=b"x" * 10, headers={"Content-Length": str(settings.max_upload_bytes * 2),
-                                                                "Content-Type": "multipart/form-data; boundary=x"})
+    r = client.post(
+        "/v1/classify",
+        content=b"x" * 10,
+        headers={
+            "Content-Length": str(settings.max_upload_bytes * 2),
+            "Content-Type": "multipart/form-data; boundary=x",
+        },
+    )
     assert r.status_code == 413
-

@@ -70,16 +70,20 @@ def test_item_and_material_disagreeing_turns_the_answer_into_a_question(client: 
     assert item["key"] == "kosmetik" and item["agrees"] is False and item["stream"]["key"] == "restmuell"
     assert item["probability"] >= 0.8
     assert body["decided"] is False
-    assert body["clarify"] == ("Das sieht aus wie Puder, das Material wirkt aber wie Metall. "
-                               "Ist es Puder (Restmüll) oder Metall?")
+    assert body["clarify"] == (
+        "Das sieht aus wie Puder, das Material wirkt aber wie Metall. Ist es Puder (Restmüll) oder Metall?"
+    )
     assert en["clarify"].startswith("This looks like face powder, but the material looks like metal")
 
 
 def test_every_answer_keeps_item_and_material_consistent(client: TestClient) -> None:
     """Over many real photos: an item shown either fits the material's streams or the answer asks."""
     root = shared_folder("garbage12")
-    files = [f for cls in ("metal", "plastic", "paper", "battery", "white-glass")
-             for f in sorted((root / cls).glob("*.jpg"))[:8]]
+    files = [
+        f
+        for cls in ("metal", "plastic", "paper", "battery", "white-glass")
+        for f in sorted((root / cls).glob("*.jpg"))[:8]
+    ]
     shown = 0
     for f in files:
         body = post_photo(client, f).json()

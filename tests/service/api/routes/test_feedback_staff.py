@@ -34,9 +34,11 @@ def test_wrong_answer_with_consented_photo_reaches_review_and_can_be_withdrawn(
 ) -> None:
     f = photos("trashnet", "plastic", n=1)[0]
     result = classify(client, f)
-    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "false", "label": "plastic",
-                                          "consent": "true"},
-                    files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+    r = client.post(
+        "/v1/feedback",
+        data={"classification_id": result["id"], "correct": "false", "label": "plastic", "consent": "true"},
+        files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
     receipt = r.json()["receipt"]
     assert r.json()["photo_stored"] is True and receipt
@@ -57,8 +59,11 @@ def test_wrong_answer_with_consented_photo_reaches_review_and_can_be_withdrawn(
 def test_no_photo_is_kept_without_consent(client: TestClient) -> None:
     f = photos("trashnet", "paper", n=1)[0]
     result = classify(client, f)
-    r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true"},
-                    files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+    r = client.post(
+        "/v1/feedback",
+        data={"classification_id": result["id"], "correct": "true"},
+        files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+    )
     assert r.status_code == 422 and "consent" in r.json()["detail"]
     r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true"})
     assert r.status_code == 201 and r.json()["photo_stored"] is False and r.json()["receipt"] is None
@@ -75,19 +80,28 @@ def test_review_accept_relabel_reject(client: TestClient, staff_headers: dict[st
     ids = []
     for f in photos("garbage12", "metal", n=3):
         result = classify(client, f)
-        r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true", "consent": "true"},
-                        files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+        r = client.post(
+            "/v1/feedback",
+            data={"classification_id": result["id"], "correct": "true", "consent": "true"},
+            files={"file": (f.name, f.read_bytes(), "image/jpeg")},
+        )
         ids.append(r.json()["id"])
     accepted = client.post(f"/v1/staff/feedback/{ids[0]}/review", json={"action": "accept"}, headers=staff_headers)
     assert accepted.status_code == 200 and accepted.json()["review_status"] == "accepted"
-    relabel = client.post(f"/v1/staff/feedback/{ids[1]}/review", json={"action": "relabel", "label": "plastic"},
-                          headers=staff_headers)
+    relabel = client.post(
+        f"/v1/staff/feedback/{ids[1]}/review", json={"action": "relabel", "label": "plastic"}, headers=staff_headers
+    )
     assert relabel.json()["reviewed_label"] == "plastic"
-    bad = client.post(f"/v1/staff/feedback/{ids[2]}/review", json={"action": "relabel", "label": "x"},
-                      headers=staff_headers)
+    bad = client.post(
+        f"/v1/staff/feedback/{ids[2]}/review", json={"action": "relabel", "label": "x"}, headers=staff_headers
+    )
     assert bad.status_code == 422
-    assert client.post(f"/v1/staff/feedback/{ids[2]}/review", json={"action": "reject"},
-                       headers=staff_headers).json()["review_status"] == "rejected"
+    assert (
+        client.post(f"/v1/staff/feedback/{ids[2]}/review", json={"action": "reject"}, headers=staff_headers).json()[
+            "review_status"
+        ]
+        == "rejected"
+    )
 
 
 def test_staff_endpoints_need_a_staff_key(client: TestClient, device_headers: dict[str, str]) -> None:
@@ -97,15 +111,23 @@ def test_staff_endpoints_need_a_staff_key(client: TestClient, device_headers: di
 
 
 def test_staff_add_edit_retire_offer_without_redeploy(client: TestClient, staff_headers: dict[str, str]) -> None:
-    offer = {"key": "test-repair-cafe", "name": "Test Repair Café", "kind": "repair", "address": "Teststraße 1",
-             "district": "Ronsdorf", "categories": ["shoes"], "source": "https://example.org/test"}
+    offer = {
+        "key": "test-repair-cafe",
+        "name": "Test Repair Café",
+        "kind": "repair",
+        "address": "Teststraße 1",
+        "district": "Ronsdorf",
+        "categories": ["shoes"],
+        "source": "https://example.org/test",
+    }
     assert client.post("/v1/staff/offers", json=offer, headers=staff_headers).status_code == 201
     assert client.post("/v1/staff/offers", json=offer, headers=staff_headers).status_code == 409
     f = photos("garbage12", "shoes", n=1)[0]
 
     def offer_keys() -> list[str]:
-        r = client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")},
-                        data={"district": "Ronsdorf"})
+        r = client.post(
+            "/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")}, data={"district": "Ronsdorf"}
+        )
         return [o["key"] for o in r.json()["offers"]]
 
     assert "test-repair-cafe" in offer_keys()
@@ -134,8 +156,10 @@ def test_staff_edits_a_stream_text(client: TestClient, staff_headers: dict[str, 
     old = client.get("/v1/search", params={"q": "Batterie"}).json()["results"][0]["stream"]["where"]
     r = client.patch("/v1/staff/streams/batterien", json={"where_de": "Nur im Handel (Test)"}, headers=staff_headers)
     assert r.status_code == 200 and r.json()["changed"] == ["where_de"]
-    assert client.get("/v1/search", params={"q": "Batterie"}).json()["results"][0]["stream"]["where"] == \
-        "Nur im Handel (Test)"
+    assert (
+        client.get("/v1/search", params={"q": "Batterie"}).json()["results"][0]["stream"]["where"]
+        == "Nur im Handel (Test)"
+    )
     client.patch("/v1/staff/streams/batterien", json={"where_de": old}, headers=staff_headers)
     assert client.patch("/v1/staff/streams/moon", json={"where_de": "xx"}, headers=staff_headers).status_code == 404
 

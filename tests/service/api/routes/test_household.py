@@ -31,8 +31,11 @@ def wednesday_noon(weeks_ago: int) -> dt.datetime:
 
 def weigh(client: TestClient, home: Enrolled, kg_by_weeks_ago: dict[int, float], stream: str = "restmuell") -> None:
     # Each week's kilograms arrive as two bags, so weekly sums are exercised.
-    events = [event(home, stream, at=wednesday_noon(w) + dt.timedelta(hours=h), net_kg=kg / 2, gross_kg=kg)
-              for w, kg in kg_by_weeks_ago.items() for h in (0, 1)]
+    events = [
+        event(home, stream, at=wednesday_noon(w) + dt.timedelta(hours=h), net_kg=kg / 2, gross_kg=kg)
+        for w, kg in kg_by_weeks_ago.items()
+        for h in (0, 1)
+    ]
     assert upload(client, home, events).json()["accepted"] == len(events)
 
 
@@ -96,8 +99,10 @@ def test_complete_weeks_medians_are_stored_and_follow_late_weighings_and_deletio
     assert median_of(monday(15)) == {"restmuell": pytest.approx(4.5)}  # 2 3 4 5 6 7
     with client.app.state.sessionmaker() as session:
         hood = session.get(Household, homes[0].household).neighbourhood_id
-        stored = {r.week: r for r in session.scalars(select(NeighbourhoodWeek).where(
-            NeighbourhoodWeek.neighbourhood_id == hood))}
+        stored = {
+            r.week: r
+            for r in session.scalars(select(NeighbourhoodWeek).where(NeighbourhoodWeek.neighbourhood_id == hood))
+        }
         assert stored[monday(15)].medians == {"restmuell": [4.5, 6]}
         assert stored[monday(14)].medians == {}  # computed, nobody weighed: stored as such
         assert monday(0) not in stored  # the current week is still filling up
@@ -142,16 +147,21 @@ def test_two_requests_storing_the_same_weeks_at_once_both_answer(client, staff, 
 
     def other_request(neighbourhood_id, weeks, min_group):
         with client.app.state.sessionmaker() as other:
-            weekly.neighbourhood_medians(other, neighbourhood_id, weeks[0], weeks[-1], min_group,
-                                         complete_before=monday(0))
+            weekly.neighbourhood_medians(
+                other, neighbourhood_id, weeks[0], weeks[-1], min_group, complete_before=monday(0)
+            )
 
     raced = once_while_computing(monkeypatch, other_request)
     with client.app.state.sessionmaker() as session:
         got = weekly.neighbourhood_medians(session, hood, monday(25), monday(24), 5, complete_before=monday(0))
         assert raced and got == {(monday(25), "restmuell"): (3.0, 5)}  # 1 2 3 4 5
-        rows = session.scalars(select(NeighbourhoodWeek).where(NeighbourhoodWeek.neighbourhood_id == hood,
-                                                               NeighbourhoodWeek.week >= monday(25),
-                                                               NeighbourhoodWeek.week <= monday(24))).all()
+        rows = session.scalars(
+            select(NeighbourhoodWeek).where(
+                NeighbourhoodWeek.neighbourhood_id == hood,
+                NeighbourhoodWeek.week >= monday(25),
+                NeighbourhoodWeek.week <= monday(24),
+            )
+        ).all()
         assert sorted(r.week for r in rows) == [monday(25), monday(24)]
 
 
@@ -183,9 +193,11 @@ def test_challenge_join_progress_and_completion(client, arrenberg) -> None:
     # Four weeks later (moved back in time here): 10, 9, 9, 8 kg, mean 9 <= 10.8.
     with client.app.state.sessionmaker() as session:
         cid = session.scalars(select(Challenge.id).where(Challenge.key == "restmuell-minus-10")).one()
-        session.execute(update(ChallengeEnrolment).where(ChallengeEnrolment.household_id == home.household,
-                                                         ChallengeEnrolment.challenge_id == cid)
-                        .values(started_week=monday(4)))
+        session.execute(
+            update(ChallengeEnrolment)
+            .where(ChallengeEnrolment.household_id == home.household, ChallengeEnrolment.challenge_id == cid)
+            .values(started_week=monday(4))
+        )
         session.commit()
     s = client.get("/v1/household/summary?lang=en", headers=home.household_headers).json()
     done = next(c for c in s["challenges"] if c["key"] == "restmuell-minus-10")

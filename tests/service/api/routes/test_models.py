@@ -34,9 +34,16 @@ def registry_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.T
     manifest = gate_manifest(folder / "gate.jsonl", {c: photos("garbage12", c, n=6) for c in GATE_CLASSES})
     weak = suppressed(folder / "weak.onnx", "battery")
     for url in database(request.param, folder):
-        yield Settings(environment="test", database_url=url, data_dir=folder / "data", model_path=weak,
-                       gate_testset=manifest, max_model_bytes=20 * 1024 * 1024, rate_limit="100000/minute",
-                       model_follow_interval_s=0)
+        yield Settings(
+            environment="test",
+            database_url=url,
+            data_dir=folder / "data",
+            model_path=weak,
+            gate_testset=manifest,
+            max_model_bytes=20 * 1024 * 1024,
+            rate_limit="100000/minute",
+            model_follow_interval_s=0,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +74,15 @@ def served(api: TestClient) -> tuple[str, bool]:
 
 def upload(api: TestClient, staff: dict[str, str], path: Path, note: str = "test") -> dict:
     with path.open("rb") as f:
-        r = api.post("/v1/staff/models", headers=staff, data={"note": note},
-                     files={"file": (path.name, f, "application/octet-stream"),
-                            "card": ("MODEL_CARD.md", b"# card\n", "text/markdown")})
+        r = api.post(
+            "/v1/staff/models",
+            headers=staff,
+            data={"note": note},
+            files={
+                "file": (path.name, f, "application/octet-stream"),
+                "card": ("MODEL_CARD.md", b"# card\n", "text/markdown"),
+            },
+        )
     assert r.status_code == 202, r.text
     assert r.json()["status"] == "validating"
     model_id = r.json()["id"]
@@ -81,8 +94,9 @@ def upload(api: TestClient, staff: dict[str, str], path: Path, note: str = "test
     raise AssertionError("the gate never finished")
 
 
-def test_the_registry_starts_with_the_served_model_on_stable_signed(api: TestClient, staff: dict[str, str],
-                                                                    registry_settings: Settings) -> None:
+def test_the_registry_starts_with_the_served_model_on_stable_signed(
+    api: TestClient, staff: dict[str, str], registry_settings: Settings
+) -> None:
     channels = {c["channel"]: c for c in api.get("/v1/staff/channels", headers=staff).json()}
     assert channels["stable"]["sha256"] == file_sha256(registry_settings.model_path)
     assert channels["stable"]["by"] == "system" and not channels["stable"]["can_roll_back"]
@@ -101,8 +115,7 @@ def test_staff_and_device_endpoints_need_the_right_credentials(api: TestClient, 
     assert api.get("/v1/models/current", headers=bearer("zw_not-a-key")).status_code == 401
 
 
-def test_the_gate_accepts_a_better_model_and_signs_it(api: TestClient, staff: dict[str, str],
-                                                      tmp_path: Path) -> None:
+def test_the_gate_accepts_a_better_model_and_signs_it(api: TestClient, staff: dict[str, str], tmp_path: Path) -> None:
     body = upload(api, staff, copy_shipped(tmp_path / "better.onnx"), note="battery recognised again")
     assert body["status"] == "accepted", body["reasons"]
     report = body["report"]
@@ -118,19 +131,24 @@ def test_the_gate_refuses_a_model_that_forgets_a_class(api: TestClient, staff: d
     body = upload(api, staff, suppressed(tmp_path / "no-shoes.onnx", "shoes"))
     assert body["status"] == "refused" and not body["signed"]
     assert any("recall" in r and "garbage12/shoes" in r for r in body["reasons"]), body["reasons"]
-    r = api.post(f"/v1/staff/models/{body['id']}/promote", json={"channel": "stable", "reason": "try anyway"},
-                 headers=staff)
+    r = api.post(
+        f"/v1/staff/models/{body['id']}/promote", json={"channel": "stable", "reason": "try anyway"}, headers=staff
+    )
     assert r.status_code == 409 and "refused" in r.json()["detail"]
 
 
-@pytest.mark.parametrize(("make", "check"), [
-    (lambda p: with_spec(p, labels=["a"] * 12), "labels"),
-    (lambda p: with_spec(p, taxonomy_version="1999.1"), "taxonomy_version"),
-    (lambda p: with_spec(p, manifest_sha256=None, metrics=None), "metadata"),
-    (lambda p: (p.write_bytes(b"\x08\x07" + b"not an onnx model " * 20), p)[1], "loads"),
-])
-def test_the_gate_refuses_broken_files_and_says_why(api: TestClient, staff: dict[str, str], tmp_path: Path,
-                                                    make, check: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "check"),
+    [
+        (lambda p: with_spec(p, labels=["a"] * 12), "labels"),
+        (lambda p: with_spec(p, taxonomy_version="1999.1"), "taxonomy_version"),
+        (lambda p: with_spec(p, manifest_sha256=None, metrics=None), "metadata"),
+        (lambda p: (p.write_bytes(b"\x08\x07" + b"not an onnx model " * 20), p)[1], "loads"),
+    ],
+)
+def test_the_gate_refuses_broken_files_and_says_why(
+    api: TestClient, staff: dict[str, str], tmp_path: Path, make, check: str
+) -> None:
     body = upload(api, staff, make(tmp_path / "broken.onnx"))
     assert body["status"] == "refused"
     assert [r for r in body["reasons"] if r.startswith(check + ":")], body["reasons"]
@@ -148,14 +166,21 @@ def test_uploads_are_bounded_and_not_registered_twice(api: TestClient, staff: di
 
 
 def test_channels_promote_canary_then_stable_then_roll_back_with_an_audit_trail(
-        api: TestClient, staff: dict[str, str], device: tuple[str, dict[str, str]]) -> None:
+    api: TestClient, staff: dict[str, str], device: tuple[str, dict[str, str]]
+) -> None:
     device_id, device_headers = device
     models = api.get("/v1/staff/models", headers=staff, params={"status": "accepted"}).json()
     better = next(m for m in models if m["channels"] == [])
     weak = next(m for m in models if m["channels"] == ["stable"])
 
-    assert api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "canary", "reason": "try on 1 Pi"},
-                    headers=staff).status_code == 200
+    assert (
+        api.post(
+            f"/v1/staff/models/{better['id']}/promote",
+            json={"channel": "canary", "reason": "try on 1 Pi"},
+            headers=staff,
+        ).status_code
+        == 200
+    )
     assert api.get("/v1/models/current", headers=device_headers).json()["sha256"] == weak["sha256"]  # stable device
     r = api.put(f"/v1/staff/devices/{device_id}/channel", json={"channel": "canary"}, headers=staff)
     assert r.status_code == 200
@@ -165,12 +190,14 @@ def test_channels_promote_canary_then_stable_then_roll_back_with_an_audit_trail(
     assert signing.verify([public], offer["sha256"], offer["size"], offer["signature"]) == offer["key_id"]
 
     assert served(api) == (weak["sha256"], False)  # canary is for devices; the service runs stable
-    r = api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "canary fine"},
-                 headers=staff)
+    r = api.post(
+        f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "canary fine"}, headers=staff
+    )
     assert r.status_code == 200 and r.json()["can_roll_back"]
     assert served(api) == (better["sha256"], True)  # the service follows stable without a restart
-    again = api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "twice"},
-                     headers=staff)
+    again = api.post(
+        f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "twice"}, headers=staff
+    )
     assert again.status_code == 409
     r = api.post("/v1/staff/channels/stable/rollback", json={"reason": "complaints from Arrenberg"}, headers=staff)
     assert r.status_code == 200 and r.json()["model_id"] == weak["id"] and not r.json()["can_roll_back"]
@@ -179,17 +206,22 @@ def test_channels_promote_canary_then_stable_then_roll_back_with_an_audit_trail(
     assert api.post("/v1/staff/channels/stable/rollback", json={"reason": ""}, headers=staff).status_code == 422
 
     log = api.get("/v1/staff/models-audit", headers=staff).json()
-    trail = [(a["action"], a["channel"], a["model_id"]) for a in reversed(log)
-             if a["action"] in ("promote", "rollback")]
-    assert trail[-3:] == [("promote", "canary", better["id"]), ("promote", "stable", better["id"]),
-                          ("rollback", "stable", weak["id"])]
+    trail = [
+        (a["action"], a["channel"], a["model_id"]) for a in reversed(log) if a["action"] in ("promote", "rollback")
+    ]
+    assert trail[-3:] == [
+        ("promote", "canary", better["id"]),
+        ("promote", "stable", better["id"]),
+        ("rollback", "stable", weak["id"]),
+    ]
     rollback = log[0]
     assert rollback["reason"] == "complaints from Arrenberg" and rollback["actor"].startswith("staff-")
     assert {"upload", "gate-accepted", "gate-refused", "device-channel"} <= {a["action"] for a in log}
 
 
-def test_a_device_downloads_in_ranges_and_reports_what_it_runs(api: TestClient, staff: dict[str, str],
-                                                              device: tuple[str, dict[str, str]]) -> None:
+def test_a_device_downloads_in_ranges_and_reports_what_it_runs(
+    api: TestClient, staff: dict[str, str], device: tuple[str, dict[str, str]]
+) -> None:
     device_id, headers = device
     offer = api.get("/v1/models/current", headers=headers).json()
     head = api.get(offer["url"], headers={**headers, "Range": "bytes=0-99"})
@@ -199,15 +231,19 @@ def test_a_device_downloads_in_ranges_and_reports_what_it_runs(api: TestClient, 
     assert hashlib.sha256(head.content + rest.content).hexdigest() == offer["sha256"]
     assert api.get(offer["url"]).status_code == 401
     assert api.get("/v1/models/files/" + "0" * 64, headers=headers).status_code == 404
-    r = api.post("/v1/models/report", json={"sha256": offer["sha256"], "status": "installed", "detail": "smoke ok"},
-                 headers=headers)
+    r = api.post(
+        "/v1/models/report",
+        json={"sha256": offer["sha256"], "status": "installed", "detail": "smoke ok"},
+        headers=headers,
+    )
     assert r.status_code == 204
     me = next(d for d in api.get("/v1/staff/devices", headers=staff).json() if d["id"] == device_id)
     assert me["model_sha256"] == offer["sha256"] and me["model_status"] == "installed: smoke ok"
 
 
-def test_a_validation_cut_off_by_a_crash_runs_again_at_start_up(api: TestClient, staff: dict[str, str],
-                                                               registry_settings: Settings, tmp_path: Path) -> None:
+def test_a_validation_cut_off_by_a_crash_runs_again_at_start_up(
+    api: TestClient, staff: dict[str, str], registry_settings: Settings, tmp_path: Path
+) -> None:
     from zerowaste.service import registry
 
     path = suppressed(tmp_path / "interrupted.onnx", "paper")
@@ -224,8 +260,9 @@ def test_a_validation_cut_off_by_a_crash_runs_again_at_start_up(api: TestClient,
     assert body["status"] == "refused" and any("paper" in r for r in body["reasons"])
 
 
-def test_the_service_never_serves_a_stable_model_whose_file_is_damaged(api: TestClient, staff: dict[str, str],
-                                                                       registry_settings: Settings) -> None:
+def test_the_service_never_serves_a_stable_model_whose_file_is_damaged(
+    api: TestClient, staff: dict[str, str], registry_settings: Settings
+) -> None:
     models = api.get("/v1/staff/models", headers=staff, params={"status": "accepted"}).json()
     weak = next(m for m in models if "stable" in m["channels"])
     better = next(m for m in models if m["sha256"] != weak["sha256"] and m["note"] == "battery recognised again")
@@ -240,8 +277,12 @@ def test_the_service_never_serves_a_stable_model_whose_file_is_damaged(api: Test
         stored.write_bytes(good)
     assert served(api) == (weak["sha256"], False)  # that promotion stays skipped ...
     assert api.post("/v1/staff/channels/stable/rollback", json={"reason": "file"}, headers=staff).status_code == 200
-    assert api.post(f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "fixed"},
-                    headers=staff).status_code == 200
+    assert (
+        api.post(
+            f"/v1/staff/models/{better['id']}/promote", json={"channel": "stable", "reason": "fixed"}, headers=staff
+        ).status_code
+        == 200
+    )
     assert served(api) == (better["sha256"], True)  # ... the next one is tried again
     with TestClient(create_app(registry_settings)) as restarted:  # configured: the weak file; stable wins
         assert restarted.get("/v1/ready").json()["model_sha256"] == better["sha256"]

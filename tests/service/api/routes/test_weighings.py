@@ -38,8 +38,9 @@ def test_a_batch_is_answered_per_event_and_resending_it_changes_nothing(client, 
     assert again.json()["accepted"] == 0 and again.json()["duplicates"] == 8
     rows = [r for r in exported(client, staff) if r["household"] == home.household]
     assert sorted(r["event_id"] for r in rows) == sorted(e["id"] for e in events)
-    weekly = {(r["stream"]): float(r["kg"]) for r in exported(client, staff, "weekly")
-              if r["household"] == home.household}
+    weekly = {
+        (r["stream"]): float(r["kg"]) for r in exported(client, staff, "weekly") if r["household"] == home.household
+    }
     assert weekly["restmuell"] == pytest.approx(sum(0.8 + i / 10 for i in range(5)))
     assert weekly["bio"] == pytest.approx(2.0)
 
@@ -71,13 +72,22 @@ def test_implausible_events_are_rejected_with_reasons_kept_once_and_can_be_retri
     assert "must remove weight" in reasons["emptying up"]
 
     assert upload(client, home, list(cases.values())).json()["rejected"] == len(cases)  # resent: same answers
-    pending = [p for p in client.get("/v1/staff/weighings/rejected", headers=staff).json()
-               if p["device"] == home.device]
+    pending = [
+        p for p in client.get("/v1/staff/weighings/rejected", headers=staff).json() if p["device"] == home.device
+    ]
     assert sorted(p["event_id"] for p in pending) == sorted(e["id"] for e in cases.values())
 
     # Staff register the missing bin, then check the event again: now it counts.
-    r = client.post("/v1/staff/bins", headers=staff, json={"id": "bin-not-yet-registered", "household": home.household,
-                                                           "device": home.device, "stream": "restmuell"})
+    r = client.post(
+        "/v1/staff/bins",
+        headers=staff,
+        json={
+            "id": "bin-not-yet-registered",
+            "household": home.household,
+            "device": home.device,
+            "stream": "restmuell",
+        },
+    )
     assert r.status_code == 201
     kept = next(p for p in pending if p["event_id"] == cases["unknown bin"]["id"])
     r = client.post(f"/v1/staff/weighings/rejected/{kept['id']}/review", json={"action": "retry"}, headers=staff)
@@ -133,12 +143,16 @@ def test_staff_registration_errors_are_clear(client, staff, home) -> None:
 def test_ngsi_ld_export_describes_each_bin_as_a_waste_container(client, staff) -> None:
     home = enrol(client, staff, neighbourhood="wichlinghausen", streams=("restmuell", "papier"))
     t0 = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
-    upload(client, home, [
-        event(home, at=t0, net_kg=2.0, gross_kg=2.0),
-        event(home, at=t0 + dt.timedelta(hours=1), net_kg=1.5, gross_kg=3.5),
-        event(home, at=t0 + dt.timedelta(hours=2), kind="emptying", net_kg=-3.45, gross_kg=0.05),
-        event(home, "papier", at=t0, net_kg=0.7, gross_kg=0.7),
-    ])
+    upload(
+        client,
+        home,
+        [
+            event(home, at=t0, net_kg=2.0, gross_kg=2.0),
+            event(home, at=t0 + dt.timedelta(hours=1), net_kg=1.5, gross_kg=3.5),
+            event(home, at=t0 + dt.timedelta(hours=2), kind="emptying", net_kg=-3.45, gross_kg=0.05),
+            event(home, "papier", at=t0, net_kg=0.7, gross_kg=0.7),
+        ],
+    )
     r = client.get("/v1/staff/exports/ngsi-ld", headers=staff)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
     entities = {e["id"]: e for e in r.json()}
