@@ -1,12 +1,15 @@
 """Accuracy of the shipped models on the test split, studio photos and phone photos side by side.
 
     python benchmarks/accuracy.py [--manifest runs/data/manifest.jsonl] [--split test] [--out runs/bench-accuracy]
+                                  [--baseline previous-int8.onnx]
 
 The phone photos (clothing, drinks) are held out: never trained on, though other photos of the same
 sources train. Prints, for the
 FP32 and INT8 files on the same photos: top-1, the material group, the right bin under Wuppertal's
 rules, what the `sure` rule answers without a question and how often that answer is right; per class
 and per source; 95 % bootstrap intervals; and the risk-coverage figures (JSON and PNG in --out).
+`--baseline` scores another file (say the previous release, `git show REV:model/shipped/zerowaste-int8.onnx`)
+on the same photos in the same run; a file without a sure rule answers from 0.6 on, as the service did.
 Builds the manifest from ../shared/datasets first if it does not exist.
 """
 
@@ -35,6 +38,7 @@ def main() -> None:
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--split", default="test")
     parser.add_argument("--out", type=Path, default=Path("runs/bench-accuracy"))
+    parser.add_argument("--baseline", type=Path, help="another model file scored on the same photos")
     args = parser.parse_args()
 
     from zerowaste.model.runtime import shipped_model_path
@@ -44,10 +48,13 @@ def main() -> None:
     bin_of = municipality_bins("wuppertal")
     entries = [e for e in manifest_entries(args.manifest) if e.split == args.split]
     print(f"machine: {machine()}")
+    models = {"fp32": shipped_model_path("fp32"), "int8": shipped_model_path("int8")}
+    if args.baseline is not None:
+        models["baseline"] = args.baseline
     reports = {}
-    for precision in ("fp32", "int8"):
+    for precision, path in models.items():
         t = time.perf_counter()
-        reports[precision] = evaluate_model(shipped_model_path(precision), entries, args.out / precision, bin_of=bin_of)
+        reports[precision] = evaluate_model(path, entries, args.out / precision, bin_of=bin_of)
         reports[precision]["seconds"] = time.perf_counter() - t
         print(
             f"{precision}: {reports[precision]['model']} sha256 {reports[precision]['sha256'][:12]}, "
@@ -74,6 +81,8 @@ def domain_table(reports: dict) -> None:
             )
     a, b = reports["int8"]["_probs"].argmax(1), reports["fp32"]["_probs"].argmax(1)
     print(f"\nINT8 vs FP32: same top class on {pct(float((a == b).mean()))} of photos")
+    if "baseline" in reports:
+        print(f"BASELINE: {reports['baseline']['model']} sha256 {reports['baseline']['sha256'][:12]}")
 
 
 def source_table(reports: dict) -> None:
