@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
 from tests.utils.databases import database
-from tests.utils.models import gate_manifest
+from tests.utils.models import gate_manifest, small_train_args
 from tests.utils.pilot import bearer
 from tests.utils.server import Server
 
@@ -60,23 +60,7 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
     manifest = tmp_path / "base.jsonl"
     assert main(["data", "build", "--source", f"garbage12={base}", "--out", str(manifest)]) == 0
     gate = gate_manifest(tmp_path / "gate.jsonl", {c: pick[c][-12:] for c in pick})
-    train = [
-        "train",
-        "--manifest",
-        str(manifest),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--epochs",
-        "4",
-        "--views",
-        "2",
-        "--calibration-images",
-        "16",
-        "--workers",
-        "0",
-        "--batch-size",
-        "16",
-    ]
+    train = small_train_args(manifest, tmp_path / "cache", epochs=4)
     assert main([*train, "--output", str(tmp_path / "run-base")]) == 0
 
     for url in database("sqlite", tmp_path):

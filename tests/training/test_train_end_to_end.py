@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import photos
+from tests.utils.models import small_train_args
 
 pytest.importorskip("torch")
 
@@ -27,25 +28,7 @@ def test_small_training_run_produces_calibrated_fp32_and_int8_models(tmp_path: P
     assert main(["data", "build", "--source", f"garbage12={src}", "--out", str(manifest)]) == 0
 
     out = tmp_path / "run"
-    args = [
-        "train",
-        "--manifest",
-        str(manifest),
-        "--output",
-        str(out),
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        "--epochs",
-        "3",
-        "--views",
-        "2",
-        "--calibration-images",
-        "16",
-        "--workers",
-        "0",
-        "--batch-size",
-        "16",
-    ]
+    args = [*small_train_args(manifest, tmp_path / "cache", epochs=3), "--output", str(out)]
     assert main(args) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["parity"]["top1_identical"] == 1.0

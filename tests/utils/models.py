@@ -88,3 +88,12 @@ def gate_manifest(dst: Path, photos_by_label: dict[str, list[Path]], source: str
             )
     dst.write_text("\n".join(lines) + "\n")
     return dst
+
+
+def small_train_args(manifest: Path, cache: Path, epochs: int) -> list[str]:
+    """`zerowaste train` arguments for a run small enough for a test: few views, epochs and photos."""
+    return [
+        "train",
+        *("--manifest", str(manifest), "--cache-dir", str(cache), "--epochs", str(epochs), "--views", "2"),
+        *("--calibration-images", "16", "--workers", "0", "--batch-size", "16"),
+    ]
