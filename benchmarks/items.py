@@ -60,7 +60,7 @@ def shown(probs: np.ndarray, threshold: float) -> list[str | None]:
     return answers
 
 
-def pct(x: float) -> str:
+def pct(x: float | np.floating) -> str:
     return f"{100 * x:.1f} %"
 
 

@@ -153,7 +153,7 @@ class ScaleAgent:
         finally:
             for scale in self.scales.values():
                 scale.close()
-            if thread is not None:
+            if thread is not None and uploader is not None:
                 stop.set()
                 thread.join(timeout=60)
                 uploader.drain()  # one last try, so a replay's tail is not left behind needlessly

@@ -54,8 +54,7 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
         raise ImageRejected("not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"image could not be decoded (truncated or corrupt?): {exc}") from exc
-    image = ImageOps.exif_transpose(image)
-    return image.convert("RGB")
+    return ImageOps.exif_transpose(image).convert("RGB")
 
 
 def load_image(path: str | Path, limits: ImageLimits = ImageLimits()) -> Image.Image:

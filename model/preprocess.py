@@ -58,8 +58,8 @@ def resize_and_crop(image: Image.Image, p: Preprocessing = DEFAULT) -> Image.Ima
 
 def to_input(image: Image.Image, p: Preprocessing = DEFAULT) -> np.ndarray:
     """A cropped RGB image -> normalised float32 array, channels first (3, H, W)."""
-    x = np.asarray(image, dtype=np.float32) / 255.0
-    x = (x - np.asarray(p.mean, dtype=np.float32)) / np.asarray(p.std, dtype=np.float32)
+    scaled = np.asarray(image, dtype=np.float32) / 255.0
+    x: np.ndarray = (scaled - np.asarray(p.mean, dtype=np.float32)) / np.asarray(p.std, dtype=np.float32)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
 from zerowaste.service.db.models import (
@@ -49,7 +49,7 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     bin_ids = {b.id for b in bins}
     weeks = session.scalars(select(Weighing.week).where(Weighing.household_id == household_id).distinct())
     weeks_changed(session, {(household.neighbourhood_id, w) for w in weeks})
-    counts = {"weighings": session.execute(delete(Weighing).where(Weighing.household_id == household_id)).rowcount}
+    counts = {"weighings": _deleted(session, delete(Weighing).where(Weighing.household_id == household_id))}
     rejected = [
         r
         for r in session.scalars(select(RejectedEvent).where(RejectedEvent.device_id.in_({b.device_id for b in bins})))
@@ -59,7 +59,7 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
         session.delete(r)
     counts["rejected_events"] = len(rejected)
     session.execute(delete(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household_id))
-    counts["bins"] = session.execute(delete(Bin).where(Bin.household_id == household_id)).rowcount
+    counts["bins"] = _deleted(session, delete(Bin).where(Bin.household_id == household_id))
     key_id = household.api_key_id
     session.delete(household)
     session.flush()
@@ -68,13 +68,20 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     return counts
 
 
+def _deleted(session: Session, statement: Delete) -> int:
+    """Rows a DELETE removed (SQLAlchemy's `Result` type does not show a DML result's rowcount)."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
+
+
 def purge_expired(session: Session, retention_weeks: int, today: dt.date | None = None) -> dict[str, int]:
     """Delete weighings and rejected events older than the retention period."""
     cutoff = (today or dt.date.today()) - dt.timedelta(weeks=retention_weeks)
     cutoff_t = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
     counts = {
-        "weighings": session.execute(delete(Weighing).where(Weighing.week < cutoff)).rowcount,
-        "rejected_events": session.execute(delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)).rowcount,
+        "weighings": _deleted(session, delete(Weighing).where(Weighing.week < cutoff)),
+        "rejected_events": _deleted(session, delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)),
     }
     forget_weeks_before(session, cutoff)
     session.commit()

@@ -42,7 +42,7 @@ def waste_containers(session: Session, municipality: str) -> list[dict[str, Any]
             )
         )
     }
-    emptied = dict(
+    emptied: dict[Any, Any] = dict(
         session.execute(
             select(Weighing.bin_id, func.max(Weighing.measured_at))
             .where(Weighing.kind == "emptying")

@@ -13,6 +13,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,7 +73,7 @@ def neighbourhood_medians(
         return _compute_medians(session, neighbourhood_id, weeks, min_group)
     # Change counts first, weighings after: a weighing committed in between raises the count past the
     # one stored with these figures, so they are never served for it (no lock needed).
-    changes = dict(
+    changes: dict[Any, Any] = dict(
         session.execute(
             select(NeighbourhoodWeekChange.week, NeighbourhoodWeekChange.changes).where(
                 NeighbourhoodWeekChange.neighbourhood_id == neighbourhood_id,

@@ -47,6 +47,11 @@ def material_prior() -> torch.Tensor:
 class MaterialFusion(nn.Module):
     """The calibrated, fused waste logits from raw waste and item logits (see the module docstring)."""
 
+    prior: torch.Tensor
+    temperature: torch.Tensor
+    beta: torch.Tensor
+    lam: torch.Tensor
+
     def __init__(self, calibration: Calibration, prior: torch.Tensor | None = None) -> None:
         super().__init__()
         prior = material_prior() if prior is None else prior

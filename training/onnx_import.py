@@ -46,6 +46,7 @@ def _pairs(model: EfficientNetLite0) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
 
 @torch.no_grad()
 def _folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    assert norm.running_var is not None and norm.running_mean is not None  # track_running_stats in this network
     scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
     return conv.weight * scale[:, None, None, None], norm.bias - norm.running_mean * scale
 
@@ -85,6 +86,7 @@ def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -
         conv.weight.copy_(weight)
         norm.weight.fill_(1.0)
         norm.bias.copy_(bias)
+        assert norm.running_mean is not None and norm.running_var is not None
         norm.running_mean.zero_()
         norm.running_var.fill_(1.0 - norm.eps)
     for name, layer in (("waste_head", model.waste_head), ("item_head", model.item_head)):

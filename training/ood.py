@@ -51,6 +51,10 @@ def fit_density(features: np.ndarray, labels: list[str], k: int = 64, ridge: flo
 class DistanceHead(nn.Module):
     """`FeatureDensity.distance` as graph operations on the pooled features."""
 
+    center: torch.Tensor
+    projection: torch.Tensor
+    means: torch.Tensor
+
     def __init__(self, density: FeatureDensity) -> None:
         super().__init__()
         self.register_buffer("center", torch.from_numpy(density.center).float())

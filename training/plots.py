@@ -29,7 +29,7 @@ def confusion_png(confusion: dict[str, list], path: Path, title: str) -> None:
                 ax.text(
                     j,
                     i,
-                    int(cm[i, j]),
+                    str(int(cm[i, j])),
                     ha="center",
                     va="center",
                     fontsize=8,

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from zerowaste.model.items import recognise_item
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
+from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
 from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
@@ -25,7 +26,7 @@ from zerowaste.service.uploads import read_photo
 
 router = APIRouter(tags=[Tags.classify])
 
-ERRORS = {
+ERRORS: Responses = {
     413: {"description": "the photo is larger than the configured byte limit"},
     415: {"description": "not a JPEG, PNG, WebP or HEIC upload"},
     422: {"description": "the bytes are not a decodable photo, or its pixel count is over the limit"},

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy import select
 
 from zerowaste.service import schemas
+from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.challenges import progress
 from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Neighbourhood
@@ -17,7 +18,7 @@ from zerowaste.service.households import delete_household
 from zerowaste.service.security import HouseholdDep
 from zerowaste.service.weekly import WEEK, household_weeks, stream_figures
 
-AUTH = {401: {"description": "no or unknown household key"}, 403: {"description": "not a household key"}}
+AUTH: Responses = {401: {"description": "no or unknown household key"}, 403: {"description": "not a household key"}}
 router = APIRouter(prefix="/household", tags=[Tags.household], responses=AUTH)
 
 

@@ -14,12 +14,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from zerowaste.service import labelling, schemas
+from zerowaste.service.api.responses import AUTH, Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.deps import PhotosDep, RowId, SessionDep
 from zerowaste.service.security import StaffDep
 
-AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
-NOT_FOUND = {404: {"description": "no such queue (or no such photo in it)"}}
+NOT_FOUND: Responses = {404: {"description": "no such queue (or no such photo in it)"}}
 MAX_VOTES = 500
 router = APIRouter(prefix="/staff/labelling", tags=[Tags.labelling], responses=AUTH)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from zerowaste.model import signing
 from zerowaste.service import registry, schemas
+from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Device, ModelAudit, ModelVersion
 from zerowaste.service.deps import RowId, SessionDep, SettingsDep
@@ -18,7 +19,6 @@ from zerowaste.service.security import DeviceDep, StaffDep
 from zerowaste.service.uploads import read_bounded
 from zerowaste.service.weighings import utc
 
-AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
 MAX_CARD_BYTES = 256 * 1024
 staff = APIRouter(prefix="/staff", tags=[Tags.models], responses=AUTH)
 devices = APIRouter(prefix="/models", tags=[Tags.models])

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Numeric, cast, func, select
 
 from zerowaste.service import schemas
+from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Bin, Device, Household, Neighbourhood, RejectedEvent, Stream, Weighing
 from zerowaste.service.deps import RowId, SessionDep, SettingsDep
@@ -22,7 +23,6 @@ from zerowaste.service.security import StaffDep
 from zerowaste.service.weekly import COUNTED
 from zerowaste.service.weighings import EventResult, retry_rejected, utc
 
-AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from zerowaste.model import taxonomy
 from zerowaste.service import schemas
+from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import AbcItem, Classification, Feedback, Offer, Stream
 from zerowaste.service.deps import SessionDep, SettingsDep
@@ -17,7 +18,6 @@ from zerowaste.service.security import StaffDep
 
 Keyed = TypeVar("Keyed", Offer, AbcItem, Stream)
 NAMES = {"offer": "offer", "abc_item": "Abfall-ABC item", "stream": "stream"}
-AUTH = {401: {"description": "no or unknown api key"}, 403: {"description": "the key's role may not do this"}}
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
 
