@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service import registry
+from zerowaste.service.api.docs import install_docs
 from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
@@ -86,7 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="What is it, where does it go in Wuppertal, and where can it be reused, repaired or borrowed?",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local files
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.metrics = install(
         app,
         rate_limit=settings.rate_limit,
