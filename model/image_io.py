@@ -23,6 +23,10 @@ class ImageRejected(ValueError):
     """The bytes are not a photo we accept; the message says why, for a developer."""
 
 
+class FormatRejected(ImageRejected):
+    """The bytes are an image, in a format the caller does not accept (told by the bytes, not a name)."""
+
+
 @dataclass(frozen=True)
 class ImageLimits:
     max_bytes: int = 15 * 1024 * 1024
@@ -41,7 +45,7 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in limits.formats:
-                raise ImageRejected(f"format {image.format} is not accepted ({', '.join(sorted(limits.formats))})")
+                raise FormatRejected(f"format {image.format} is not accepted ({', '.join(sorted(limits.formats))})")
             w, h = image.size
             if w * h > limits.max_pixels:
                 raise ImageRejected(f"image has {w}x{h} pixels; the limit is {limits.max_pixels} pixels")

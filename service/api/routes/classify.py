@@ -28,7 +28,7 @@ router = APIRouter(tags=[Tags.classify])
 
 ERRORS: Responses = {
     413: {"description": "the photo is larger than the configured byte limit"},
-    415: {"description": "not a JPEG, PNG, WebP or HEIC upload"},
+    415: {"description": "the bytes are an image, but not JPEG, PNG, WebP or HEIC (the declared type is not asked)"},
     422: {"description": "the bytes are not a decodable photo, or its pixel count is over the limit"},
 }
 

@@ -90,13 +90,36 @@ def test_an_unsure_answer_asks_with_candidates(client: TestClient, colour: tuple
     [
         (b"this is text", "image/jpeg", 422, "not an image"),
         (b"", "image/jpeg", 422, "empty"),
-        (b"GIF89a", "text/plain", 415, "content type"),
     ],
 )
 def test_bad_uploads_get_a_clear_4xx(client: TestClient, content: bytes, ctype: str, status: int, words: str) -> None:
     r = client.post("/v1/classify", files={"file": ("x.jpg", content, ctype)})
     assert r.status_code == status, r.text
     assert words in r.json()["detail"]
+
+
+def _encoded(fmt: str) -> bytes:
+    image = Image.open(photos("garbage12", "shoes", n=1)[0]).convert("RGB").resize((320, 240))
+    buf = io.BytesIO()
+    image.save(buf, fmt)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_a_photo_is_known_by_its_bytes_not_its_declared_type(client: TestClient, fmt: str) -> None:
+    # Many clients send application/octet-stream, or no type at all, for a real photo.
+    data = _encoded(fmt)
+    for ctype in ("application/octet-stream", "text/plain"):
+        r = client.post("/v1/classify", files={"file": ("photo", data, ctype)})
+        assert r.status_code == 200, (ctype, r.text)
+        assert r.json()["top"][0]["label"] == "shoes"
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF"])
+def test_other_image_formats_are_415_whatever_they_claim(client: TestClient, fmt: str) -> None:
+    r = client.post("/v1/classify", files={"file": ("photo.jpg", _encoded(fmt), "image/jpeg")})
+    assert r.status_code == 415, r.text
+    assert fmt in r.json()["detail"]
 
 
 def test_truncated_jpeg_is_refused(client: TestClient) -> None:
