@@ -12,12 +12,12 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service import registry
-from zerowaste.service.api.docs import install_docs
 from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
@@ -82,15 +82,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="zerowaste",
         version="0.1.0",
         summary="What is it, where does it go in Wuppertal, and where can it be reused, repaired or borrowed?",
         lifespan=lifespan,
-        docs_url=None,  # served by install_docs from local files
-        redoc_url=None,
+        static_url="/docs-assets",  # Swagger UI from the installed package, not a CDN
+        redoc_url=None,  # ReDoc would still fetch its logo from cdn.redoc.ly, which the CSP refuses
     )
-    install_docs(app)
     app.state.metrics = install(
         app,
         rate_limit=settings.rate_limit,

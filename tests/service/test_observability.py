@@ -17,6 +17,16 @@ def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     assert len(client.get("/v1/health").headers["x-request-id"]) == 32
 
 
+@pytest.mark.parametrize("path", ["/", "/staff", "/household", "/docs", "/v1/health", "/v1/no-such-route"])
+def test_every_answer_carries_the_security_headers(client: TestClient, path: str) -> None:
+    headers = client.get(path).headers
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
+
+
 def test_prometheus_metrics_count_requests_and_classifications(client: TestClient) -> None:
     f = photos("garbage12", "battery", n=1)[0]
     client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")})

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -36,6 +37,24 @@ def launch(p: object) -> object:
             "--disable-sync",
         ],
     )
+
+
+def wait_until(page: Any, expression: str, timeout: float = 30_000) -> None:
+    """Playwright's wait_for_function, without it: that one compiles the predicate with eval inside the
+    page, which the service's Content-Security-Policy (rightly) forbids; page.evaluate runs it from
+    outside the page's policy."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout / 1000:.0f} s: {expression}")
+        time.sleep(0.1)
+
+
+def csp_violations(page: Any) -> list[str]:
+    """A list that fills with every Content-Security-Policy violation the page reports from now on."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    return seen
 
 
 def need_browser() -> None:

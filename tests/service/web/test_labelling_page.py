@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.utils.browser import ARTIFACTS, launch, need_browser
+from tests.utils.browser import ARTIFACTS, launch, need_browser, wait_until
 from tests.utils.labelling import drinks_copy
 from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
 from zerowaste.service.config import Settings
@@ -55,7 +55,8 @@ def sign_in(browser: Any, server: str, token: str) -> Any:
 
 
 def wait_for_photos(page: Any, n: int) -> None:
-    page.wait_for_function(
+    wait_until(
+        page,
         f"document.querySelectorAll('#lab-grid .tile img').length === {n} && "
         "[...document.querySelectorAll('#lab-grid .tile img')].every(i => i.naturalWidth > 0)",
         timeout=30_000,
@@ -109,7 +110,7 @@ def test_label_a_page_with_the_keyboard_and_resolve_a_disagreement(
         page.screenshot(path=str(ARTIFACTS / "labelling-de.png"), full_page=True)
 
         page.keyboard.press("Enter")
-        page.wait_for_function("document.getElementById('lab-status').innerText.includes('10 gespeichert')",
+        wait_until(page, "document.getElementById('lab-status').innerText.includes('10 gespeichert')",
                                timeout=30_000)  # fmt: skip
         wait_for_photos(page, 24)
         assert votes(engine, "page-anna") == {first[i]: (1, label) for i, label in expected.items()}
@@ -122,7 +123,7 @@ def test_label_a_page_with_the_keyboard_and_resolve_a_disagreement(
         page.keyboard.press("o")
         assert chosen(page) == ["other"] * 24
         page.keyboard.press("Enter")
-        page.wait_for_function("document.getElementById('lab-status').innerText.includes('24 gespeichert')",
+        wait_until(page, "document.getElementById('lab-status').innerText.includes('24 gespeichert')",
                                timeout=30_000)  # fmt: skip
         assert len(votes(engine, "page-anna")) == 34
         assert page.eval_on_selector("#lab-progress", "e => [e.value, e.max]") == [34, 40]
@@ -143,14 +144,14 @@ def test_label_a_page_with_the_keyboard_and_resolve_a_disagreement(
         page.keyboard.press("2")  # tile 0: plastic
         page.keyboard.press("5")  # tile 1: brown glass
         page.click("#lang-switch")  # labels not saved yet survive the language switch
-        page.wait_for_function("document.getElementById('lab-legend').innerText.includes('Brown glass')",
+        wait_until(page, "document.getElementById('lab-legend').innerText.includes('Brown glass')",
                                timeout=30_000)  # fmt: skip
         assert page.locator("#tab-labelling").inner_text() == "Labelling"
         assert page.locator("#lab-grid .tile .chosen").all_inner_texts() == ["Plastic", "Brown glass"]
         assert "1: Metal · 2: Plastic" in page.locator("#lab-grid .tile .votes").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "labelling-resolve-en.png"), full_page=True)
         page.keyboard.press("Enter")
-        page.wait_for_function("document.getElementById('lab-status').innerText.includes('2 saved')", timeout=30_000)
+        wait_until(page, "document.getElementById('lab-status').innerText.includes('2 saved')", timeout=30_000)
         assert "Nothing left for you" in page.locator("#lab-status").inner_text()
         browser.close()
     assert votes(engine, "page-cara") == {first[0]: (3, "plastic"), first[3]: (3, "brown-glass")}

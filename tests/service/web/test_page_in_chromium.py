@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
-from tests.utils.browser import ARTIFACTS, launch, need_browser
+from tests.utils.browser import ARTIFACTS, csp_violations, launch, need_browser, wait_until
 from tests.utils.pilot import bearer, enrol, event, upload
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
@@ -28,6 +28,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 420, "height": 1400})
+        violations = csp_violations(page)
         page.goto(server + "/")
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
         page.set_input_files("#photo", str(photo))
@@ -39,7 +40,7 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         page.screenshot(path=str(ARTIFACTS / "classify-de.png"), full_page=True)
 
         page.click("#lang-switch")
-        page.wait_for_function("document.getElementById('label').innerText === 'Material: Shoes'", timeout=30_000)
+        wait_until(page, "document.getElementById('label').innerText === 'Material: Shoes'", timeout=30_000)
         assert page.locator("#item").inner_text().startswith("boot (shoes)")
         assert "takes: boot" in page.locator("#offers").inner_text()
         assert "Reuse first" in page.locator("#offers-title").inner_text()
@@ -49,10 +50,9 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         page.select_option("#correct-label", "clothes")
         page.check("#consent")
         page.click("#send")
-        page.wait_for_function(
-            "document.getElementById('feedback-status').innerText.includes('Receipt')", timeout=30_000
-        )
+        wait_until(page, "document.getElementById('feedback-status').innerText.includes('Receipt')", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "feedback-en.png"), full_page=True)
+        assert violations == [], violations  # the pages run under the service's CSP
         browser.close()
     assert (ARTIFACTS / "classify-de.png").stat().st_size > 10_000
 
@@ -83,6 +83,7 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 760, "height": 1300})
+        violations = csp_violations(page)
         page.goto(server + "/household")
         assert page.locator("#title").inner_text() == "Mein Haushalt"
         page.fill("#token", home.household_token)
@@ -94,15 +95,16 @@ def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, 
         assert "Restmüll" in page.locator("#charts").inner_text()
         assert "%" in page.locator("#charts").inner_text()
         page.click("button.join[data-key='restmuell-minus-10']")
-        page.wait_for_function("document.getElementById('challenges').innerText.includes('läuft')", timeout=30_000)
+        wait_until(page, "document.getElementById('challenges').innerText.includes('läuft')", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "household-de.png"), full_page=True)
         page.click("#lang-switch")
-        page.wait_for_function("document.getElementById('challenges').innerText.includes('running')", timeout=30_000)
+        wait_until(page, "document.getElementById('challenges').innerText.includes('running')", timeout=30_000)
         assert "Residual waste" in page.locator("#charts").inner_text()
 
         page.fill("#token", "zw_not-a-key")
         page.click("#show")
-        page.wait_for_function("document.getElementById('status').innerText.includes('Error')", timeout=30_000)
+        wait_until(page, "document.getElementById('status').innerText.includes('Error')", timeout=30_000)
+        assert violations == [], violations  # the pages run under the service's CSP
         browser.close()
     assert (ARTIFACTS / "household-de.png").stat().st_size > 10_000
 
@@ -130,6 +132,7 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
     with sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        violations = csp_violations(page)
         page.on("dialog", lambda dialog: dialog.accept("Pilot mit 3 Kameras"))
         page.goto(server + "/staff")
         assert page.locator("#title").inner_text() == "zerowaste – AWG Mitarbeitende"
@@ -138,8 +141,8 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
         page.wait_for_selector("#queue .photo", timeout=30_000)
         cards = page.locator("#queue .photo")
         assert cards.count() >= 2
-        page.wait_for_function(
-            "[...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)", timeout=30_000
+        wait_until(
+            page, "[...document.querySelectorAll('#queue img')].every(i => i.naturalWidth > 0)", timeout=30_000
         )  # photos come through the staff API with the key
         first = cards.nth(0)
         first.locator("select.relabel-to").select_option("clothes")
@@ -154,15 +157,12 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
         page.wait_for_selector("#registry tr[data-id]", timeout=30_000)
         assert "stable" in page.locator("#channels").inner_text()
         page.locator("#registry tr[data-id] button.promote[data-channel=canary]").first.click()
-        page.wait_for_function(
-            "document.getElementById('audit').innerText.includes('Pilot mit 3 Kameras')", timeout=30_000
-        )
+        wait_until(page, "document.getElementById('audit').innerText.includes('Pilot mit 3 Kameras')", timeout=30_000)
         page.click("#lang-switch")
-        page.wait_for_function(
-            "document.getElementById('registry-title').innerText === 'Registered models'", timeout=30_000
-        )
+        wait_until(page, "document.getElementById('registry-title').innerText === 'Registered models'", timeout=30_000)
         page.wait_for_selector("#audit tr:nth-child(2)", timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "staff-models-en.png"), full_page=True)
+        assert violations == [], violations  # the pages run under the service's CSP
         browser.close()
     with httpx.Client(base_url=server, headers=bearer(key)) as client:
         relabelled = client.get("/v1/staff/feedback", params={"status": "relabelled"}).json()
@@ -170,3 +170,30 @@ def test_staff_page_reviews_donated_photos_and_promotes_a_model(server: str, set
     assert any(fb["reviewed_label"] == "clothes" for fb in relabelled)
     assert canary["model_id"] is not None and canary["by"] == "page-reviewer"
     assert canary["reason"] == "Pilot mit 3 Kameras"
+
+
+def test_the_api_page_renders_offline_under_the_csp(server: str) -> None:
+    """Swagger UI from the service's own files renders every operation, with the browser refusing any
+    other host (a depot without uplink) and no Content-Security-Policy violation."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        violations = csp_violations(page)
+        foreign: list[str] = []
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith(server)
+                else (foreign.append(route.request.url), route.abort())
+            ),
+        )
+        page.goto(server + "/docs")
+        page.locator(".opblock").first.wait_for(timeout=30_000)  # Swagger UI read the OpenAPI 3.1 schema
+        assert page.locator(".opblock").count() > 20
+        page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
+        assert foreign == [] and violations == [], (foreign, violations)
+        browser.close()
