@@ -8,12 +8,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+from zerowaste.service.security import require_role
 
 log = logging.getLogger("zerowaste.access")
 
@@ -147,7 +149,8 @@ def install(
         )
         return response
 
-    @app.get("/metrics", include_in_schema=False)
+    # Counts per route and label say how the service is used: a scraper's key (role metrics) or staff's.
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_role("metrics"))])
     def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -15,9 +15,16 @@ from sqlalchemy.orm import Session
 from zerowaste.service.db.models import ApiKey, Device, Household
 from zerowaste.service.deps import SessionDep
 
-ROLES = ("admin", "staff", "device", "household")
-# Which roles may do what a role may do: an admin may do everything staff may do.
-GRANTS = {"admin": {"admin", "staff"}, "staff": {"staff"}, "device": {"device"}, "household": {"household"}}
+ROLES = ("admin", "staff", "device", "household", "metrics")
+# Which roles may do what a role may do: an admin may do everything staff may do. `metrics` may only
+# read /metrics (a Prometheus scraper's key), which staff may read too.
+GRANTS = {
+    "admin": {"admin", "staff", "metrics"},
+    "staff": {"staff", "metrics"},
+    "device": {"device"},
+    "household": {"household"},
+    "metrics": {"metrics"},
+}
 TOKEN_PREFIX = "zw_"
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `zerowaste keys create`")

@@ -609,8 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument(
         "--role",
         required=True,
-        choices=["admin", "staff"],
-        help="what the key may do (device and household keys come from the staff API)",
+        choices=["admin", "staff", "metrics"],
+        help="what the key may do (metrics: read /metrics only, for a Prometheus scraper; device and household "
+        "keys come from the staff API)",
     )
     kc.set_defaults(func=_keys_create)
 

@@ -8,8 +8,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.conftest import photos
+from tests.utils.pilot import bearer, staff_headers_for
 from zerowaste.service.config import Settings
 from zerowaste.service.main import create_app
+from zerowaste.service.security import create_key
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
@@ -30,7 +32,13 @@ def test_every_answer_carries_the_security_headers(client: TestClient, path: str
 def test_prometheus_metrics_count_requests_and_classifications(client: TestClient) -> None:
     f = photos("garbage12", "battery", n=1)[0]
     client.post("/v1/classify", files={"file": (f.name, f.read_bytes(), "image/jpeg")})
-    text = client.get("/metrics").text
+    with client.app.state.sessionmaker() as session:
+        scraper = bearer(create_key(session, "prometheus", "metrics"))
+        household = bearer(create_key(session, "a-home", "household"))
+    assert client.get("/metrics").status_code == 401  # counts per route and label are not for everyone
+    assert client.get("/metrics", headers=household).status_code == 403
+    assert client.get("/metrics", headers=staff_headers_for(client)).status_code == 200
+    text = client.get("/metrics", headers=scraper).text
     assert 'zerowaste_http_requests_total{method="POST",route="/v1/classify",status="200"}' in text
     assert 'zerowaste_classifications_total{decided="true",label="battery"}' in text
     assert "zerowaste_http_request_seconds_bucket" in text
