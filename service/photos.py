@@ -15,9 +15,13 @@ from PIL import Image
 
 
 class PhotoStore:
+    """Files readable by the service's user alone (0600 in a 0700 folder): citizens' photos are not for
+    the other accounts of the machine, whatever the umask."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)
 
     def _path(self, key: str) -> Path:
         if not key.replace("-", "").isalnum():
@@ -29,7 +33,9 @@ class PhotoStore:
         buf = io.BytesIO()
         image.convert("RGB").save(buf, "JPEG", quality=90)
         tmp = self._path(key).with_suffix(".tmp")
-        tmp.write_bytes(buf.getvalue())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(buf.getvalue())
         os.replace(tmp, self._path(key))  # readers never see half a file
         return key
 

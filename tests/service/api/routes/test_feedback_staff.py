@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -49,6 +51,9 @@ def test_wrong_answer_with_consented_photo_reaches_review_and_can_be_withdrawn(
     photo = client.get(f"/v1/staff/feedback/{mine['id']}/photo", headers=staff_headers)
     assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
     assert photo.content[:2] == b"\xff\xd8"
+    stored = list(Path(client.app.state.settings.photo_dir).glob("*.jpg"))
+    assert stored and all(f.stat().st_mode & 0o777 == 0o600 for f in stored)  # the service's user alone
+    assert Path(client.app.state.settings.photo_dir).stat().st_mode & 0o777 == 0o700
 
     assert client.delete(f"/v1/feedback/photo/{receipt}").status_code == 204
     assert client.delete(f"/v1/feedback/photo/{receipt}").status_code == 404
