@@ -190,12 +190,21 @@ def _cell(v: object) -> object:
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(v: object) -> object:
+    """Text a spreadsheet would run as a formula (a device's `firmware` of "=HYPERLINK(…)") is kept as
+    text with a leading apostrophe, as OWASP advises for CSV; numbers stay numbers."""
+    return "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+
 def _csv(rows: Iterator[list[object]], header: list[str]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([_as_text(v) for v in row])
         if buf.tell() > 64 * 1024:
             yield buf.getvalue()
             buf.seek(0)

