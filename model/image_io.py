@@ -53,7 +53,7 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(f"image too large to decode safely: {exc}") from exc
+        raise ImageRejected("image has too many pixels to decode safely") from exc
     except UnidentifiedImageError as exc:
         raise ImageRejected("not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError) as exc:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service import registry
+from zerowaste.service.api.errors import install_error_handlers
 from zerowaste.service.api.main import api_router
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         static_url="/docs-assets",  # Swagger UI from the installed package, not a CDN
         redoc_url=None,  # ReDoc would still fetch its logo from cdn.redoc.ly, which the CSP refuses
     )
+    install_error_handlers(app)
     app.state.metrics = install(
         app,
         rate_limit=settings.rate_limit,

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import httpx
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
@@ -19,11 +21,13 @@ from zerowaste.service.db.engine import make_engine
 from zerowaste.service.security import create_key
 
 
-def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None:
+def test_photo_to_answer_language_switch_and_wrong_feedback(server: str, tmp_path: Path) -> None:
     need_browser()
     from playwright.sync_api import sync_playwright
 
     photo = shared_folder("garbage12", "shoes") / "shoes_113.jpg"  # a boot
+    gif = tmp_path / "animation.gif"
+    Image.open(photo).save(gif, "GIF")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = launch(p)
@@ -31,6 +35,9 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str) -> None
         violations = csp_violations(page)
         page.goto(server + "/")
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
+        page.set_input_files("#photo", str(gif))  # a format the service does not take: said in German
+        wait_until(page, "document.getElementById('status').innerText.includes('Bildformat')")
+        assert "not accepted" not in page.locator("#status").inner_text()  # no English internals
         page.set_input_files("#photo", str(photo))
         page.wait_for_selector("#label", timeout=30_000)
         assert page.locator("#item").inner_text().startswith("Stiefel (Schuhe)")

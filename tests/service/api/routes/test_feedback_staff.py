@@ -74,6 +74,13 @@ def test_no_photo_is_kept_without_consent(client: TestClient) -> None:
     assert r.status_code == 201 and r.json()["photo_stored"] is False and r.json()["receipt"] is None
 
 
+def test_a_422_does_not_echo_a_long_input(client: TestClient) -> None:
+    r = client.post("/v1/feedback", data={"classification_id": "x", "correct": "maybe" * 20_000})
+    assert r.status_code == 422 and len(r.content) < 1_000, len(r.content)
+    error = r.json()["detail"][0]
+    assert error["loc"] == ["body", "correct"] and "100000 long" in error["input"]
+
+
 def test_feedback_input_errors(client: TestClient) -> None:
     assert client.post("/v1/feedback", data={"classification_id": "nope", "correct": "true"}).status_code == 404
     result = classify(client, photos("trashnet", "paper", n=1)[0])

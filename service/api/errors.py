@@ -1,0 +1,26 @@
+"""422 answers that say what was wrong without echoing what was sent: pydantic's errors carry the
+offending input, which for a 100 kB form field or JSON body would come back whole."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+MAX_ECHO = 80  # characters of an offending value worth showing back
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        return value if len(value) <= MAX_ECHO else f"{value[:MAX_ECHO]!r}… ({len(value)} long)"
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return f"<{type(value).__name__}>"  # objects and lists: their type, not their contents
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{**e, "input": _short(e.get("input"))} for e in exc.errors()]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
