@@ -20,6 +20,7 @@ from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service import registry
 from zerowaste.service.api.errors import install_error_handlers
 from zerowaste.service.api.main import api_router
+from zerowaste.service.body_limit import BodyLimit
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
@@ -92,14 +93,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,  # ReDoc would still fetch its logo from cdn.redoc.ly, which the CSP refuses
     )
     install_error_handlers(app)
-    app.state.metrics = install(
-        app,
-        rate_limit=settings.rate_limit,
-        rate_limit_storage=settings.rate_limit_storage,
+    # Added before the observability middleware, so that it sits inside it: its early 401/413 answers
+    # are logged, counted and carry the security headers like every other answer.
+    app.add_middleware(
+        BodyLimit,
         # the photo plus room for the multipart envelope and form fields
-        max_body_bytes=settings.max_upload_bytes + 64 * 1024,
-        large_bodies={f"{API_PREFIX}/staff/models": settings.max_model_bytes + 512 * 1024},
+        default=settings.max_upload_bytes + 64 * 1024,
+        per_path={
+            f"{API_PREFIX}/staff/models": settings.max_model_bytes + 512 * 1024,
+            # a generous kilobyte per event; a device's whole batch is a few hundred bytes per event
+            f"{API_PREFIX}/weighings/batch": settings.max_batch_events * 1024 + 64 * 1024,
+        },
+        keyed_prefixes=tuple(f"{API_PREFIX}/{p}" for p in ("staff/", "weighings/", "household", "models/")),
     )
+    app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
     app.include_router(api_router, prefix=API_PREFIX)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
     classes = json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False)

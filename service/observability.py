@@ -99,10 +99,8 @@ def install(
     *,
     rate_limit: str,
     rate_limit_storage: str,
-    max_body_bytes: int,
-    large_bodies: dict[str, int] | None = None,
 ) -> Metrics:
-    """`large_bodies`: exact paths allowed a larger body than `max_body_bytes` (model uploads)."""
+    """Request bodies are bounded by `zerowaste.service.body_limit`, inside this middleware."""
     metrics = Metrics()
     limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
     limit = parse(rate_limit)
@@ -113,13 +111,8 @@ def install(
         rid = request.headers.get("x-request-id") or uuid.uuid4().hex
         request.state.request_id = rid
         start = time.perf_counter()
-        declared = request.headers.get("content-length", "0")
-        if not declared.isdigit():
-            response: Response = JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
-        elif int(declared) > (limit_here := (large_bodies or {}).get(request.url.path, max_body_bytes)):
-            # Refused before Starlette spools a single byte of the body to disk.
-            response = JSONResponse({"detail": f"request body over {limit_here} bytes"}, status_code=413)
-        elif request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
+        response: Response
+        if request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
             metrics.rate_limited.inc()
             response = JSONResponse(
                 {"detail": f"rate limit exceeded: {rate_limit} per client"},
