@@ -32,6 +32,19 @@ class ImageLimits:
     max_bytes: int = 15 * 1024 * 1024
     max_pixels: int = 40_000_000
     formats: frozenset[str] = ALLOWED_FORMATS
+    # What the decoded pixels may take (width x height x bytes per pixel of the file's mode): a
+    # one-colour 6300x6300 RGBA PNG is 154 kB of file and 159 MB of pixels.
+    max_decoded_bytes: int = 200 * 1024 * 1024
+    # Decode (JPEG: DCT scaling, before the pixels exist) or shrink (other formats) so that the longer
+    # side is at most about this; None keeps the photo's size. The model reads 224 px.
+    reduce_to: int | None = None
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """What `load()` will allocate for the opened (not yet loaded) image."""
+    bits = {"1": 1, "L": 8, "P": 8, "RGB": 24, "RGBA": 32, "CMYK": 32, "YCbCr": 24, "LA": 16, "I;16": 16}
+    w, h = image.size
+    return w * h * bits.get(image.mode, 32) // 8
 
 
 def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Image:
@@ -49,6 +62,13 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
             w, h = image.size
             if w * h > limits.max_pixels:
                 raise ImageRejected(f"image has {w}x{h} pixels; the limit is {limits.max_pixels} pixels")
+            if decoded_bytes(image) > limits.max_decoded_bytes:
+                raise ImageRejected(
+                    f"image would take {decoded_bytes(image) >> 20} MB to decode ({w}x{h} {image.mode}); "
+                    f"the limit is {limits.max_decoded_bytes >> 20} MB"
+                )
+            if limits.reduce_to and image.format in ("JPEG", "MPO"):
+                image.draft("RGB", (limits.reduce_to, limits.reduce_to))
             image.load()
     except ImageRejected:
         raise
@@ -58,7 +78,10 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
         raise ImageRejected("not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"image could not be decoded (truncated or corrupt?): {exc}") from exc
-    return ImageOps.exif_transpose(image).convert("RGB")
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    if limits.reduce_to and max(upright.size) > limits.reduce_to:
+        upright.thumbnail((limits.reduce_to, limits.reduce_to), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return upright
 
 
 def load_image(path: str | Path, limits: ImageLimits = ImageLimits()) -> Image.Image:

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     municipality: str = "wuppertal"
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
+    # Memory a photo may cost: decoded pixels at most this many MB, a JPEG decoded straight to about
+    # decode_max_side px on its longer side (others shrunk to it), at most this many decodes at once.
+    max_decoded_mb: int = Field(default=200, gt=0)
+    decode_max_side: int = Field(default=1600, ge=256)
+    max_concurrent_decodes: int = Field(default=2, ge=1)
     # Only for model files without a fitted `sure` rule (model/uncertainty.py): answer without a question
     # when the top class reaches this probability.
     decision_threshold: float = Field(default=DEFAULT_DECISION_THRESHOLD, gt=0, lt=1)

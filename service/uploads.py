@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import threading
+from functools import cache
+
 from fastapi import HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from PIL import Image
@@ -23,15 +28,43 @@ async def read_bounded(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
+@cache
+def _decode_slots(n: int) -> threading.BoundedSemaphore:
+    """At most `n` decodes at once in this process, whatever the thread pool's size."""
+    return threading.BoundedSemaphore(n)
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name) if name else None
+
+
+def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore) -> Image.Image:
+    with slots:
+        try:
+            return decode_image(data, limits)
+        finally:
+            # glibc keeps freed decode buffers in its arenas: a burst of large photos would hold the
+            # process's memory at its peak for good. Give it back to the system after each decode.
+            libc = _libc()
+            if libc is not None and hasattr(libc, "malloc_trim"):
+                libc.malloc_trim(0)
+
+
 async def read_photo(upload: UploadFile, settings: Settings) -> Image.Image:
     """413 over the byte limit, 415 for an image in another format (GIF, BMP, TIFF, …), 422 for anything
     that is not a readable photo."""
     data = await read_bounded(upload, settings.max_upload_bytes)
     limits = ImageLimits(
-        max_bytes=settings.max_upload_bytes, max_pixels=settings.max_upload_pixels, formats=UPLOAD_FORMATS
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_upload_pixels,
+        formats=UPLOAD_FORMATS,
+        max_decoded_bytes=settings.max_decoded_mb << 20,
+        reduce_to=settings.decode_max_side,
     )
     try:
-        return await run_in_threadpool(decode_image, data, limits)
+        return await run_in_threadpool(_decode, data, limits, _decode_slots(settings.max_concurrent_decodes))
     except FormatRejected as exc:
         raise HTTPException(415, str(exc)) from exc
     except ImageRejected as exc:
