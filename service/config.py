@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
@@ -41,6 +41,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zerowaste.model.items import DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
 from zerowaste.model.uncertainty import DEFAULT_DECISION_THRESHOLD
+
+if TYPE_CHECKING:
+    from zerowaste.service.weighings import TimeBounds
 
 
 class Settings(BaseSettings):
@@ -73,6 +76,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     max_batch_events: int = Field(default=500, ge=1, le=5000)
     max_future_s: float = Field(default=300.0, ge=0)
+    # Older weighings (after clock correction) are rejected for staff to look at: a device offline
+    # for weeks still delivers; a clock at 1970 does not rewrite a household's history.
+    max_event_age_days: float = Field(default=180.0, gt=0)
     baseline_weeks: int = Field(default=3, ge=1, le=12)
     min_group_size: int = Field(default=5, ge=2)
     retention_weeks: int = Field(default=104, ge=1)
@@ -105,6 +111,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def time_bounds(self) -> TimeBounds:
+        from zerowaste.service.weighings import TimeBounds  # imports the database models: not at the top
+
+        return TimeBounds(max_future_s=self.max_future_s, max_age_days=self.max_event_age_days)
 
     @property
     def photo_dir(self) -> Path:

@@ -268,6 +268,10 @@ class RejectedPublic(BaseModel):
     review_status: str
 
 
+class VoidIn(BaseModel):
+    reason: str = Field(min_length=3, max_length=500, description="why it must not count; kept with the weighing")
+
+
 class RejectedReview(BaseModel):
     action: Literal["retry", "dismiss"] = Field(
         description="retry: check the event again now (e.g. after registering its bin); dismiss: keep, never count"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,15 @@ from zerowaste.service.weekly import weeks_changed
 
 EventStatus = Literal["accepted", "duplicate", "rejected"]
 GROSS_TOLERANCE_KG = 0.5  # a tared scale may read slightly below zero
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """When, after clock correction, a weighing may have been measured: not later than `max_future_s`
+    after now, not earlier than `max_age_days` before it."""
+
+    max_future_s: float = 300.0
+    max_age_days: float = 180.0
 
 
 class EventIn(BaseModel):
@@ -83,7 +93,12 @@ def week_of(t: dt.datetime, zone: ZoneInfo) -> dt.date:
 
 
 def plausibility(
-    event: EventIn, measured_at: dt.datetime, device: Device, bin_: Bin | None, now: dt.datetime, max_future_s: float
+    event: EventIn,
+    measured_at: dt.datetime,
+    device: Device,
+    bin_: Bin | None,
+    now: dt.datetime,
+    bounds: TimeBounds,
 ) -> list[str]:
     reasons = []
     if event.device != device.id:
@@ -103,8 +118,14 @@ def plausibility(
         reasons.append(f"a {event.kind} must remove weight (net_kg < 0)")
     if event.gross_kg < -GROSS_TOLERANCE_KG:
         reasons.append(f"negative gross weight {event.gross_kg:g} kg: tare the scale")
-    if (measured_at - now).total_seconds() > max_future_s:
+    if (measured_at - now).total_seconds() > bounds.max_future_s:
         reasons.append(f"measured {measured_at.isoformat()}, in the future even after clock correction")
+    # A Pi whose clock was wrong when it weighed (1970 after a boot without network time) would move a
+    # household's baseline weeks into the past and its trend by thousands of percent.
+    if now - measured_at > dt.timedelta(days=bounds.max_age_days):
+        reasons.append(
+            f"measured {measured_at.isoformat()}, more than {bounds.max_age_days:g} days ago: is the clock right?"
+        )
     return reasons
 
 
@@ -115,28 +136,28 @@ def ingest(
     sent_at: dt.datetime,
     *,
     zone: ZoneInfo,
-    max_future_s: float,
+    bounds: TimeBounds,
     now: dt.datetime | None = None,
 ) -> BatchResult:
     """Store a batch; safe to call again with the same events (retries, lost answers, races)."""
     try:
-        return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
+        return _ingest(session, device, raw_events, sent_at, zone=zone, bounds=bounds, now=now)
     except IntegrityError:
         # A concurrent request stored some of these ids first (a retry racing its own original):
         # start over, and they are now duplicates.
         session.rollback()
-        return _ingest(session, device, raw_events, sent_at, zone=zone, max_future_s=max_future_s, now=now)
+        return _ingest(session, device, raw_events, sent_at, zone=zone, bounds=bounds, now=now)
 
 
 def retry_rejected(
-    session: Session, rejected: RejectedEvent, device: Device, *, zone: ZoneInfo, max_future_s: float
+    session: Session, rejected: RejectedEvent, device: Device, *, zone: ZoneInfo, bounds: TimeBounds
 ) -> EventResult:
     """Check a kept event again (its bin may be registered by now); accepted ones leave the review list."""
     payload, offset = rejected.payload, dt.timedelta(seconds=rejected.clock_offset_s)
     session.delete(rejected)
     session.flush()
     now = dt.datetime.now(dt.UTC)
-    return ingest(session, device, [payload], now - offset, zone=zone, max_future_s=max_future_s, now=now).results[0]
+    return ingest(session, device, [payload], now - offset, zone=zone, bounds=bounds, now=now).results[0]
 
 
 def _ingest(
@@ -146,7 +167,7 @@ def _ingest(
     sent_at: dt.datetime,
     *,
     zone: ZoneInfo,
-    max_future_s: float,
+    bounds: TimeBounds,
     now: dt.datetime | None,
 ) -> BatchResult:
     now = now or dt.datetime.now(dt.UTC)
@@ -189,7 +210,7 @@ def _ingest(
             continue
         measured_at = event.measured_at + skew
         bin_ = bins.get(event.bin)
-        reasons = plausibility(event, measured_at, device, bin_, now, max_future_s)
+        reasons = plausibility(event, measured_at, device, bin_, now, bounds)
         if reasons or bin_ is None:
             results.append(_reject(session, device, event_id, raw, reasons, now, skew))
             continue
@@ -251,3 +272,46 @@ def _reject(
         )
     )
     return EventResult(id=event_id, status="rejected", reasons=reasons)
+
+
+class UnknownWeighing(LookupError):
+    """No counted weighing has this event id."""
+
+
+def void_weighing(session: Session, event_id: str, *, by: str, reason: str) -> RejectedEvent:
+    """Stop counting one weighing, keeping it for the record: it moves to the rejected events with
+    status `voided`, who voided it, when and why (a retry there counts it again). The household's
+    weeks and its neighbourhood's medians are computed again from what is left."""
+    weighing = session.scalars(select(Weighing).where(Weighing.event_id == event_id)).first()
+    if weighing is None:
+        raise UnknownWeighing(f"no counted weighing {event_id!r}")
+    hood = session.scalar(select(Household.neighbourhood_id).where(Household.id == weighing.household_id))
+    measured, device_time = utc(weighing.measured_at), utc(weighing.device_time or weighing.measured_at)
+    kept = RejectedEvent(
+        device_id=weighing.device_id,
+        event_id=weighing.event_id,
+        payload={
+            "id": weighing.event_id,
+            "device": weighing.device_id,
+            "bin": weighing.bin_id,
+            "stream": weighing.stream,
+            "kind": weighing.kind,
+            "net_kg": weighing.net_kg,
+            "gross_kg": weighing.gross_kg,
+            "measured_at": device_time.isoformat(),
+            "firmware": weighing.firmware,
+            "calibration_version": weighing.calibration_version,
+        },
+        reasons=[f"voided by {by}: {reason}"],
+        received_at=utc(weighing.received_at),
+        clock_offset_s=(measured - device_time).total_seconds(),
+        review_status="voided",
+        reviewed_by=by,
+        reviewed_at=dt.datetime.now(dt.UTC),
+    )
+    session.delete(weighing)
+    session.add(kept)
+    if hood is not None:
+        weeks_changed(session, {(hood, weighing.week)})
+    session.commit()
+    return kept

@@ -28,6 +28,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         max_upload_bytes=2 * 1024 * 1024,
         max_upload_pixels=30_000_000,
         rate_limit="100000/minute",
+        max_event_age_days=365,  # the weekly tests weigh up to 30 weeks back
     )  # the suite itself would trip the default
 
 

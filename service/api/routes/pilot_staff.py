@@ -21,7 +21,7 @@ from zerowaste.service.households import delete_household, register_device, regi
 from zerowaste.service.ngsi import waste_containers
 from zerowaste.service.security import StaffDep
 from zerowaste.service.weekly import COUNTED
-from zerowaste.service.weighings import EventResult, retry_rejected, utc
+from zerowaste.service.weighings import EventResult, UnknownWeighing, retry_rejected, utc, void_weighing
 
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
@@ -153,7 +153,7 @@ def _rejected_public(r: RejectedEvent) -> schemas.RejectedPublic:
 def list_rejected(
     session: SessionDep,
     _key: StaffDep,
-    status: Annotated[Literal["pending", "dismissed"], Query()] = "pending",
+    status: Annotated[Literal["pending", "dismissed", "voided"], Query()] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[schemas.RejectedPublic]:
     rows = session.scalars(
@@ -181,7 +181,20 @@ def review_rejected(
     device = session.get(Device, r.device_id)
     if device is None:
         raise HTTPException(409, f"device {r.device_id!r} is no longer registered")
-    return retry_rejected(session, r, device, zone=settings.zone, max_future_s=settings.max_future_s)
+    return retry_rejected(session, r, device, zone=settings.zone, bounds=settings.time_bounds)
+
+
+@router.post(
+    "/weighings/{event_id}/void",
+    response_model=schemas.RejectedPublic,
+    summary="Stop counting one weighing (kept, with who and why; the household's weeks are computed again)",
+    responses={404: {"description": "no counted weighing with this event id"}},
+)
+def void(event_id: str, body: schemas.VoidIn, session: SessionDep, key: StaffDep) -> schemas.RejectedPublic:
+    try:
+        return _rejected_public(void_weighing(session, event_id, by=key.name, reason=body.reason))
+    except UnknownWeighing as exc:
+        raise HTTPException(404, str(exc)) from exc
 
 
 def _cell(v: object) -> object:

@@ -28,4 +28,4 @@ def upload_batch(
 ) -> BatchResult:
     if len(body.events) > settings.max_batch_events:
         raise HTTPException(413, f"at most {settings.max_batch_events} events per batch; got {len(body.events)}")
-    return ingest(session, device, body.events, body.sent_at, zone=settings.zone, max_future_s=settings.max_future_s)
+    return ingest(session, device, body.events, body.sent_at, zone=settings.zone, bounds=settings.time_bounds)

@@ -213,6 +213,35 @@ def test_a_challenge_needs_a_baseline_first(client, staff) -> None:
     assert r.status_code == 409 and "3 complete weeks" in r.json()["detail"]
 
 
+def test_a_weighing_from_a_wrong_clock_is_rejected_and_a_wrong_one_can_be_voided(client, staff) -> None:
+    home = enrol(client, staff)
+    weigh(client, home, {4: 10.0, 3: 10.0, 2: 10.0, 1: 10.0})
+    # A Pi that weighed before it had network time, and sent once it had: 1970 after clock correction.
+    epoch = event(home, at=dt.datetime(1970, 1, 1, 0, 5, tzinfo=dt.UTC), net_kg=2.0, gross_kg=2.0)
+    r = upload(client, home, [epoch], sent_at=dt.datetime.now(dt.UTC)).json()
+    assert r["rejected"] == 1 and "days ago" in r["results"][0]["reasons"][0]
+
+    def last_week_kg() -> float:
+        s = client.get("/v1/household/summary", headers=home.household_headers).json()
+        return s["streams"][0]["last_week_kg"]
+
+    assert last_week_kg() == pytest.approx(10.0)
+    spike = event(home, at=wednesday_noon(1) + dt.timedelta(hours=3), net_kg=30.0, gross_kg=40.0)  # a child on the lid
+    assert upload(client, home, [spike]).json()["accepted"] == 1
+    assert last_week_kg() == pytest.approx(40.0)
+
+    body = {"reason": "a child climbed on the bin"}
+    assert client.post(f"/v1/staff/weighings/{spike['id']}/void", json=body).status_code == 401
+    assert client.post("/v1/staff/weighings/no-such-event/void", json=body, headers=staff).status_code == 404
+    r = client.post(f"/v1/staff/weighings/{spike['id']}/void", json=body, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["review_status"] == "voided" and "a child climbed on the bin" in r.json()["reasons"][0]
+    assert last_week_kg() == pytest.approx(10.0)  # the week is computed again without it
+    voided = client.get("/v1/staff/weighings/rejected", params={"status": "voided"}, headers=staff).json()
+    assert spike["id"] in {v["event_id"] for v in voided}
+    assert client.post(f"/v1/staff/weighings/{spike['id']}/void", json=body, headers=staff).status_code == 404
+
+
 def test_household_endpoints_need_the_household_key(client, staff, arrenberg) -> None:
     assert client.get("/v1/household/summary").status_code == 401
     assert client.get("/v1/household/summary", headers=arrenberg[1].device_headers).status_code == 403
