@@ -218,7 +218,9 @@ Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:
 
 class WeighingBatch(BaseModel):
     sent_at: AwareDatetime = Field(description="the device's clock when it sent the batch (for skew correction)")
-    events: list[dict[str, Any]] = Field(description="events as the scale agent made them; each is checked alone")
+    # Any JSON value: an element that is not an object is answered as rejected on its own, the rest of
+    # the batch still counts (a whole-batch 422 would make an agent resend it forever).
+    events: list[Any] = Field(description="events as the scale agent made them; each is checked alone")
 
 
 class DeviceIn(BaseModel):

