@@ -22,6 +22,14 @@ CREATE TABLE IF NOT EXISTS event (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Events the service refused one by one as malformed (HTTP 400/422 for a batch of one): kept on the
+-- device with the answer, out of the way of the events behind them, never deleted.
+CREATE TABLE IF NOT EXISTS quarantine (
+    id TEXT PRIMARY KEY,
+    payload TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL DEFAULT (datetime('now'))
+);
 """
 
 
@@ -82,6 +90,29 @@ class EventQueue:
             cur = self._db.executemany("DELETE FROM event WHERE id = ?", [(i,) for i in ids])
             self._db.execute("COMMIT")
         return cur.rowcount
+
+    def quarantine(self, ids: list[str], reason: str) -> int:
+        """Move events from the queue to the quarantine, in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for i in ids:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO quarantine (id, payload, reason) "
+                        "SELECT id, payload, ? FROM event WHERE id = ?",
+                        (reason[:1000], i),
+                    )
+                cur = self._db.executemany("DELETE FROM event WHERE id = ?", [(i,) for i in ids])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return cur.rowcount
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, payload, reason, at FROM quarantine ORDER BY at, id").fetchall()
+        return [{"id": i, "event": json.loads(p), "reason": r, "at": a} for i, p, r, a in rows]
 
     def __len__(self) -> int:
         with self._lock:

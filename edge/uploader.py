@@ -9,12 +9,14 @@ a wrong token or a refusing server keeps the queue growing and the log saying wh
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -66,6 +68,7 @@ class Uploader:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.queue, self.client, self.batch_size = queue, client, batch_size
+        self._before_isolating: int | None = None  # the batch size to return to once a culprit is found
         self.backoff = backoff or Backoff()
         self.clock = clock
 
@@ -76,12 +79,19 @@ class Uploader:
         self.queue.mark_attempt([e["id"] for e in events])
         sent_at = dt.datetime.fromtimestamp(self.clock(), dt.UTC).isoformat()
         try:
-            r = self.client.post(BATCH_PATH, json={"sent_at": sent_at, "events": events})
+            # NaN or infinity from a faulty load cell is no JSON: this batch cannot be sent as it is.
+            body = json.dumps({"sent_at": sent_at, "events": events}, allow_nan=False)
+        except ValueError as exc:
+            return self._refused(events, f"not JSON: {exc}")
+        try:
+            r = self.client.post(BATCH_PATH, content=body, headers={"Content-Type": "application/json"})
         except httpx.TransportError as exc:
             return self._failed(len(events), f"network: {type(exc).__name__}: {exc}")
         if r.status_code == 413 and self.batch_size > 1:
             self.batch_size = max(1, self.batch_size // 2)
             return self._failed(len(events), f"batch too large; trying {self.batch_size} events per batch")
+        if r.status_code in (400, 422):
+            return self._refused(events, f"HTTP {r.status_code}: {r.text[:500]}")
         if r.status_code != 200:
             level = logging.ERROR if r.status_code in (401, 403) else logging.WARNING
             log.log(level, "upload refused (%s): %s", r.status_code, r.text[:300])
@@ -99,6 +109,21 @@ class Uploader:
         if offset is not None and abs(offset) > 60:
             log.warning("device clock is %.0f s off the server's; the server corrects event times", offset)
         return Outcome(len(events), acked, clock_offset_s=offset)
+
+    def _refused(self, events: list[dict[str, Any]], reason: str) -> Outcome:
+        """The batch as a whole cannot go, so something in it is malformed: halve until the culprit is
+        alone, then set it aside, so that it no longer blocks the events behind it."""
+        if len(events) > 1:
+            if self._before_isolating is None:
+                self._before_isolating = self.batch_size
+            self.batch_size = max(1, len(events) // 2)
+            log.warning("batch refused (%s); trying %d events per batch", reason[:200], self.batch_size)
+            return Outcome(len(events), 0)
+        self.queue.quarantine([events[0]["id"]], reason)
+        if self._before_isolating is not None:
+            self.batch_size, self._before_isolating = self._before_isolating, None
+        log.error("event %s refused as malformed, quarantined on the device: %s", events[0]["id"], reason[:300])
+        return Outcome(1, 0)
 
     def _failed(self, sent: int, error: str) -> Outcome:
         delay = self.backoff.next_delay()

@@ -287,6 +287,7 @@ def _scale_status(args: argparse.Namespace) -> int:
             {
                 "device": config.device_id,
                 "queued": len(queue),
+                "quarantined": queue.quarantined(),  # refused as malformed; kept, never sent again
                 "queue": str(config.queue_path),
                 "bins": {
                     b.id: {
