@@ -337,9 +337,13 @@ def _pilot_purge(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from zerowaste.service.config import get_settings
+    from zerowaste.service.db.migrate import upgrade
     from zerowaste.service.observability import configure_logging
 
     configure_logging()
+    # Once, before the workers start (each still checks under the migration lock: a no-op at head).
+    upgrade(get_settings().sqlalchemy_url)
     uvicorn.run(
         "zerowaste.service.main:create_app",
         factory=True,

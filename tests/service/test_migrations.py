@@ -48,3 +48,22 @@ def test_the_labelling_migration_downgrades_and_upgrades_again(fresh_url: str) -
         assert LABELLING <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_processes_starting_together_on_a_fresh_database_all_migrate(fresh_url: str) -> None:
+    """`zerowaste serve --workers 2` on a fresh data folder crashed one worker: both created
+    alembic_version at once (issue 21, item 6). Four processes upgrading together now all succeed."""
+    import subprocess
+    import sys
+
+    code = "import sys; from zerowaste.service.db.migrate import upgrade; upgrade(sys.argv[1])"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, fresh_url], stderr=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, errors
+    engine = make_engine(fresh_url)
+    try:
+        assert LABELLING <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
