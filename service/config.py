@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     item_decisive_threshold: float = Field(default=DEFAULT_ITEM_DECISIVE_THRESHOLD, gt=0, le=1)
     max_offers: int = Field(default=5, ge=1, le=50)
     rate_limit: str = "120/minute"
+    # Addresses of reverse proxies whose X-Forwarded-For names the client (comma-separated, "*" for
+    # any). Empty: the peer is the client, and a forged header changes nothing (rate limits, logs).
+    trusted_proxies: str = ""
     rate_limit_storage: str = "memory://"
     timezone: str = "Europe/Berlin"
     max_batch_events: int = Field(default=500, ge=1, le=5000)

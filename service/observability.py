@@ -80,7 +80,8 @@ class Metrics:
 
 
 def client_key(request: Request) -> str:
-    # uvicorn's proxy_headers already put the forwarded client address here when behind a proxy.
+    # Behind a configured proxy (ZEROWASTE_TRUSTED_PROXIES) uvicorn has put the forwarded address here;
+    # otherwise it is the peer's, whatever X-Forwarded-For says.
     return request.client.host if request.client else "unknown"
 
 

@@ -342,15 +342,17 @@ def _serve(args: argparse.Namespace) -> int:
     from zerowaste.service.observability import configure_logging
 
     configure_logging()
+    settings = get_settings()
     # Once, before the workers start (each still checks under the migration lock: a no-op at head).
-    upgrade(get_settings().sqlalchemy_url)
+    upgrade(settings.sqlalchemy_url)
     uvicorn.run(
         "zerowaste.service.main:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         log_config=None,
         access_log=False,
     )

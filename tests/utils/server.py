@@ -16,7 +16,9 @@ import httpx
 class Server:
     """`zerowaste.service.main:create_app` in a uvicorn process on a free port, with its own settings."""
 
-    def __init__(self, url: str, data: Path, **settings: str) -> None:
+    def __init__(self, url: str, data: Path, *, cli: bool = False, **settings: str) -> None:
+        """`cli`: start it as the README does, `zerowaste serve` (its uvicorn settings included)."""
+        self.cli = cli
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -33,20 +35,10 @@ class Server:
         self.log = data / "server.log"
 
     def start(self) -> None:
+        uvicorn = ["-m", "uvicorn", "zerowaste.service.main:create_app", "--factory", "--log-level", "warning"]
+        command = ["-m", "zerowaste.cli", "serve"] if self.cli else uvicorn
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "zerowaste.service.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, *command, "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
