@@ -63,6 +63,10 @@ class UpdateError(RuntimeError):
     """The update did not happen; the model in use is unchanged."""
 
 
+class UntrustedModel(UpdateError):
+    """No trusted key signed the offered file: it is refused for good, not fetched again."""
+
+
 @dataclass
 class Offer:
     channel: str
@@ -80,6 +84,12 @@ class State:
     current: str | None = None
     previous: str | None = None
     refused: list[str] = field(default_factory=list)
+    # Downloads of a model whose bytes did not match its size or sha256: a cut or a bad disk is worth
+    # another try, a server handing out a broken file is not worth one at every interval.
+    bad_downloads: dict[str, int] = field(default_factory=dict)
+
+
+MAX_BAD_DOWNLOADS = 3
 
 
 @dataclass
@@ -228,7 +238,7 @@ class ModelUpdater:
         with part.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
-        problem = None
+        problem, error = None, UpdateError
         if size != offer.size:
             problem = f"size {size} != {offer.size}"
         elif h.hexdigest() != offer.sha256:
@@ -237,39 +247,42 @@ class ModelUpdater:
             try:
                 signing.verify(self.trusted_keys, offer.sha256, offer.size, offer.signature)
             except signing.SignatureError as exc:
-                problem = str(exc)
+                problem, error = str(exc), UntrustedModel
         if problem:
             part.unlink(missing_ok=True)
-            raise UpdateError(f"model {offer.sha256[:12]} refused: {problem}")
+            raise error(f"model {offer.sha256[:12]} refused: {problem}")
 
     # --- the update ---------------------------------------------------------------------------------
     def install(self, sha256: str, verified: Path) -> Result:
-        """Swap a verified file in, smoke-check it where it now lives, roll back if it fails."""
+        """Smoke-check a verified file where it will live, then swap it in; a file that fails never
+        becomes current. (Checking after the swap left a device killed during the check on an
+        unchecked model while its state named the old one.)"""
         timings: dict[str, float] = {}
-        t = time.perf_counter()
         os.replace(verified, self.model_path(sha256))
+        t = time.perf_counter()
+        ok, detail = smoke_check(self.model_path(sha256), self.smoke_photos)
+        timings["smoke"] = time.perf_counter() - t
         state = self.state()
         previous = state.current
+        if not ok:
+            self.model_path(sha256).unlink(missing_ok=True)
+            self._refuse(state, sha256)
+            return Result("rolled-back", previous, f"{sha256[:12]}: {detail}", timings)
+        t = time.perf_counter()
         self._point_to(sha256)
         timings["swap"] = time.perf_counter() - t
-        t = time.perf_counter()
-        ok, detail = smoke_check(self.current_link, self.smoke_photos)
-        timings["smoke"] = time.perf_counter() - t
-        if ok:
-            if previous and previous != sha256:
-                state.previous = previous
-            state.current = sha256
-            self._prune(keep={sha256, state.previous})
-            self._save(state)
-            return Result("installed", sha256, detail, timings)
-        if previous:
-            self._point_to(previous)
-        else:
-            self.current_link.unlink(missing_ok=True)  # back to the shipped model
-        self.model_path(sha256).unlink(missing_ok=True)
-        state.refused = [*state.refused, sha256][-20:]
+        if previous and previous != sha256:
+            state.previous = previous
+        state.current = sha256
+        self._prune(keep={sha256, state.previous})
         self._save(state)
-        return Result("rolled-back", previous, f"{sha256[:12]}: {detail}", timings)
+        return Result("installed", sha256, detail, timings)
+
+    def _refuse(self, state: State, sha256: str) -> None:
+        """Remember a model that failed here, so that it is not fetched again until another is offered."""
+        state.refused = [*[r for r in state.refused if r != sha256], sha256][-20:]
+        state.bad_downloads.pop(sha256, None)
+        self._save(state)
 
     def update(self) -> Result:
         offer = self.offer()
@@ -287,6 +300,13 @@ class ModelUpdater:
         try:
             self.verify(offer, part)
         except UpdateError as exc:
+            state = self.state()
+            state.bad_downloads[offer.sha256] = state.bad_downloads.get(offer.sha256, 0) + 1
+            # A file nobody trusted signed never becomes trustworthy; a corrupt download may come right.
+            if isinstance(exc, UntrustedModel) or state.bad_downloads[offer.sha256] >= MAX_BAD_DOWNLOADS:
+                self._refuse(state, offer.sha256)
+            else:
+                self._save(state)
             self.report(offer.sha256, "refused", str(exc))
             raise
         verify_s = time.perf_counter() - t
@@ -309,8 +329,13 @@ class ModelUpdater:
         return Result("installed", state.current, why, {"swap": time.perf_counter() - t})
 
     def rollback(self) -> Result:
-        """Staff on site: go back to the previous model at once."""
-        return self._back_to_previous("rolled back on the device")
+        """Staff on site: go back to the previous model at once, and stay there: the model rolled back
+        from is refused, so the next update does not install it again while the service still offers it."""
+        rolled_back_from = self.state().current
+        result = self._back_to_previous("rolled back on the device")
+        if rolled_back_from:
+            self._refuse(self.state(), rolled_back_from)
+        return result
 
     def _prune(self, keep: set[str | None]) -> None:
         for f in (self.folder / "models").glob("*.onnx"):

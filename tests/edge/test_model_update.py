@@ -158,6 +158,8 @@ def test_a_device_follows_its_channel_safely(service: tuple[Server, dict[str, st
     with pytest.raises(UpdateError, match="no trusted key"):
         stranger.update()
     assert stranger.current() is None and not list((tmp_path / "stranger" / "models").iterdir())
+    again = stranger.update()  # remembered: not downloaded again at every interval
+    assert again.action == "refused" and stranger.current() is None
 
     # the next regular check installs it, and staff see what the device runs
     assert updater.update().sha256 == int8_sha
@@ -167,6 +169,33 @@ def test_a_device_follows_its_channel_safely(service: tuple[Server, dict[str, st
     actions = [a["action"] for a in audit if a["actor"] == "device:camera-arrenberg"]
     assert me["model_sha256"] == int8_sha and me["model_status"].startswith("installed")
     assert "device-refused" in actions and actions.count("device-installed") >= 4
+
+    # staff on site roll the device back: it stays back, though the service still offers the newer one
+    assert updater.rollback().sha256 == served_sha
+    assert updater.update().action == "refused" and file_sha256(updater.current()) == served_sha
+
+
+def test_a_new_model_is_checked_before_it_becomes_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill -9 during the smoke check must leave the device on the model its state names."""
+    from zerowaste.edge import model_update
+
+    updater = ModelUpdater(tmp_path / "models", [])
+    first = copy_shipped(tmp_path / "first.onnx", "int8")
+    first_sha = file_sha256(first)
+    assert updater.install(first_sha, first).action == "installed"
+    in_use_during_check = []
+    real = model_update.smoke_check
+
+    def watched(path: Path, photos: list[Path] | None = None, timeout_s: float = 120.0) -> tuple[bool, str]:
+        in_use_during_check.append((updater.current(), updater.state().current))
+        return real(path, photos, timeout_s)
+
+    monkeypatch.setattr(model_update, "smoke_check", watched)
+    second = copy_shipped(tmp_path / "second.onnx", "fp32")
+    second_sha = file_sha256(second)
+    assert updater.install(second_sha, second).action == "installed"
+    assert in_use_during_check == [(tmp_path / "models" / "models" / f"{first_sha}.onnx", first_sha)]
+    assert updater.current() == tmp_path / "models" / "models" / f"{second_sha}.onnx"
 
 
 def test_an_install_that_fails_its_smoke_check_is_rolled_back(tmp_path: Path) -> None:
