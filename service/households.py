@@ -50,14 +50,10 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     weeks = session.scalars(select(Weighing.week).where(Weighing.household_id == household_id).distinct())
     weeks_changed(session, {(household.neighbourhood_id, w) for w in weeks})
     counts = {"weighings": _deleted(session, delete(Weighing).where(Weighing.household_id == household_id))}
-    rejected = [
-        r
-        for r in session.scalars(select(RejectedEvent).where(RejectedEvent.device_id.in_({b.device_id for b in bins})))
-        if r.payload.get("bin") in bin_ids
-    ]
-    for r in rejected:
-        session.delete(r)
-    counts["rejected_events"] = len(rejected)
+    # Whichever device sent them: a misconfigured scale may name another household's bin.
+    counts["rejected_events"] = _deleted(
+        session, delete(RejectedEvent).where(RejectedEvent.payload["bin"].as_string().in_(bin_ids))
+    )
     session.execute(delete(ChallengeEnrolment).where(ChallengeEnrolment.household_id == household_id))
     counts["bins"] = _deleted(session, delete(Bin).where(Bin.household_id == household_id))
     key_id = household.api_key_id

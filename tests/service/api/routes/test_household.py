@@ -253,6 +253,8 @@ def test_deleting_a_household_deletes_its_data(client, staff) -> None:
     for home in (mine, theirs):
         weigh(client, home, {2: 4.0, 1: 3.0})
     upload(client, mine, [event(mine, net_kg=-1.0)])  # a rejected event naming its bin
+    stray = event(mine, device=theirs.device)  # their scale, misconfigured, names my bin: rejected, kept
+    assert upload(client, theirs, [stray]).json()["rejected"] == 1
     assert client.delete("/v1/household", headers=mine.household_headers).status_code == 204
     assert client.get("/v1/household/summary", headers=mine.household_headers).status_code == 401
     r = client.delete(f"/v1/staff/households/{theirs.household}", headers=staff)
