@@ -88,6 +88,7 @@ class ScaleAgent:
                 config.detector, saved.get("reference"), saved.get("lifted", False)
             )
             self._persisted[b.id] = saved.get("reference")
+        self._warned_uncalibrated: set[str] = set()
 
     def step(self, bin_id: str) -> Change | None:
         """One reading of one bin; a settled change is queued (durably) before this returns."""
@@ -97,6 +98,14 @@ class ScaleAgent:
         det = self.detectors[bin_id]
         change = det.feed(reading.t, b.calibration.kg(reading.raw))
         state = {"reference": det.reference, "lifted": det.lifted}
+        if change is not None and not b.calibration.is_set:
+            # Raw counts are no kilograms ("8269 kg"): nothing of an uncalibrated bin leaves the device.
+            if bin_id not in self._warned_uncalibrated:
+                log.error(
+                    "%s is not calibrated: run `zerowaste edge scale tare` and `calibrate`; not uploading", bin_id
+                )
+                self._warned_uncalibrated.add(bin_id)
+            return None
         if change is not None:
             self.queue.put(self._event(b, change), {f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference

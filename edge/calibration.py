@@ -29,6 +29,11 @@ class Calibration(BaseModel):
     def kg(self, raw: float) -> float:
         return (raw - self.zero) * self.factor
 
+    @property
+    def is_set(self) -> bool:
+        """False for the defaults (zero 0, factor 1): readings would be raw counts, not kilograms."""
+        return self.calibrated_at is not None or (self.zero, self.factor) != (0.0, 1.0)
+
     def tared(self, raw_empty: float) -> Calibration:
         return self.model_copy(
             update={"zero": raw_empty, "version": self.version + 1, "calibrated_at": dt.datetime.now(dt.UTC)}

@@ -294,6 +294,7 @@ def _scale_status(args: argparse.Namespace) -> int:
                         "stream": b.stream,
                         "driver": b.driver.type,
                         "calibration_version": b.calibration.version,
+                        "calibrated": b.calibration.is_set,  # an uncalibrated bin uploads nothing
                         "state": queue.state(f"bin:{b.id}"),
                     }
                     for b in config.bins

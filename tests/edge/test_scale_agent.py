@@ -193,6 +193,24 @@ def test_an_agent_restarted_while_a_bag_went_in_counts_it_once(tmp_path: Path) -
     assert all(e["calibration_version"] == 0 and e["device"] == "scale-test" for e in events)
 
 
+def test_an_uncalibrated_bin_uploads_nothing(tmp_path: Path) -> None:
+    """Raw load-cell counts are no kilograms: an agent whose bin was never tared or calibrated queued
+    "8269 kg" deposits. Now it queues nothing for that bin (and says so), and the same readings with
+    the bin calibrated give the bags."""
+    trace = generate_trace(TraceSpec(seed=5, days=2, deposits_per_day=3))
+    write_trace(tmp_path / "t.csv", trace.samples)
+    for calibration, expected in ((Calibration(), 0), (Calibration(zero=8400.0, factor=-1 / 21_000), 1)):
+        config = load_config(_config(tmp_path, tmp_path / "t.csv", raw_zero=8400.0, raw_per_kg=-21_000.0))
+        config.bins[0].calibration = calibration
+        queue = EventQueue(tmp_path / f"q-{expected}.db")
+        agent = ScaleAgent(config, queue, {"bin-1": SimulatedScale(config.bins[0].driver)})  # type: ignore[arg-type]
+        with pytest.raises(EOFError):
+            while True:
+                agent.step("bin-1")
+        deposits = [e for e in queue.peek(10_000) if e["kind"] == "deposit"]
+        assert len(deposits) == expected * len(trace.deposits)
+
+
 def test_status_and_trace_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["edge", "scale", "trace", "--out", str(tmp_path / "w.csv"), "--days", "2", "--seed", "1"]) == 0
     made = json.loads(capsys.readouterr().out)
