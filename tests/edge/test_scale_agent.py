@@ -199,8 +199,8 @@ def test_an_uncalibrated_bin_uploads_nothing(tmp_path: Path) -> None:
     the bin calibrated give the bags."""
     trace = generate_trace(TraceSpec(seed=5, days=2, deposits_per_day=3))
     write_trace(tmp_path / "t.csv", trace.samples)
-    for calibration, expected in ((Calibration(), 0), (Calibration(zero=8400.0, factor=-1 / 21_000), 1)):
-        config = load_config(_config(tmp_path, tmp_path / "t.csv", raw_zero=8400.0, raw_per_kg=-21_000.0))
+    for calibration, expected in ((Calibration(), 0), (Calibration(zero=8400.0, factor=1 / 21_000), 1)):
+        config = load_config(_config(tmp_path, tmp_path / "t.csv", raw_zero=8400.0, raw_per_kg=21_000.0))
         config.bins[0].calibration = calibration
         queue = EventQueue(tmp_path / f"q-{expected}.db")
         agent = ScaleAgent(config, queue, {"bin-1": SimulatedScale(config.bins[0].driver)})  # type: ignore[arg-type]
