@@ -151,14 +151,19 @@ class ScaleAgent:
         # A replayed trace that is not paced in real time runs as fast as the CPU allows.
         fast = all(isinstance(b.driver, SimulatedConfig) and not b.driver.realtime for b in self.config.bins)
         period = 0.0 if fast else 1.0 / self.config.sample_hz
+        ended: set[str] = set()  # bins whose replayed trace is over; the others go on
         try:
-            while not stop.is_set():
+            while not stop.is_set() and len(ended) < len(self.config.bins):
                 started = time.monotonic()
                 for b in self.config.bins:
-                    self.step(b.id)
+                    if b.id in ended:
+                        continue
+                    try:
+                        self.step(b.id)
+                    except EOFError:
+                        log.info("the simulated trace of %s has ended", b.id)
+                        ended.add(b.id)
                 stop.wait(max(0.0, period - (time.monotonic() - started)))
-        except EOFError:
-            log.info("the simulated trace has ended")
         finally:
             for scale in self.scales.values():
                 scale.close()

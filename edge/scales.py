@@ -69,7 +69,9 @@ class SimulatedConfig(_DriverConfig):
     raw_zero: float = Field(default=8_400.0, description="raw counts of the empty platform")
     raw_per_kg: float = Field(default=-21_000.0, description="raw counts per kg (HX711-like, sign included)")
     realtime: bool = Field(default=False, description="sleep to follow the trace's clock")
-    start: float | None = Field(default=None, description="epoch seconds of the trace's t=0 (default: now)")
+    start: float | None = Field(
+        default=None, description="epoch seconds of the trace's t=0 (default: it ends now; realtime: it starts now)"
+    )
 
 
 DriverConfig = Annotated[HX711Config | SerialConfig | SimulatedConfig, Field(discriminator="type")]
@@ -149,7 +151,11 @@ class SimulatedScale(ScaleReader):
         samples = read_trace(config.trace) if config.trace else generate_trace(config.generate).samples
         self._it: Iterator[tuple[float, float]] = iter(samples)
         self._cfg = config
-        self._start = config.start if config.start is not None else time.time()
+        # Without a start, a replay at full speed ends now (its readings are the past days, which the
+        # service accepts); stamped from now, most of it lay in the future and was rejected.
+        # A real-time replay starts now and follows the clock.
+        last_t = samples[-1][0] if samples and not config.realtime else 0.0
+        self._start = config.start if config.start is not None else time.time() - last_t
         self._sleep = sleep
         self._wall0 = time.monotonic()
 

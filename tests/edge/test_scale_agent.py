@@ -4,6 +4,7 @@ surviving a killed process; an agent restarted while a bag went in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import signal
 import subprocess
@@ -210,6 +211,39 @@ def test_an_uncalibrated_bin_uploads_nothing(tmp_path: Path) -> None:
         events = queue.peek(10_000)
         deposits = [e for e in events if e["kind"] == "deposit"]
         assert len(deposits) == expected * len(trace.deposits) and (expected or not events), events[:3]
+
+
+def test_a_replay_without_start_ends_now_and_every_bin_plays_to_its_end(tmp_path: Path) -> None:
+    """Without a start date a replay was stamped from now, so most of it lay in the future and the
+    service rejected it; and a fast replay of several bins stopped when the shortest trace ended."""
+    import threading
+    import time
+
+    specs = {"bin-short": TraceSpec(seed=1, days=1, deposits_per_day=4), "bin-long": TraceSpec(seed=2, days=3)}
+    config = AgentConfig.model_validate(
+        {
+            "device_id": "scale-test",
+            "server_url": "http://127.0.0.1:9",
+            "queue_path": str(tmp_path / "queue.db"),
+            "bins": [
+                {
+                    "id": bin_id,
+                    "stream": "restmuell",
+                    "calibration": {"zero": 8400.0, "factor": -1 / 21_000},
+                    "driver": {"type": "simulated", "generate": spec.model_dump()},
+                }
+                for bin_id, spec in specs.items()
+            ],
+        }
+    )
+    queue = EventQueue(config.queue_path)
+    ScaleAgent(config, queue).run(threading.Event())
+    events = queue.peek(100_000)
+    for bin_id, spec in specs.items():
+        deposits = [e for e in events if e["bin"] == bin_id and e["kind"] == "deposit"]
+        assert len(deposits) == len(generate_trace(spec).deposits), bin_id
+    stamps = [dt.datetime.fromisoformat(e["measured_at"]).timestamp() for e in events]
+    assert max(stamps) <= time.time() and min(stamps) > time.time() - 3 * 86_400 - 3600
 
 
 def test_status_and_trace_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
