@@ -6,6 +6,7 @@ payload hidden after the image data.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import uuid
@@ -29,13 +30,21 @@ class PhotoStore:
         return self.root / f"{key}.jpg"
 
     def put(self, image: Image.Image) -> str:
-        key = str(uuid.uuid4())
-        buf = io.BytesIO()
-        image.convert("RGB").save(buf, "JPEG", quality=90)
-        tmp = self._path(key).with_suffix(".tmp")
+        """A new file under a random key."""
+        return self._write(str(uuid.uuid4()), _jpeg(image))
+
+    def put_shared(self, image: Image.Image) -> str:
+        """Under a key made from the re-encoded bytes: the same photo donated again is stored once.
+        A caller deleting it must first know that nothing else still names the key."""
+        data = _jpeg(image)
+        key = "sha-" + hashlib.sha256(data).hexdigest()[:40]
+        return key if self.exists(key) else self._write(key, data)
+
+    def _write(self, key: str, data: bytes) -> str:
+        tmp = self._path(key).with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
+            f.write(data)
         os.replace(tmp, self._path(key))  # readers never see half a file
         return key
 
@@ -51,3 +60,9 @@ class PhotoStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()

@@ -26,6 +26,7 @@ router = APIRouter(tags=[Tags.feedback])
     summary="Right or wrong; optionally donate the photo for retraining",
     responses={
         404: {"description": "unknown classification id"},
+        409: {"description": "feedback for this classification was given already"},
         422: {"description": "invalid label, photo without consent, or an undecodable photo"},
     },
 )
@@ -42,6 +43,9 @@ async def give_feedback(
 ) -> schemas.FeedbackReceipt:
     if session.get(Classification, classification_id) is None:
         raise HTTPException(404, f"no classification {classification_id!r}")
+    # One verdict per answer: a loop re-posting one classification's photo filled the review queue.
+    if session.scalar(select(Feedback.id).where(Feedback.classification_id == classification_id).limit(1)):
+        raise HTTPException(409, "feedback for this classification was given already")
     if label is not None and label not in taxonomy.LABELS:
         raise HTTPException(422, f"label must be one of {', '.join(taxonomy.LABELS)}; use comment for anything else")
     if file is not None and not consent:
@@ -49,7 +53,7 @@ async def give_feedback(
     photo_key = receipt = None
     if file is not None:
         image = await read_photo(file, settings)
-        photo_key = await run_in_threadpool(request.app.state.photos.put, image)
+        photo_key = await run_in_threadpool(request.app.state.photos.put_shared, image)
         receipt = secrets.token_urlsafe(24)
     fid = str(uuid.uuid4())
     session.add(
@@ -78,8 +82,11 @@ def delete_photo(receipt: str, request: Request, session: SessionDep) -> Respons
     fb = session.scalars(select(Feedback).where(Feedback.receipt_hash == hash_token(receipt))).first()
     if fb is None or fb.photo_key is None:
         raise HTTPException(404, "no donated photo for this receipt")
-    request.app.state.photos.delete(fb.photo_key)
+    key = fb.photo_key
     fb.photo_key, fb.consent, fb.receipt_hash = None, False, None
+    session.flush()
+    if session.scalar(select(Feedback.id).where(Feedback.photo_key == key).limit(1)) is None:
+        request.app.state.photos.delete(key)  # the same photo donated with another answer stays
     if fb.review_status == "pending":
         fb.review_status = "withdrawn"
     session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -72,6 +73,32 @@ def test_no_photo_is_kept_without_consent(client: TestClient) -> None:
     assert r.status_code == 422 and "consent" in r.json()["detail"]
     r = client.post("/v1/feedback", data={"classification_id": result["id"], "correct": "true"})
     assert r.status_code == 201 and r.json()["photo_stored"] is False and r.json()["receipt"] is None
+
+
+def test_donations_are_bounded_and_a_photo_is_stored_once(client: TestClient) -> None:
+    """One verdict per answer (a loop re-posting one classification's photo filled the queue), and the
+    same photo donated with two answers is one file, which stays until the last receipt withdraws it."""
+    f = photos("garbage12", "metal", n=1)[0]
+    folder = Path(client.app.state.settings.photo_dir)
+
+    def donate(classification: str) -> httpx.Response:
+        form = {"classification_id": classification, "correct": "false", "consent": "true"}
+        return client.post("/v1/feedback", data=form, files={"file": (f.name, f.read_bytes(), "image/jpeg")})
+
+    first, second = classify(client, f)["id"], classify(client, f)["id"]
+    before = set(folder.glob("*.jpg"))
+    a = donate(first)
+    assert a.status_code == 201
+    again = donate(first)
+    assert again.status_code == 409 and "already" in again.json()["detail"]
+    b = donate(second)
+    assert b.status_code == 201
+    added = set(folder.glob("*.jpg")) - before
+    assert len(added) == 1  # two donations of one photo: one file
+    assert client.delete(f"/v1/feedback/photo/{a.json()['receipt']}").status_code == 204
+    assert set(folder.glob("*.jpg")) - before == added  # still named by the second donation
+    assert client.delete(f"/v1/feedback/photo/{b.json()['receipt']}").status_code == 204
+    assert not set(folder.glob("*.jpg")) - before
 
 
 def test_a_422_does_not_echo_a_long_input(client: TestClient) -> None:
