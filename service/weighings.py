@@ -187,6 +187,33 @@ def event_key(raw: dict[str, Any]) -> str:
     return f"malformed-{digest}"
 
 
+def _without_nul(value: Any) -> Any:
+    """The payload as sent, but a NUL written out as the text \\u0000: PostgreSQL's JSON operators
+    (a household's deletion looks up the rejected events naming its bins) fail on a real one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def same_event(weighing: Weighing, raw: dict[str, Any]) -> bool:
+    """Whether `raw` says what the counted `weighing` says (a resend), as far as its fields go."""
+    try:
+        event = EventIn.model_validate(raw)
+    except ValidationError:
+        return False
+    return (event.bin, event.stream, event.kind, event.net_kg, event.gross_kg) == (
+        weighing.bin_id,
+        weighing.stream,
+        weighing.kind,
+        weighing.net_kg,
+        weighing.gross_kg,
+    ) and utc(event.measured_at) == utc(weighing.device_time)
+
+
 def _ingest(
     session: Session,
     device: Device,
@@ -200,7 +227,11 @@ def _ingest(
     now = now or dt.datetime.now(dt.UTC)
     skew = now - sent_at
     ids = [event_key(e) for e in raw_events if isinstance(e, dict)]
-    stored = set(session.scalars(select(Weighing.event_id).where(Weighing.event_id.in_(ids))))
+    # Ids are the device's own: only this device's weighings can make one of its events a duplicate.
+    stored = {
+        w.event_id: w
+        for w in session.scalars(select(Weighing).where(Weighing.device_id == device.id, Weighing.event_id.in_(ids)))
+    }
     kept = {
         r.event_id: r
         for r in session.scalars(
@@ -215,7 +246,7 @@ def _ingest(
     hood_of: dict[str, int] = {}
     for b, hood in rows:
         bins[b.id], hood_of[b.id] = b, hood
-    seen: set[str] = set()
+    seen: dict[str, dict[str, Any]] = {}
     changed: set[tuple[int, dt.date]] = set()  # (neighbourhood, week) whose median moves
     results: list[EventResult] = []
     for i, raw in enumerate(raw_events):
@@ -223,13 +254,20 @@ def _ingest(
             results.append(EventResult(id=f"#{i}", status="rejected", reasons=["not a JSON object"]))
             continue
         event_id = event_key(raw)
-        if event_id in stored or event_id in seen:
+        earlier = stored.get(event_id)
+        if (earlier is not None and same_event(earlier, raw)) or seen.get(event_id) == raw:
             results.append(EventResult(id=event_id, status="duplicate"))
             continue
-        seen.add(event_id)
         if event_id in kept:  # rejected before: same answer, no second row
             results.append(EventResult(id=event_id, status="rejected", reasons=kept[event_id].reasons))
             continue
+        if earlier is not None or event_id in seen:
+            # The id of a counted event, with other content: the second event would be lost as a
+            # "duplicate"; kept for staff instead (a device reusing ids after a reset, say).
+            conflict = [f"another event with this id and other content was counted already ({event_id})"]
+            results.append(_reject(session, device, event_id, raw, conflict, now, skew))
+            continue
+        seen[event_id] = raw
         try:
             event = EventIn.model_validate(raw)
         except ValidationError as exc:
@@ -258,8 +296,9 @@ def _ingest(
                 kind=event.kind,
                 net_kg=event.net_kg,
                 gross_kg=event.gross_kg,
-                measured_at=measured_at,
-                device_time=event.measured_at,
+                # In UTC: SQLite keeps a time without its zone, so an offset would be lost there.
+                measured_at=utc(measured_at),
+                device_time=utc(event.measured_at),
                 week=(week := week_of(measured_at, zone)),
                 received_at=now,
                 firmware=event.firmware,
@@ -304,7 +343,7 @@ def _reject(
         RejectedEvent(
             device_id=device.id,
             event_id=event_id,
-            payload=raw,
+            payload=_without_nul(raw),
             reasons=reasons,
             received_at=now,
             clock_offset_s=skew.total_seconds(),
@@ -317,13 +356,23 @@ class UnknownWeighing(LookupError):
     """No counted weighing has this event id."""
 
 
-def void_weighing(session: Session, event_id: str, *, by: str, reason: str) -> RejectedEvent:
+class AmbiguousWeighing(LookupError):
+    """Several devices counted an event under this id: the device must be named."""
+
+
+def void_weighing(
+    session: Session, event_id: str, *, by: str, reason: str, device_id: str | None = None
+) -> RejectedEvent:
     """Stop counting one weighing, keeping it for the record: it moves to the rejected events with
     status `voided`, who voided it, when and why (a retry there counts it again). The household's
     weeks and its neighbourhood's medians are computed again from what is left."""
-    weighing = session.scalars(select(Weighing).where(Weighing.event_id == event_id)).first()
-    if weighing is None:
+    query = select(Weighing).where(Weighing.event_id == event_id)
+    matches = list(session.scalars(query if device_id is None else query.where(Weighing.device_id == device_id)))
+    if not matches:
         raise UnknownWeighing(f"no counted weighing {event_id!r}")
+    if len(matches) > 1:
+        raise AmbiguousWeighing(f"devices {sorted(w.device_id for w in matches)} used the id {event_id!r}: name one")
+    weighing = matches[0]
     hood = session.scalar(select(Household.neighbourhood_id).where(Household.id == weighing.household_id))
     measured, device_time = utc(weighing.measured_at), utc(weighing.device_time or weighing.measured_at)
     kept = RejectedEvent(

@@ -211,7 +211,8 @@ class Bin(Base):
 
 
 class Weighing(Base):
-    """One accepted scale event. The primary key is the device-made event id: resending is harmless."""
+    """One accepted scale event. The primary key is the device and its event id: resending is harmless,
+    and one device's ids never shadow another's."""
 
     __tablename__ = "weighing"
     __table_args__ = (
@@ -219,10 +220,10 @@ class Weighing(Base):
         Index("ix_weighing_week_stream", "week", "stream"),
     )
 
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     bin_id: Mapped[str] = mapped_column(ForeignKey("bin.id", ondelete="CASCADE"), index=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
-    device_id: Mapped[str] = mapped_column(String(64))
     stream: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     net_kg: Mapped[float] = mapped_column(Float)

