@@ -258,6 +258,10 @@ class BinIn(BaseModel):
     device: Key
     stream: Key = Field(examples=["restmuell"])
     max_load_kg: float = Field(default=60.0, gt=0, le=2000, description="EN 840 120 l bins: about 50-60 kg")
+    in_service_from: AwareDatetime | None = Field(
+        default=None,
+        description="since when the scale weighs under this bin (default: now); earlier weighings are rejected",
+    )
 
 
 class RejectedPublic(BaseModel):

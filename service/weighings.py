@@ -120,6 +120,11 @@ def plausibility(
             reasons.append(f"bin {bin_.id!r} collects {bin_.stream!r}, not {event.stream!r}")
         if event.gross_kg > bin_.max_load_kg or abs(event.net_kg) > bin_.max_load_kg:
             reasons.append(f"over the bin's maximum load of {bin_.max_load_kg:g} kg")
+        since = utc(bin_.in_service_from or bin_.created_at)
+        if (since - measured_at).total_seconds() > bounds.max_future_s:
+            reasons.append(
+                f"measured {measured_at.isoformat()}, before bin {bin_.id!r} was in service ({since:%Y-%m-%d})"
+            )
     if event.kind == "deposit" and event.net_kg <= 0:
         reasons.append("a deposit must add weight (net_kg > 0)")
     if event.kind in ("removal", "emptying") and event.net_kg >= 0:

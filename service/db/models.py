@@ -208,6 +208,9 @@ class Bin(Base):
     stream: Mapped[str] = mapped_column(String(64))
     max_load_kg: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Since when the scale weighs under it (staff may date it back to the installation; else created_at):
+    # a weighing from before then is a wrong clock, not history.
+    in_service_from: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Weighing(Base):

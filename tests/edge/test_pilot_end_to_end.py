@@ -94,7 +94,13 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
             assert (
                 staff.post(
                     "/v1/staff/bins",
-                    json={"id": bin_id, "household": home["id"], "device": device["id"], "stream": stream},
+                    json={
+                        "id": bin_id,
+                        "household": home["id"],
+                        "device": device["id"],
+                        "stream": stream,
+                        "in_service_from": dt.datetime.fromtimestamp(start - DAY, dt.UTC).isoformat(),
+                    },
                 ).status_code
                 == 201
             )

@@ -65,6 +65,8 @@ def enrol(
                 "device": device["id"],
                 "stream": stream,
                 "max_load_kg": max_load_kg,
+                # The tests weigh weeks of history: the scales went in a year ago.
+                "in_service_from": (dt.datetime.now(dt.UTC) - dt.timedelta(days=365)).isoformat(),
             },
         )
         assert r.status_code == 201, r.text

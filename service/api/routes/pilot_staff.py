@@ -134,6 +134,7 @@ def create_bin(body: schemas.BinIn, session: SessionDep, settings: SettingsDep, 
             device_id=body.device,
             stream=body.stream,
             max_load_kg=body.max_load_kg,
+            in_service_from=body.in_service_from,
         )
     )
     session.commit()

