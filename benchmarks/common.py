@@ -6,6 +6,8 @@ import os
 import platform
 from pathlib import Path
 
+import zerowaste  # noqa: F401 - first: it switches ONNX Runtime's telemetry off before anything loads it
+
 SHARED = Path(os.environ.get("ZEROWASTE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 
 
