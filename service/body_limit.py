@@ -8,10 +8,10 @@ households) is refused with 401 before it is read when the request carries no cr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -41,14 +41,16 @@ class BodyLimit:
         declared = headers.get(b"content-length")
         chunked = b"chunked" in headers.get(b"transfer-encoding", b"").lower()
         if declared is not None and not declared.isdigit():
-            await _answer(send, 400, "invalid Content-Length")
+            await _answer(scope, receive, send, 400, "invalid Content-Length")
             return
         if declared is not None and int(declared) > limit:
-            await _answer(send, 413, f"request body over {limit} bytes")
+            await _answer(scope, receive, send, 413, f"request body over {limit} bytes")
             return
         has_body = chunked or (declared is not None and int(declared) > 0)
         if has_body and b"authorization" not in headers and scope["path"].startswith(self.keyed_prefixes):
-            await _answer(send, 401, "credentials required: Authorization: Bearer <api key>", bearer=True)
+            await _answer(
+                scope, receive, send, 401, "credentials required: Authorization: Bearer <api key>", bearer=True
+            )
             return
 
         received = 0
@@ -67,10 +69,8 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-async def _answer(send: Send, status: int, detail: str, *, bearer: bool = False) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if bearer:
-        headers.append((b"www-authenticate", b"Bearer"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _answer(
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str, *, bearer: bool = False
+) -> None:
+    headers = {"WWW-Authenticate": "Bearer"} if bearer else None
+    await JSONResponse({"detail": detail}, status_code=status, headers=headers)(scope, receive, send)

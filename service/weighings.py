@@ -39,12 +39,15 @@ class TimeBounds:
     max_age_days: float = 180.0
 
 
+ID_CHARS = r"[A-Za-z0-9_.:-]"  # what an event id is made of (the agent makes UUIDs)
+
+
 class EventIn(BaseModel):
     """One weighing as the scale agent made it (edge/agent.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")  # as ID_PATTERN
+    id: str = Field(min_length=8, max_length=64, pattern=f"^{ID_CHARS}+$")
     device: str = Field(max_length=64)
     bin: str = Field(max_length=64)
     stream: str = Field(max_length=64)
@@ -173,7 +176,7 @@ def retry_rejected(
     return ingest(session, device, [payload], now - offset, zone=zone, bounds=bounds, now=now).results[0]
 
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+ID_PATTERN = re.compile(f"^{ID_CHARS}{{8,64}}$")  # EventIn's id: its characters and lengths
 
 
 def printable(text: str) -> str:
