@@ -43,6 +43,9 @@ class ModelSpec:
     # validation photos; empty for an older file (then every answer below the service's decision
     # threshold asks).
     sure: dict[str, Any] = field(default_factory=dict)
+    # The item head's temperature (model/items.py): its probabilities were distilled from the ImageNet
+    # model, not calibrated; fitted on labelled photos by training/item_calibration.py. 1: as exported.
+    item_temperature: float = 1.0
 
     def to_json(self) -> str:
         data = asdict(self)
