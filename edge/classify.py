@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from zerowaste.model.classify import classify_files, print_result, result_for
-from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
+from zerowaste.model.items import DEFAULT_THRESHOLDS, ItemThresholds
 from zerowaste.model.runtime import OnnxClassifier, Precision, shipped_model_path
 
 # The model card's promise for INT8: within 1 point of FP32 top-1 on every test set.
@@ -119,7 +119,7 @@ def run(
     threads: int = 0,
     as_json: bool = False,
     lang: str = "de",
-    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    thresholds: ItemThresholds = DEFAULT_THRESHOLDS,
     benchmark_runs: int = 30,
 ) -> int:
     choice = load(model, precision, threads, benchmark_runs)
@@ -138,11 +138,9 @@ def run(
     )
     clf = choice.classifier
     if camera is None:
-        return classify_files(clf, paths, as_json=as_json, lang=lang, item_threshold=item_threshold)
+        return classify_files(clf, paths, as_json=as_json, lang=lang, thresholds=thresholds)
     for name, frame in camera_frames(camera, every_s, frames):
         pred = clf.predict_images([frame])
         distance = None if pred.distance is None else float(pred.distance[0])
-        print_result(
-            result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, item_threshold, distance), as_json
-        )
+        print_result(result_for(clf, pred.waste[0], pred.item[0], Path(name), 3, lang, thresholds, distance), as_json)
     return 0

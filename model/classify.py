@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from zerowaste.model.image_io import ImageRejected, load_image
-from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD, recognise_item
+from zerowaste.model.items import DEFAULT_THRESHOLDS, ItemThresholds, recognise
 from zerowaste.model.runtime import Classifier, OnnxClassifier, shipped_model_path
 from zerowaste.model.uncertainty import SureRule
 
@@ -33,14 +33,16 @@ def result_for(
     path: Path,
     top: int,
     lang: str = "de",
-    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    thresholds: ItemThresholds = DEFAULT_THRESHOLDS,
     distance: float | None = None,
 ) -> dict[str, Any]:
     labels = classifier.spec.labels
     order = probs.argsort()[::-1][:top]
     rule = SureRule.from_spec(classifier.spec)
     dist = None if distance is None else np.asarray([distance])
-    guess = recognise_item(item_probs, item_threshold)
+    found = recognise(item_probs, thresholds, classifier.spec.item_temperature)
+    guess = found.item if found else None
+    category = found.category if found else None
     item = (
         None
         if guess is None
@@ -53,6 +55,16 @@ def result_for(
             "probability": guess.probability,
         }
     )
+    item_category = (
+        None
+        if category is None
+        else {
+            "key": category.key,
+            "name": category.name(lang),
+            "abc": category.abc(),
+            "probability": category.probability,
+        }
+    )
     return {
         "path": str(path),
         "label": labels[int(order[0])],
@@ -61,6 +73,7 @@ def result_for(
         # The one rule the service answers without a question by (model/uncertainty.py).
         "sure": bool(rule(probs[None, :], labels, dist)[0]),
         "item": item,
+        "item_category": item_category,
     }
 
 
@@ -69,7 +82,12 @@ def print_result(r: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(r, ensure_ascii=False), flush=True)
     else:
         alts = ", ".join(f"{lbl} {p:.0%}" for lbl, p in r["top"][1:])
-        item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}" if r["item"] else ""
+        if r["item"]:
+            item = f"; item: {r['item']['display']} {r['item']['probability']:.0%}"
+        elif r["item_category"]:
+            item = f"; item category: {r['item_category']['name']} {r['item_category']['probability']:.0%}"
+        else:
+            item = ""
         unsure = "" if r["sure"] else " [not sure]"
         print(f"{r['path']}: {r['label']} ({r['confidence']:.0%}; then {alts}){item}{unsure}", flush=True)
 
@@ -82,7 +100,7 @@ def classify_files(
     top: int = 3,
     batch_size: int = 16,
     lang: str = "de",
-    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    thresholds: ItemThresholds = DEFAULT_THRESHOLDS,
 ) -> int:
     """Print one result per image; unreadable files print an error line and make the exit code 1."""
     failures = 0
@@ -105,7 +123,7 @@ def classify_files(
         pred = classifier.predict_images(images)
         distances = pred.distance if pred.distance is not None else [None] * len(good)
         for f, probs, item_probs, distance in zip(good, pred.waste, pred.item, distances, strict=True):
-            print_result(result_for(classifier, probs, item_probs, f, top, lang, item_threshold, distance), as_json)
+            print_result(result_for(classifier, probs, item_probs, f, top, lang, thresholds, distance), as_json)
     return 1 if failures else 0
 
 
@@ -118,10 +136,10 @@ def classify_paths(
     threads: int = 0,
     batch_size: int = 16,
     lang: str = "de",
-    item_threshold: float = DEFAULT_ITEM_THRESHOLD,
+    thresholds: ItemThresholds = DEFAULT_THRESHOLDS,
 ) -> int:
     """`zerowaste classify`: the shipped INT8 model (or `model`) on files and folders."""
     classifier = OnnxClassifier(model or shipped_model_path("int8"), threads)
     return classify_files(
-        classifier, paths, as_json=as_json, top=top, batch_size=batch_size, lang=lang, item_threshold=item_threshold
+        classifier, paths, as_json=as_json, top=top, batch_size=batch_size, lang=lang, thresholds=thresholds
     )

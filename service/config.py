@@ -14,7 +14,8 @@
 | ZEROWASTE_RATE_LIMIT_STORAGE | memory:// | per worker; redis://… shares the count between workers |
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
 | ZEROWASTE_ITEM_THRESHOLD | 0.5 | the household item is shown from this summed item-head probability on |
-| ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item settles the material's question or challenges it |
+| ZEROWASTE_ITEM_CATEGORY_THRESHOLD | 0.6 | without a sure item, its category (Elektrokleingerät) from this sum on |
+| ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item (or category) settles the material's question |
 | ZEROWASTE_TIMEZONE | Europe/Berlin | weeks run Monday to Sunday in this time zone |
 | ZEROWASTE_MAX_BATCH_EVENTS | 500 | most weighing events in one upload |
 | ZEROWASTE_MAX_FUTURE_S | 300 | events later than this past the server's clock (after skew correction) are rejected |
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from zerowaste.model.items import DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
+from zerowaste.model.items import DEFAULT_CATEGORY_THRESHOLD, DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
 from zerowaste.model.uncertainty import DEFAULT_DECISION_THRESHOLD
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Settings(BaseSettings):
     # when the top class reaches this probability.
     decision_threshold: float = Field(default=DEFAULT_DECISION_THRESHOLD, gt=0, lt=1)
     item_threshold: float = Field(default=DEFAULT_ITEM_THRESHOLD, gt=0, le=1)
+    item_category_threshold: float = Field(default=DEFAULT_CATEGORY_THRESHOLD, gt=0, le=1)
     item_decisive_threshold: float = Field(default=DEFAULT_ITEM_DECISIVE_THRESHOLD, gt=0, le=1)
     max_offers: int = Field(default=5, ge=1, le=50)
     rate_limit: str = "120/minute"

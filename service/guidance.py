@@ -8,12 +8,14 @@ then the item also answers that question. When they disagree the answer says so 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zerowaste.model.items import ItemGuess
+from zerowaste.model.items import CategoryGuess, ItemGuess, Recognition
 from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
@@ -108,6 +110,17 @@ class Guide:
             agrees=any(abc.stream_key in self.allowed_streams(c) for c in candidates),
         )
 
+    def item_category(self, guess: CategoryGuess, candidates: list[str], lang: str) -> schemas.ItemCategoryPublic:
+        abc = self.items.get(guess.abc() or "")
+        stream = self.streams[abc.stream_key] if abc is not None else None
+        return schemas.ItemCategoryPublic(
+            key=guess.key,
+            name=guess.name(lang),
+            probability=guess.probability,
+            stream=stream_public(stream, lang) if stream is not None else None,
+            agrees=stream is None or any(stream.key in self.allowed_streams(c) for c in candidates),
+        )
+
     def item_categories(self, item: schemas.ItemPublic) -> list[str]:
         cats = set(self.items[item.key].categories)
         if item.category:
@@ -161,6 +174,78 @@ def disagreement_question(item: schemas.ItemPublic, material: schemas.LabelProba
         f"This looks like {item.display}, but the material looks like {name}. "
         f"Is it {item.name} ({item.stream.name}) or {name}?"
     )
+
+
+@dataclass
+class ItemDecision:
+    """What the item head adds to an answer, after weighing it against the material."""
+
+    item: schemas.ItemPublic | None
+    category: schemas.ItemCategoryPublic | None
+    decided: bool
+    clarify: str | None
+    item_stream: str | None  # an agreeing, decisive item's (or category's) stream: it settles the material's question
+
+
+ItemRole = Literal["settles", "shown", "asks", "dropped"]
+
+
+def item_role(
+    agrees: bool, probability: float, material_sure: bool, decisive_threshold: float, *, may_ask: bool = True
+) -> ItemRole:
+    """What an item (or category) answer does to the material's answer.
+
+    - agrees and decisive: it "settles" the material's question (a carrier bag is packaging);
+    - agrees: it is "shown";
+    - disagrees and decisive: the answer "asks" which of the two it is (only where `may_ask`);
+    - disagrees while the waste head is sure: "dropped", since the waste head knows the waste photos
+      it was trained on better (at 0.5 the item head calls one tin in twenty a spotlight);
+    - disagrees while the waste head is unsure: "shown" as the other possibility. The photo is then
+      often of a thing the waste classes do not cover (a phone in a hand is neither metal nor
+      plastic), where the item head is the better witness and its category brings the repair offers.
+    A category alone may not ask: it must not turn a sure material answer into a question (a battery
+    pack that the item head takes for a hard disc stays a battery).
+    """
+    if agrees:
+        return "settles" if probability >= decisive_threshold else "shown"
+    if may_ask and probability >= decisive_threshold:
+        return "asks"
+    return "dropped" if material_sure else "shown"
+
+
+def weigh_item(
+    guide: Guide,
+    recognition: Recognition | None,
+    top: list[schemas.LabelProbability],
+    candidates: list[schemas.LabelProbability],
+    decided: bool,
+    decisive_threshold: float,
+    lang: str,
+) -> ItemDecision:
+    """Item (or, without a sure item, category) against the material, by `item_role`.
+
+    A dropped item leaves its category to speak for itself (it may agree where the item did not).
+    """
+    names = [c.label for c in candidates]
+    item = guide.item(recognition.item, names, lang) if recognition and recognition.item else None
+    category = guide.item_category(recognition.category, names, lang) if recognition and recognition.category else None
+    clarify = None if decided else clarifying_question(candidates, lang)
+    if item is not None and item_role(item.agrees, item.probability, decided, decisive_threshold) == "dropped":
+        item = None
+    if (
+        item is None
+        and category is not None
+        and item_role(category.agrees, category.probability, decided, decisive_threshold, may_ask=False) == "dropped"
+    ):
+        category = None
+    thing: schemas.ItemPublic | schemas.ItemCategoryPublic | None = item or category  # the item speaks for its category
+    if thing is None:
+        return ItemDecision(item=None, category=None, decided=decided, clarify=clarify, item_stream=None)
+    role = item_role(thing.agrees, thing.probability, decided, decisive_threshold, may_ask=item is not None)
+    if role == "asks" and item is not None:
+        decided, clarify = False, disagreement_question(item, top[0], lang)
+    item_stream = thing.stream.key if role == "settles" and thing.stream is not None else None
+    return ItemDecision(item=item, category=category, decided=decided, clarify=clarify, item_stream=item_stream)
 
 
 def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -> str:

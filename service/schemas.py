@@ -64,6 +64,16 @@ class ItemPublic(BaseModel):
     agrees: bool = Field(description="false: the item's stream is not one the material allows; the answer asks")
 
 
+class ItemCategoryPublic(BaseModel):
+    key: Category = Field(description="what reuse offers accept", examples=["small-electrical"])
+    name: str = Field(examples=["Elektrokleingerät"])
+    probability: float = Field(ge=0, le=1, description="summed over every item-head class of this category")
+    stream: StreamPublic | None = Field(
+        description="where anything of this category goes; null: the category does not decide it (kitchenware)"
+    )
+    agrees: bool = Field(description="false: the category's stream is not one the material allows; the answer asks")
+
+
 class OfferPublic(BaseModel):
     key: str
     name: str
@@ -97,6 +107,11 @@ class ClassifyResponse(BaseModel):
     item: ItemPublic | None = Field(
         default=None,
         description="the household item, when the item head is sure enough and the item is one households discard",
+    )
+    item_category: ItemCategoryPublic | None = Field(
+        default=None,
+        description="the item's category; without a sure item, the category alone when that is sure "
+        "(a phone photo the head spreads over phone, MP3 player and remote control is a small electrical device)",
     )
     decided: bool = Field(description="false: the model is unsure, or item and material disagree, and it asks")
     clarify: str | None = Field(default=None, description="the question to ask when not decided")

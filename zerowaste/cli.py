@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST
 from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE
-from zerowaste.model.items import DEFAULT_ITEM_THRESHOLD
+from zerowaste.model.items import DEFAULT_CATEGORY_THRESHOLD, DEFAULT_ITEM_THRESHOLD, ItemThresholds
 
 if TYPE_CHECKING:  # the service extra is not installed on an edge device
     from sqlalchemy.orm import Session
@@ -121,6 +121,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_item_thresholds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--item-threshold",
+        type=float,
+        default=DEFAULT_ITEM_THRESHOLD,
+        help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})",
+    )
+    parser.add_argument(
+        "--category-threshold",
+        type=float,
+        default=DEFAULT_CATEGORY_THRESHOLD,
+        help="without a sure item, show its category (Elektrokleingerät) from this probability on "
+        f"(default: {DEFAULT_CATEGORY_THRESHOLD})",
+    )
+
+
 def _classify(args: argparse.Namespace) -> int:
     from zerowaste.model.classify import classify_paths
 
@@ -131,7 +147,7 @@ def _classify(args: argparse.Namespace) -> int:
         top=args.top,
         threads=args.threads,
         lang=args.lang,
-        item_threshold=args.item_threshold,
+        thresholds=ItemThresholds(args.item_threshold, args.category_threshold),
     )
 
 
@@ -154,7 +170,7 @@ def _edge_classify(args: argparse.Namespace) -> int:
         threads=args.threads,
         as_json=args.json,
         lang=args.lang,
-        item_threshold=args.item_threshold,
+        thresholds=ItemThresholds(args.item_threshold, args.category_threshold),
         benchmark_runs=args.benchmark_runs,
     )
 
@@ -494,12 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--top", type=int, default=3, help="how many labels to list (default: 3)")
     cl.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
     cl.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
-    cl.add_argument(
-        "--item-threshold",
-        type=float,
-        default=DEFAULT_ITEM_THRESHOLD,
-        help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})",
-    )
+    _add_item_thresholds(cl)
     cl.set_defaults(func=_classify)
 
     edge = sub.add_parser("edge", help="on-device commands (the edge extra: no torch)").add_subparsers(
@@ -529,12 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--benchmark-runs", type=int, default=30, help="timed runs per model at start (default: 30)")
     ec.add_argument("--json", action="store_true", help="one JSON line per image")
     ec.add_argument("--lang", choices=["de", "en"], default="de", help="language of item names (default: de)")
-    ec.add_argument(
-        "--item-threshold",
-        type=float,
-        default=DEFAULT_ITEM_THRESHOLD,
-        help=f"show the household item from this probability on (default: {DEFAULT_ITEM_THRESHOLD})",
-    )
+    _add_item_thresholds(ec)
     ec.set_defaults(func=_edge_classify)
 
     models = edge.add_parser("model", help="signed model updates from the service's registry").add_subparsers(

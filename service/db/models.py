@@ -105,6 +105,9 @@ class Classification(Base):
     top: Mapped[list[Any]] = mapped_column(default=list)
     item: Mapped[str | None] = mapped_column(String(100), default=None)  # item-head class shown, if any
     item_probability: Mapped[float | None] = mapped_column(Float, default=None)
+    # the item's category, or the category alone when no single item was sure (migration 0010)
+    item_category: Mapped[str | None] = mapped_column(String(40), default=None)
+    item_category_probability: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class Feedback(Base):

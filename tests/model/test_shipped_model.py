@@ -150,7 +150,7 @@ def test_classify_cli_prints_one_json_line_per_image_without_torch(tmp_path: Pat
     good = [r for r in lines if "error" not in r]
     assert [r["path"] for r in good] == [str(f) for f in files]
     for r in good:
-        assert set(r) == {"path", "label", "confidence", "top", "sure", "item"}
+        assert set(r) == {"path", "label", "confidence", "top", "sure", "item", "item_category"}
         assert r["label"] == r["top"][0][0] and r["confidence"] == r["top"][0][1]
         # The file's sure rule; a file without one falls back to the top class reaching 0.6.
         assert r["sure"] is (r["confidence"] >= 0.6) or bool(OnnxClassifier(shipped_model_path("int8")).spec.sure)
@@ -174,11 +174,37 @@ def test_classify_cli_names_the_item_beside_the_material() -> None:
     boot, carrier = (json.loads(line) for line in proc.stdout.splitlines())
     assert boot["label"] == "shoes" and boot["item"]["category"] == "shoes"
     assert boot["item"]["display"] == "boot (shoes)"
+    assert boot["item_category"]["key"] == "shoes" and boot["item_category"]["abc"] == "schuhe"
+    assert boot["item_category"]["probability"] >= boot["item"]["probability"]
     assert carrier["item"]["abc"] == "plastiktuete" and carrier["item"]["display"] == "plastic bag"
+    assert carrier["item_category"] is None  # packaging: no second life, no category
     text = subprocess.run(
         [sys.executable, "-m", "zerowaste.cli", "classify", str(shoe)], capture_output=True, text=True, timeout=120
     ).stdout
     assert "item: Stiefel (Schuhe)" in text
+
+
+def test_classify_cli_names_the_category_where_no_item_is_sure() -> None:
+    hats = photos("clothing", "hat", n=12)
+    proc = subprocess.run(
+        [sys.executable, "-m", "zerowaste.cli", "classify", "--json", *map(str, hats)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    alone = [r for r in lines if r["item"] is None and r["item_category"] is not None]
+    assert alone, "some hats should be answered by their category alone"
+    assert {r["item_category"]["key"] for r in alone} == {"textile"}
+    assert all(r["item_category"]["name"] == "Textilien" and r["item_category"]["probability"] >= 0.6 for r in alone)
+    text = subprocess.run(
+        [sys.executable, "-m", "zerowaste.cli", "classify", alone[0]["path"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert "item category: Textilien" in text
 
 
 def test_classify_cli_walks_folders(tmp_path: Path) -> None:

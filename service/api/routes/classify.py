@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from zerowaste.model.items import recognise_item
+from zerowaste.model.items import ItemThresholds, recognise
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
@@ -16,10 +16,9 @@ from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
 from zerowaste.service.guidance import (
     Guide,
     candidate_labels,
-    clarifying_question,
-    disagreement_question,
     offer_public,
     top_labels,
+    weigh_item,
 )
 from zerowaste.service.offers import rank_offers
 from zerowaste.service.uploads import read_photo
@@ -64,19 +63,16 @@ async def classify(
     rule = SureRule.from_spec(classifier.spec) if classifier.spec.sure else SureRule(settings.decision_threshold)
     decided = bool(rule(probs[None, :], classifier.spec.labels, prediction.distance)[0])
     candidates = candidate_labels(top, decided)
-    guess = recognise_item(prediction.item[0], settings.item_threshold)
-    item = guide.item(guess, [c.label for c in candidates], lang) if guess else None
-    clarify = None if decided else clarifying_question(candidates, lang)
-    decisive = item is not None and item.probability >= settings.item_decisive_threshold
-    if item is not None and not item.agrees:
-        if decisive:
-            decided, clarify = False, disagreement_question(item, top[0], lang)
-        else:
-            item = None  # a weak contradiction: the waste head knows waste photos better
-    item_stream = item.stream.key if item is not None and item.agrees and decisive else None
+    recognition = recognise(
+        prediction.item[0],
+        ItemThresholds(settings.item_threshold, settings.item_category_threshold),
+        classifier.spec.item_temperature,
+    )
+    weighed = weigh_item(guide, recognition, top, candidates, decided, settings.item_decisive_threshold, lang)
+    item, category = weighed.item, weighed.category
 
     material = sorted({c for t in candidates for c in guide.categories(t.label)})
-    preferred = guide.item_categories(item) if item is not None else []
+    preferred = guide.item_categories(item) if item is not None else [category.key] if category is not None else []
     offers = rank_offers(
         guide.offers, material, preferred=preferred, lat=lat, lon=lon, district=district, limit=settings.max_offers
     )
@@ -89,14 +85,16 @@ async def classify(
             model_sha256=classifier.sha256,
             label=top[0].label,
             confidence=top[0].probability,
-            decided=decided,
+            decided=weighed.decided,
             top=[t.model_dump() for t in top],
             item=item.imagenet if item else None,
             item_probability=item.probability if item else None,
+            item_category=category.key if category else None,
+            item_category_probability=category.probability if category else None,
         )
     )
     session.commit()
-    request.app.state.metrics.classifications.labels(top[0].label, str(decided).lower()).inc()
+    request.app.state.metrics.classifications.labels(top[0].label, str(weighed.decided).lower()).inc()
     return schemas.ClassifyResponse(
         id=cid,
         lang=lang,
@@ -107,8 +105,9 @@ async def classify(
         ),
         top=top,
         item=item,
-        decided=decided,
-        clarify=clarify,
-        guidance=[guide.guidance(c.label, lang, item_stream) for c in candidates],
+        item_category=category,
+        decided=weighed.decided,
+        clarify=weighed.clarify,
+        guidance=[guide.guidance(c.label, lang, weighed.item_stream) for c in candidates],
         offers=[offer_public(o, lang) for o in offers],
     )

@@ -64,6 +64,39 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str, tmp_pat
     assert (ARTIFACTS / "classify-de.png").stat().st_size > 10_000
 
 
+def test_a_photo_answered_by_its_category_alone(server: str) -> None:
+    """A hat no single item is sure of: the page says what kind of thing it probably is."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    from zerowaste.model.image_io import load_image
+    from zerowaste.model.items import recognise
+    from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+
+    clf = OnnxClassifier(shipped_model_path("int8"))
+    hats = sorted(shared_folder("clothing", "hat").glob("*.jpg"))[:12]
+    found = [
+        recognise(p, temperature=clf.spec.item_temperature)
+        for p in clf.predict_images([load_image(h) for h in hats]).item
+    ]
+    photo = next(h for h, r in zip(hats, found, strict=True) if r is not None and r.item is None)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 420, "height": 1400})
+        violations = csp_violations(page)
+        page.goto(server + "/")
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector("#label", timeout=30_000)
+        assert page.locator("#item").inner_text().startswith("Vermutlich: Textilien")
+        assert "Altkleider" in page.locator("#where").inner_text()
+        assert "nimmt: Textilien" in page.locator("#offers").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "classify-category-de.png"), full_page=True)
+        page.click("#lang-switch")
+        wait_until(page, "document.getElementById('item').innerText.startsWith('Probably: textiles')", timeout=30_000)
+        browser.close()
+    assert violations == []
+
+
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
     need_browser()
     from playwright.sync_api import sync_playwright

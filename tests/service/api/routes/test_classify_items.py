@@ -98,3 +98,67 @@ def test_every_answer_keeps_item_and_material_consistent(client: TestClient) -> 
         else:
             assert item["probability"] >= 0.8 and body["decided"] is False and item["name"] in body["clarify"]
     assert shown >= 5
+
+
+def test_without_a_sure_item_the_category_answers_and_brings_its_offers(client: TestClient) -> None:
+    """Hats photographed by their owners: the head spreads them over cowboy hat, sombrero, bonnet, wool,
+    … no single Abfall-ABC item is sure, but textiles are, and that is what the second-hand offers need."""
+    answered = []
+    for f in photos("clothing", "hat", n=12):
+        body = post_photo(client, f).json()
+        if body["item"] is None and body["item_category"] is not None:
+            answered.append(body)
+    assert answered, "some of these hats should be answered by their category alone"
+    body = answered[0]
+    category = body["item_category"]
+    assert category["key"] == "textile" and category["name"] == "Textilien" and category["probability"] >= 0.5
+    assert category["stream"]["key"] == "altkleider" and category["agrees"] is True
+    assert body["offers"] and body["offers"][0]["for_item"] is True and "textile" in body["offers"][0]["matches"]
+    with client.app.state.sessionmaker() as session:
+        row = session.scalars(select(Classification).where(Classification.id == body["id"])).one()
+        assert row.item is None and row.item_category == "textile"
+        assert row.item_category_probability == pytest.approx(category["probability"])
+
+
+def test_a_sure_item_carries_its_category_too(client: TestClient) -> None:
+    body = first_with_item(client, photos("garbage12", "shoes", n=12), lang="en")
+    assert body["item_category"]["key"] == "shoes" and body["item_category"]["name"] == "shoes"
+    assert body["item_category"]["probability"] >= body["item"]["probability"]
+
+
+def _weigh(client: TestClient, label: str, sure: bool, category: str, p: float, lang: str = "de"):
+    """The service's item policy on a given material and category answer (no photo: the policy alone)."""
+    from zerowaste.model.items import CategoryGuess, Recognition
+    from zerowaste.service.guidance import Guide, candidate_labels, weigh_item
+    from zerowaste.service.schemas import LabelProbability
+
+    names = {"metal": ("Metall", "metal"), "clothes": ("Kleidung", "clothes"), "white-glass": ("Weißglas", "")}
+    top = [
+        LabelProbability(label=label, name=names[label][0], probability=0.9 if sure else 0.55),
+        LabelProbability(label="trash", name="Restmüll", probability=0.3),
+    ]
+    with client.app.state.sessionmaker() as session:
+        guide = Guide(session, "wuppertal")
+        return weigh_item(
+            guide, Recognition(None, CategoryGuess(category, p)), top, candidate_labels(top, sure), sure, 0.8, lang
+        )
+
+
+def test_a_category_against_the_material_is_weighed_like_an_item(client: TestClient) -> None:
+    # weak, against a sure waste head: dropped (it knows its waste photos better)
+    w = _weigh(client, "metal", sure=True, category="small-electrical", p=0.6)
+    assert w.category is None and w.decided is True and w.clarify is None
+    # weak, while the waste head is unsure: shown as the other possibility, the answer asks anyway
+    w = _weigh(client, "metal", sure=False, category="small-electrical", p=0.6)
+    assert w.category is not None and w.category.agrees is False and w.category.stream.key == "elektro-klein"
+    assert w.decided is False and w.clarify.startswith("Wir sind nicht sicher") and w.item_stream is None
+    # even a decisive category never turns a sure material answer into a question (an item may)
+    w = _weigh(client, "metal", sure=True, category="small-electrical", p=0.95)
+    assert w.category is None and w.decided is True and w.clarify is None
+    # decisive and agreeing: its stream settles the answer
+    w = _weigh(client, "clothes", sure=True, category="textile", p=0.9)
+    assert w.decided is True and w.item_stream == "altkleider"
+    # a category that does not decide a stream (kitchenware) never contradicts the material
+    w = _weigh(client, "white-glass", sure=True, category="kitchenware", p=0.95)
+    assert w.category is not None and w.category.stream is None and w.category.agrees is True
+    assert w.decided is True and w.item_stream is None
