@@ -98,6 +98,8 @@ def model_card(spec: ModelSpec, metrics: dict[str, Any], entries: list[Entry]) -
         f"- Taxonomy version: `{spec.taxonomy_version}`; labels: {', '.join(spec.labels)}.",
         f"- Training data manifest sha256: `{spec.manifest_sha256}`.",
         f"- Temperature (fitted on validation): {spec.temperature:.3f}.",
+        f"- Item head temperature for the category answer (fitted on validation photos whose item category is "
+        f"known, `training/item_calibration.py`): {spec.item_temperature:.4f}.",
         f"- Created: {spec.created}; command: `{spec.training_command}`.",
         "",
         "## Data and split",

@@ -25,6 +25,7 @@ from zerowaste.model.uncertainty import SureRule
 from zerowaste.training.evaluate import evaluate_model
 from zerowaste.training.export import Deployable, export_onnx, export_original, write_metadata
 from zerowaste.training.fusion import Calibration
+from zerowaste.training.item_calibration import fit_on_validation
 from zerowaste.training.model_card import model_card
 from zerowaste.training.ood import FeatureDensity
 from zerowaste.training.quantize import calibration_subset, quantize_int8
@@ -54,10 +55,13 @@ def parity(
     }
 
 
-def fit_file_rule(path: Path, val: list[Entry], bin_of: dict[str, str]) -> tuple[SureRule, dict[str, object]]:
-    """The sure rule for one exported file, on its own outputs for the validation photos."""
+def fit_file_rule(path: Path, val: list[Entry], bin_of: dict[str, str]) -> tuple[SureRule, float, dict[str, object]]:
+    """The sure rule and the item head's temperature for one exported file, on its own outputs for the
+    validation photos."""
     pred = predict_all(OnnxClassifier(path), val, desc=f"sure rule {path.name}")
-    return fit_sure_rule(pred.waste, [e.label for e in val], [e.domain for e in val], pred.distance, bin_of)
+    rule, fit = fit_sure_rule(pred.waste, [e.label for e in val], [e.domain for e in val], pred.distance, bin_of)
+    temperature, item_fit = fit_on_validation(pred.item, val)
+    return rule, temperature, {**fit, "item_temperature": temperature, "item_calibration": item_fit}
 
 
 def release(
@@ -92,15 +96,20 @@ def release(
         fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images), DEFAULT
     )
     sure_rules: dict[str, dict[str, object]] = {}
+    item_temperatures: dict[str, float] = {}
 
     # Each file's sure rule, fitted on that file's own outputs for the validation photos: the service
     # answers with INT8, whose probabilities differ from FP32's in the third decimal.
     bin_of = municipality_bins(args.municipality)
     sure_fit: dict[str, object] = {}
     for name, path in (("fp32", fp32), ("int8", int8)):
-        rule, sure_fit[name] = fit_file_rule(path, [e for e in entries if e.split == "val"], bin_of)
+        rule, item_temperatures[name], sure_fit[name] = fit_file_rule(
+            path, [e for e in entries if e.split == "val"], bin_of
+        )
         sure_rules[name] = rule.to_dict()
-        write_metadata(path, replace(spec, precision=name, sure=sure_rules[name]))
+        write_metadata(
+            path, replace(spec, precision=name, sure=sure_rules[name], item_temperature=item_temperatures[name])
+        )
         log.info("sure rule of %s: %s; on validation photos %s", path.name, rule.to_dict(), sure_fit[name])
 
     # The untouched ImageNet model: what the item head must keep agreeing with.
@@ -157,8 +166,8 @@ def release(
 
     metrics["sure_validation"] = sure_fit
     spec.metrics = metrics
-    write_metadata(fp32, replace(spec, sure=sure_rules["fp32"]))
-    spec.precision, spec.sure = "int8", sure_rules["int8"]
+    write_metadata(fp32, replace(spec, sure=sure_rules["fp32"], item_temperature=item_temperatures["fp32"]))
+    spec.precision, spec.sure, spec.item_temperature = "int8", sure_rules["int8"], item_temperatures["int8"]
     write_metadata(int8, spec)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "MODEL_CARD.md").write_text(model_card(spec, metrics, entries))
