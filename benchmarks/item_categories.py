@@ -16,7 +16,10 @@ Prints:
 3. per category answered (test photos): how many, and the share right;
 4. reliability per category (test photos, every answer however unsure);
 5. the category threshold's trade-off on validation photos;
-6. the clothing set's test photos per kind: a fitting item or category shown, before and now.
+6. every test photo, its category known or not (TrashNet, paper, metal, …): how often a category is
+   shown, and which;
+7. the clothing set's test photos per kind: a fitting item or category shown, before and now.
+Also whether the material answer (answered or asked, the streams shown) is the same as without categories.
 Model outputs are cached under runs/bench/ so that a second run prints at once.
 """
 
@@ -108,14 +111,17 @@ def main() -> None:
 
     material: dict[str, list[tuple[bool, tuple[str, ...]]]] = {"before": [], "now": []}
 
-    def answer(i: int, temperature: float, thresholds: ItemThresholds, baseline: bool = False) -> str:
+    def answer(
+        i: int, temperature: float, thresholds: ItemThresholds, baseline: bool = False, o: dict | None = None
+    ) -> str:
         """The category a citizen is shown for photo i (an item's own, or the category alone), or NONE.
 
         `baseline`: the decision before categories, which dropped every weak disagreeing item as if the
         waste head were always sure; the material answer (decided, streams) is recorded for both."""
-        top = top_labels(clf, out["waste"][i], "de")
-        sure = bool(out["sure"][i])
-        found = recognise(out["item"][i], thresholds, temperature)
+        o = out if o is None else o
+        top = top_labels(clf, o["waste"][i], "de")
+        sure = bool(o["sure"][i])
+        found = recognise(o["item"][i], thresholds, temperature)
         cands = candidate_labels(top, sure)
         weighed = weigh_item(guide, found, top, cands, sure, 0.8, "de")
         if baseline:
@@ -252,11 +258,26 @@ def main() -> None:
         "may settle the material's packaging question, as a sure item does)."
     )
 
+    every = [e for e in all_entries if e.split == "test"]
+    every_out = outputs(model, every, args.cache)
+    shown_every = [answer(i, spec_t, now_rule, o=every_out) for i in range(len(every))]
+    print(
+        f"\n## 6. Every test photo ({len(every)}), whether or not its category is known: a category shown "
+        "(an item's own or alone), and which\n"
+    )
+    print("| source | waste label | photos | shown | most often |")
+    print("|---|---|---:|---:|---|")
+    for source, label in sorted({(e.source, e.label) for e in every}):
+        idx = [i for i, e in enumerate(every) if (e.source, e.label) == (source, label)]
+        cats = Counter(shown_every[i] for i in idx if shown_every[i] != NONE)
+        common = ", ".join(f"{k} {v}" for k, v in cats.most_common(3)) or "–"
+        print(f"| {source} | {label} | {len(idx)} | {pct(sum(cats.values()) / len(idx))} | {common} |")
+
     clothing = test & np.array([e.source == "clothing" for e in entries])
     if clothing.any():
         kinds = np.array([e.kind for e in entries])
         print(
-            f"\n## 6. Garments and shoes photographed by their owners (clothing, test split, {clothing.sum()} photos)\n"
+            f"\n## 7. Garments and shoes photographed by their owners (clothing, test split, {clothing.sum()} photos)\n"
         )
         print("| kind | photos | before: fitting item | now: fitting item or category |")
         print("|---|---:|---:|---:|")
