@@ -75,7 +75,14 @@ def main() -> None:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from zerowaste.model.items import DEFAULT_CATEGORY_THRESHOLD, ItemThresholds, item_map, recognise
+    from zerowaste.model.items import (
+        DEFAULT_CATEGORY_THRESHOLD,
+        DEFAULT_LOOK_ALIKE_THRESHOLD,
+        ItemThresholds,
+        item_map,
+        item_sums,
+        recognise,
+    )
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
     from zerowaste.service.db.models import Base
     from zerowaste.service.guidance import Guide, candidate_labels, top_labels, weigh_item
@@ -257,6 +264,27 @@ def main() -> None:
         f"the same for {pct(same_decided)}, the same stream(s) shown for {pct(same_streams)} (a sure category "
         "may settle the material's packaging question, as a sure item does)."
     )
+
+    print(
+        f'\n## Look-alikes: glass photos asked "is it a drinking glass?" before the bottle bank '
+        f"(at {DEFAULT_LOOK_ALIKE_THRESHOLD} on the drinking-glass and tableware items)\n"
+    )
+    print("| split | looked at: shows | glass photos | asked |")
+    print("|---|---|---:|---:|")
+    for name, sel in (("validation", val), ("test", test)):
+        for shows in ("kitchenware", "household", NONE):
+            idx = [i for i in np.flatnonzero(sel & (truth == shows)) if entries[i].label.endswith("glass")]
+            if not idx:
+                continue
+            asked = [
+                any(
+                    guide.guidance(label, "de", None, item_sums(out["item"][i])).question is not None
+                    for label in (top_labels(clf, out["waste"][i], "de")[0].label,)
+                    if label.endswith("glass")
+                )
+                for i in idx
+            ]
+            print(f"| {name} | {shows} | {len(idx)} | {pct(float(np.mean(asked)))} |")
 
     every = [e for e in all_entries if e.split == "test"]
     every_out = outputs(model, every, args.cache)

@@ -15,6 +15,7 @@
 | ZEROWASTE_DECISION_THRESHOLD | 0.6 | below this calibrated probability the answer is a question |
 | ZEROWASTE_ITEM_THRESHOLD | 0.5 | the household item is shown from this summed item-head probability on |
 | ZEROWASTE_ITEM_CATEGORY_THRESHOLD | 0.6 | without a sure item, its category (Elektrokleingerät) from this sum on |
+| ZEROWASTE_ITEM_LOOK_ALIKE_THRESHOLD | 0.25 | a material's look-alikes (wine glass for glass) ask from this sum on |
 | ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item (or category) settles the material's question |
 | ZEROWASTE_TIMEZONE | Europe/Berlin | weeks run Monday to Sunday in this time zone |
 | ZEROWASTE_MAX_BATCH_EVENTS | 500 | most weighing events in one upload |
@@ -40,7 +41,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from zerowaste.model.items import DEFAULT_CATEGORY_THRESHOLD, DEFAULT_ITEM_DECISIVE_THRESHOLD, DEFAULT_ITEM_THRESHOLD
+from zerowaste.model.items import (
+    DEFAULT_CATEGORY_THRESHOLD,
+    DEFAULT_ITEM_DECISIVE_THRESHOLD,
+    DEFAULT_ITEM_THRESHOLD,
+    DEFAULT_LOOK_ALIKE_THRESHOLD,
+)
 from zerowaste.model.uncertainty import DEFAULT_DECISION_THRESHOLD
 
 if TYPE_CHECKING:
@@ -71,6 +77,7 @@ class Settings(BaseSettings):
     decision_threshold: float = Field(default=DEFAULT_DECISION_THRESHOLD, gt=0, lt=1)
     item_threshold: float = Field(default=DEFAULT_ITEM_THRESHOLD, gt=0, le=1)
     item_category_threshold: float = Field(default=DEFAULT_CATEGORY_THRESHOLD, gt=0, le=1)
+    item_look_alike_threshold: float = Field(default=DEFAULT_LOOK_ALIKE_THRESHOLD, gt=0, le=1)
     item_decisive_threshold: float = Field(default=DEFAULT_ITEM_DECISIVE_THRESHOLD, gt=0, le=1)
     max_offers: int = Field(default=5, ge=1, le=50)
     rate_limit: str = "120/minute"

@@ -8,6 +8,7 @@ then the item also answers that question. When they disagree the answer says so 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +16,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zerowaste.model.items import CategoryGuess, ItemGuess, Recognition
+from zerowaste.model.items import DEFAULT_LOOK_ALIKE_THRESHOLD, CategoryGuess, ItemGuess, Recognition
 from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
@@ -72,8 +73,16 @@ class Guide:
         ask = rule.get("ask")
         return {rule["stream"]} | ({ask["yes"], ask["no"]} if ask else set())
 
-    def guidance(self, label: str, lang: str, item_stream: str | None = None) -> schemas.Guidance:
-        """The stream for a material; an agreeing item's stream settles the material's question."""
+    def guidance(
+        self,
+        label: str,
+        lang: str,
+        item_stream: str | None = None,
+        item_sums: Mapping[str, float] | None = None,
+        look_alike_threshold: float = DEFAULT_LOOK_ALIKE_THRESHOLD,
+    ) -> schemas.Guidance:
+        """The stream for a material; an agreeing item's stream settles the material's question, and
+        the item head finding the material's look-alikes (`item_sums`, per Abfall-ABC item) asks one."""
         rule = self.municipality.class_map[label]
         stream, question = rule["stream"], None
         if ask := rule.get("ask"):
@@ -83,6 +92,15 @@ class Guide:
                 question = schemas.Question(
                     text=ask[lang],
                     answers={a: stream_public(self.streams[ask[a]], lang) for a in ("yes", "no")},
+                )
+        elif (like := rule.get("look_alike")) and item_sums is not None:
+            if sum(item_sums.get(k, 0.0) for k in like["items"]) >= look_alike_threshold:
+                question = schemas.Question(
+                    text=like[lang],
+                    answers={
+                        "yes": stream_public(self.streams[like["yes"]], lang),
+                        "no": stream_public(self.streams[stream], lang),
+                    },
                 )
         container = rule.get("container", {}).get(lang)
         return schemas.Guidance(

@@ -70,12 +70,26 @@ class Question(_Strict):
     no: str
 
 
+class LookAlike(_Strict):
+    """Things that look like the material but do not go its way (a wine glass among glass bottles).
+
+    When the item head gives them together at least the configured probability, however unsure
+    (`ZEROWASTE_ITEM_LOOK_ALIKE_THRESHOLD`), the answer asks; "yes" names their stream.
+    """
+
+    items: list[str]
+    de: str
+    en: str
+    yes: str
+
+
 class ClassRule(_Strict):
     stream: str
     items: list[str] = []
     categories: list[str] = []
     container: Text | None = None
     ask: Question | None = None
+    look_alike: LookAlike | None = None
 
 
 class AbcRule(_Strict):
@@ -169,6 +183,14 @@ class MunicipalityRules(_Strict):
             for i in rule.items:
                 if i not in items:
                     raise ValueError(f"class {label}: unknown Abfall-ABC item {i!r}")
+            if rule.ask and rule.look_alike:
+                raise ValueError(f"class {label}: one question at a time, `ask` or `look_alike`")
+            if rule.look_alike:
+                if rule.look_alike.yes not in streams:
+                    raise ValueError(f"class {label}: unknown stream {rule.look_alike.yes!r}")
+                for i in rule.look_alike.items:
+                    if i not in items:
+                        raise ValueError(f"class {label}: unknown Abfall-ABC item {i!r} among its look-alikes")
         for a in self.abc:
             if a.stream not in streams:
                 raise ValueError(f"Abfall-ABC item {a.key}: unknown stream {a.stream!r}")

@@ -93,6 +93,23 @@ def test_a_broken_rules_file_names_the_problem(tmp_path: Path) -> None:
         read_rules(bad)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["white-glass"]["look_alike"].update({"items": ["wine-bottle-x"]}), "among its look-alikes"),
+        (lambda c: c["white-glass"]["look_alike"].update({"yes": "moon"}), "unknown stream 'moon'"),
+        (lambda c: c["metal"].update({"look_alike": c["white-glass"]["look_alike"]}), "one question at a time"),
+    ],
+)
+def test_a_broken_look_alike_is_refused(tmp_path: Path, change, message: str) -> None:
+    data = yaml.safe_load(rules_path("wuppertal").read_text(encoding="utf-8"))
+    change(data["classes"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match=message):
+        read_rules(bad)
+
+
 def test_offers_for_the_item_come_before_offers_for_the_material() -> None:
     # A toaster photographed as "metal": the repair café (small electrical) beats the nearer scrap dealer.
     scrap = _offer("scrap", ["tool", "household"], district="Cronenberg")

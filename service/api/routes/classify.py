@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from zerowaste.model.items import ItemThresholds, recognise
+from zerowaste.model.items import ItemThresholds, item_sums, recognise
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
@@ -69,6 +69,7 @@ async def classify(
         classifier.spec.item_temperature,
     )
     weighed = weigh_item(guide, recognition, top, candidates, decided, settings.item_decisive_threshold, lang)
+    sums = item_sums(prediction.item[0])
     item, category = weighed.item, weighed.category
 
     material = sorted({c for t in candidates for c in guide.categories(t.label)})
@@ -108,6 +109,9 @@ async def classify(
         item_category=category,
         decided=weighed.decided,
         clarify=weighed.clarify,
-        guidance=[guide.guidance(c.label, lang, weighed.item_stream) for c in candidates],
+        guidance=[
+            guide.guidance(c.label, lang, weighed.item_stream, sums, settings.item_look_alike_threshold)
+            for c in candidates
+        ],
         offers=[offer_public(o, lang) for o in offers],
     )

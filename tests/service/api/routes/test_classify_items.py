@@ -162,3 +162,36 @@ def test_a_category_against_the_material_is_weighed_like_an_item(client: TestCli
     w = _weigh(client, "white-glass", sure=True, category="kitchenware", p=0.95)
     assert w.category is not None and w.category.stream is None and w.category.agrees is True
     assert w.decided is True and w.item_stream is None
+
+
+def _looked_at(label: str, folder: str, n: int) -> list[Path]:
+    """Glass photos the item-categories labels say show `label` (decided by looking at each)."""
+    import hashlib
+
+    from zerowaste.training.item_calibration import looked_at_labels
+
+    labels = looked_at_labels()
+    files = sorted(shared_folder("garbage12", folder).glob("*.jpg"))
+    return [f for f in files if labels.get(hashlib.sha256(f.read_bytes()).hexdigest()) == label][:n]
+
+
+def test_a_drinking_glass_photographed_as_glass_is_asked_about_before_the_bottle_bank(client: TestClient) -> None:
+    """Altglas refuses drinking glasses and tableware; the item head finding them asks first."""
+
+    def asked(files: list[Path]) -> list[bool]:
+        out = []
+        for f in files:
+            body = post_photo(client, f).json()
+            glass = [g for g in body["guidance"] if g["label"].endswith("glass")]
+            out += [any(g["question"] is not None for g in glass)] if glass else []
+            for g in glass:
+                if g["question"]:
+                    assert g["question"]["text"].startswith("Ist es ein Trinkglas")
+                    assert g["question"]["answers"]["yes"]["key"] == "restmuell"
+                    assert g["question"]["answers"]["no"]["key"] == "altglas"
+        return out
+
+    drinking = asked(_looked_at("kitchenware", "white-glass", 10))
+    bottles = asked(_looked_at("none", "white-glass", 10))
+    assert len(drinking) >= 5 and sum(drinking) >= len(drinking) / 2, drinking
+    assert len(bottles) >= 5 and sum(bottles) <= 2, bottles
