@@ -64,6 +64,8 @@ class ItemMap:
     categories: dict[str, dict[str, str]]  # key -> {"de", "en"}
     # category -> the Abfall-ABC entry a category answer takes its stream from; absent: the material decides
     category_abc: dict[str, str]
+    # category -> the kinds of offer that suit it, best first (repair for a device, second-hand for clothes)
+    category_offers: dict[str, tuple[str, ...]]
     classes: tuple[ItemClass, ...]
     groups: tuple[str, ...]  # Abfall-ABC keys in first-seen order
     group_of: np.ndarray  # per item-head output: index into groups, -1 where unmapped
@@ -81,6 +83,10 @@ class ItemMap:
 
     def category_name(self, key: str, lang: str) -> str:
         return self.categories[key][lang]
+
+    def offer_kinds(self, categories: list[str]) -> list[str]:
+        """The kinds of offer that suit a thing of these categories, best first (first category first)."""
+        return list(dict.fromkeys(k for c in categories for k in self.category_offers.get(c, ())))
 
 
 class ItemMapError(ValueError):
@@ -158,14 +164,21 @@ def parse_item_map(data: Any, labels: tuple[str, ...], complete: bool = True) ->
     """
     categories: dict[str, dict[str, str]] = {}
     category_abc: dict[str, str] = {}
+    category_offers: dict[str, tuple[str, ...]] = {}
     for key, names in (data.get("categories") or {}).items():
-        if not isinstance(names, dict) or not {"de", "en"} <= set(names) <= {"de", "en", "abc"}:
-            raise ItemMapError(f"category {key}: needs exactly non-empty 'de' and 'en' (and may name an 'abc')")
+        if not isinstance(names, dict) or not {"de", "en"} <= set(names) <= {"de", "en", "abc", "offers"}:
+            raise ItemMapError(
+                f"category {key}: needs exactly non-empty 'de' and 'en' (and may name an 'abc' and 'offers')"
+            )
         if not all(names.values()):
             raise ItemMapError(f"category {key}: needs exactly non-empty 'de' and 'en'")
         categories[key] = {"de": str(names["de"]), "en": str(names["en"])}
         if "abc" in names:
             category_abc[key] = str(names["abc"])
+        kinds = names.get("offers", [])
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise ItemMapError(f"category {key}: `offers` lists kinds of offer (repair, second-hand, …)")
+        category_offers[key] = tuple(kinds)
     classes: list[ItemClass] = []
     decided: dict[int, str] = {}  # index -> where it was decided, to name both places of a clash
 
@@ -233,6 +246,7 @@ def parse_item_map(data: Any, labels: tuple[str, ...], complete: bool = True) ->
     return ItemMap(
         categories=categories,
         category_abc=category_abc,
+        category_offers=category_offers,
         classes=tuple(classes),
         groups=groups,
         group_of=group_of,

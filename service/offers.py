@@ -1,7 +1,9 @@
 """Ranking reuse, repair and lending offers for an item: fit first, then nearness, then open now.
 
 Only offers whose categories meet the item's are shown; offers that take the recognised household
-item (a toaster -> repair café) come before those that only fit the material (metal -> scrap).
+item (a toaster -> repair café) come before those that only fit the material (metal -> scrap), and
+among them the kinds that suit the item best (`kinds`, from the item map: a wearable jacket goes to a
+second-hand shop before a repair café, a broken toaster the other way round).
 Distances are great-circle distances where both the citizen and the offer have coordinates; an
 offer without coordinates (most of them: the sources give addresses, and coordinates are never
 invented) counts as near when it lies in the citizen's district and as far otherwise.
@@ -47,6 +49,7 @@ def rank_offers(
     district: str | None = None,
     now: dt.datetime | None = None,
     limit: int = 5,
+    kinds: list[str] | None = None,
 ) -> list[RankedOffer]:
     now = now or dt.datetime.now(dt.UTC)
     preferred_set = set(preferred or [])
@@ -66,7 +69,15 @@ def rank_offers(
         )
         is_open = open_at(o.schedule, now)
         for_item = bool(preferred_set & set(matches))
-        key = (0 if for_item else 1, -len(matches), round(proxy, 1), 0 if is_open else 1, KIND_ORDER.get(o.kind, 9))
+        fit = kinds.index(o.kind) if kinds and o.kind in kinds else len(kinds or ())
+        key = (
+            0 if for_item else 1,
+            fit,
+            -len(matches),
+            round(proxy, 1),
+            0 if is_open else 1,
+            KIND_ORDER.get(o.kind, 9),
+        )
         ranked.append((key, RankedOffer(o, matches, for_item, distance, is_open)))
     ranked.sort(key=lambda kv: (kv[0], kv[1].offer.key))
     return [r for _, r in ranked[:limit]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -195,6 +195,10 @@ class MunicipalityRules(_Strict):
             if a.stream not in streams:
                 raise ValueError(f"Abfall-ABC item {a.key}: unknown stream {a.stream!r}")
         imap = item_map()
+        for category, kinds in imap.category_offers.items():
+            unknown_kinds = set(kinds) - set(get_args(OfferKind))
+            if unknown_kinds:
+                raise ValueError(f"item map category {category}: unknown kinds of offer {sorted(unknown_kinds)}")
         unmapped = imap.abc_keys() - items
         if unmapped:
             raise ValueError(

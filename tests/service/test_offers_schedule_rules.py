@@ -51,6 +51,21 @@ def _offer(key: str, cats: list[str], **kw: object) -> Offer:
     )
 
 
+def test_the_kind_of_offer_that_suits_the_thing_comes_first() -> None:
+    from zerowaste.model.items import item_map
+
+    repair = _offer("repair-cafe", ["small-electrical", "textile"], district="Elberfeld")
+    shop = _offer("second-hand", ["small-electrical", "textile"], kind="second-hand", district="Barmen")
+    for category, first in (("textile", "second-hand"), ("small-electrical", "repair-cafe")):
+        ranked = rank_offers(
+            [repair, shop], [], preferred=[category], district="Elberfeld", kinds=item_map().offer_kinds([category])
+        )
+        # fit beats nearness: the shop in another district comes first for a jacket, not for a toaster
+        assert ranked[0].offer.key == first, category
+    # without kinds (no item), the nearer one
+    assert rank_offers([repair, shop], ["textile"], district="Barmen")[0].offer.key == "second-hand"
+
+
 def test_ranking_fit_then_distance_then_district() -> None:
     mirke = _offer("mirke", ["bicycle"], lat=51.26667, lon=7.14528, district="Elberfeld")
     far = _offer("far", ["bicycle"], lat=51.18, lon=7.19, district="Ronsdorf")

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from zerowaste.model.items import ItemThresholds, item_sums, recognise
+from zerowaste.model.items import ItemThresholds, item_map, item_sums, recognise
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
@@ -75,7 +75,14 @@ async def classify(
     material = sorted({c for t in candidates for c in guide.categories(t.label)})
     preferred = guide.item_categories(item) if item is not None else [category.key] if category is not None else []
     offers = rank_offers(
-        guide.offers, material, preferred=preferred, lat=lat, lon=lon, district=district, limit=settings.max_offers
+        guide.offers,
+        material,
+        preferred=preferred,
+        lat=lat,
+        lon=lon,
+        district=district,
+        limit=settings.max_offers,
+        kinds=item_map().offer_kinds(([item.category] if item is not None and item.category else []) + preferred),
     )
 
     cid = str(uuid.uuid4())

@@ -97,6 +97,39 @@ def test_a_photo_answered_by_its_category_alone(server: str) -> None:
     assert violations == []
 
 
+def test_the_bins_question_is_answered_with_a_button_and_no_empty_offer_card(server: str) -> None:
+    """A tin: "is it packaging?" gets Ja / Nein buttons, the answer keeps its bin; no offers, no card."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    tins = sorted(shared_folder("garbage12", "metal").glob("*.jpg"))[:20]
+    photo = None
+    for f in tins:
+        body = httpx.post(server + "/v1/classify", files={"file": f.read_bytes()}, timeout=30).json()
+        if body["decided"] and body["guidance"][0]["question"] and not body["offers"]:
+            photo, answers = f, body["guidance"][0]["question"]["answers"]
+            break
+    assert photo is not None, "one of these tins should be a sure metal answer that asks about packaging"
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 420, "height": 1200})
+        violations = csp_violations(page)
+        page.goto(server + "/")
+        page.set_input_files("#photo", str(photo))
+        page.wait_for_selector("#where button[data-answer=yes]", timeout=30_000)
+        assert page.locator("#offers-card").is_hidden()
+        yes = page.locator("#where button[data-answer=yes]")
+        assert yes.inner_text() == "Ja: " + answers["yes"]["name"]
+        assert page.locator("#where button[data-answer=no]").inner_text() == "Nein: " + answers["no"]["name"]
+        yes.click()
+        wait_until(page, "!document.querySelector('#where button[data-answer]')")
+        where = page.locator("#where").inner_text()
+        assert answers["yes"]["name"] in where and answers["no"]["name"] not in where
+        page.screenshot(path=str(ARTIFACTS / "classify-question-answered-de.png"), full_page=True)
+        browser.close()
+    assert violations == []
+
+
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
     need_browser()
     from playwright.sync_api import sync_playwright

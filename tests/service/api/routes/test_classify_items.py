@@ -45,6 +45,9 @@ def test_clothes_in_english(client: TestClient) -> None:
     assert item["category"] == "textile" and item["display"].endswith("(textiles)")
     assert item["stream"]["name"] == "Used clothes and shoes"
     assert all(o["for_item"] and "textile" in o["matches"] for o in body["offers"])
+    # wearable clothes: second-hand and give-away before the repair cafés that also take textiles
+    fit = [{"second-hand": 0, "give-away": 1, "repair": 2}.get(o["kind"], 3) for o in body["offers"]]
+    assert fit[0] == 0 and fit == sorted(fit), [o["kind"] for o in body["offers"]]
 
 
 def test_a_sure_item_answers_the_packaging_question(client: TestClient) -> None:
