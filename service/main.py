@@ -36,6 +36,8 @@ API_PREFIX = "/v1"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Read once: the lifespan writes them into the database, the citizen page takes its form of address.
+    rules = read_rules(rules_path(settings.municipality))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
         with app.state.sessionmaker() as session:
-            written = load_rules(session, read_rules(rules_path(settings.municipality)))
+            written = load_rules(session, rules)
         log.info("rules for %s loaded: %s", settings.municipality, written)
         classifier = create_classifier(
             "onnx", settings.model_path or shipped_model_path("int8"), settings.model_threads
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
     classes = json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False)
     page = page.replace("__TAXONOMY__", classes)
+    page = page.replace("__FORM_OF_ADDRESS__", rules.form_of_address)
     staff_page = (resources.files("zerowaste.service") / "static" / "staff.html").read_text(encoding="utf-8")
     staff_page = staff_page.replace("__TAXONOMY__", classes)
 

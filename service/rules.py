@@ -159,6 +159,9 @@ class ChallengeRule(_Strict):
 class MunicipalityRules(_Strict):
     municipality: str
     name: str
+    # How the citizen pages address people in German: a municipal service says "Sie" unless the
+    # municipality chooses otherwise.
+    form_of_address: Literal["Sie", "du"] = "Sie"
     operator: str = ""
     verified_on: dt.date
     streams: list[StreamRule]

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from zerowaste.service import main
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
 from zerowaste.service.db.models import AbcItem, Offer
@@ -49,3 +54,20 @@ def test_rules_load_command_validates_and_replaces(tmp_path, monkeypatch, capsys
         assert f"'offers': {n}" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def test_the_citizen_page_addresses_people_as_the_rules_file_says(settings, tmp_path, monkeypatch) -> None:
+    with TestClient(main.create_app(settings)) as c:
+        assert '"Sie" === "du"' in c.get("/").text  # Wuppertal: the default, "Sie"
+    data = yaml.safe_load(rules_path("wuppertal").read_text(encoding="utf-8"))
+    data["form_of_address"] = "du"
+    du = tmp_path / "du.yaml"
+    du.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(main, "rules_path", lambda municipality: du)
+    with TestClient(main.create_app(settings)) as c:
+        page = c.get("/").text
+        assert '"du" === "du"' in page and "Fotografiere einen Gegenstand. Wir sagen dir" in page
+    data["form_of_address"] = "ihr"
+    du.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValidationError, match="form_of_address"):
+        read_rules(du)

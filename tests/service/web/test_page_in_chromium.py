@@ -35,6 +35,8 @@ def test_photo_to_answer_language_switch_and_wrong_feedback(server: str, tmp_pat
         violations = csp_violations(page)
         page.goto(server + "/")
         assert page.locator("#title").inner_text().startswith("Wohin damit?")
+        # a municipal service says "Sie" (the rules file's form_of_address)
+        assert page.locator("#intro").inner_text().startswith("Fotografieren Sie einen Gegenstand. Wir sagen Ihnen")
         page.set_input_files("#photo", str(gif))  # a format the service does not take: said in German
         wait_until(page, "document.getElementById('status').innerText.includes('Bildformat')")
         assert "not accepted" not in page.locator("#status").inner_text()  # no English internals
