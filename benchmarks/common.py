@@ -51,3 +51,19 @@ def manifest_entries(path: Path) -> list:
         sources, labels = release_sources(SHARED / "datasets")
         build_manifest(sources, path, labels=labels, keep_splits=RELEASE_SPLITS, cache_dir=DEFAULT_CACHE_DIR)
     return read_manifest(path)
+
+
+def rules_session(municipality: str = "wuppertal") -> object:
+    """A session on an in-memory database holding the municipality's rules, as the service loads them."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from zerowaste.service.db.models import Base
+    from zerowaste.service.rules import load_rules, read_rules, rules_path
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    session = Session(engine)
+    load_rules(session, read_rules(rules_path(municipality)))
+    session.commit()
+    return session

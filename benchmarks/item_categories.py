@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, manifest_entries  # noqa: E402
+from common import machine, manifest_entries, rules_session  # noqa: E402
 
 from zerowaste.datasets.build import DEFAULT_MANIFEST  # noqa: E402
 
@@ -72,9 +72,6 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("runs/bench"))
     args = parser.parse_args()
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import Session
-
     from zerowaste.model.items import (
         DEFAULT_CATEGORY_THRESHOLD,
         DEFAULT_LOOK_ALIKE_THRESHOLD,
@@ -84,9 +81,7 @@ def main() -> None:
         recognise,
     )
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
-    from zerowaste.service.db.models import Base
     from zerowaste.service.guidance import Guide, candidate_labels, top_labels, weigh_item
-    from zerowaste.service.rules import load_rules, read_rules, rules_path
     from zerowaste.training.item_calibration import (
         NONE,
         THRESHOLDS,
@@ -107,12 +102,7 @@ def main() -> None:
     out = outputs(model, entries, args.cache)
     seconds = time.perf_counter() - t0
 
-    engine = create_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    session = Session(engine)
-    load_rules(session, read_rules(rules_path("wuppertal")))
-    session.commit()
-    guide = Guide(session, "wuppertal")
+    guide = Guide(rules_session("wuppertal"), "wuppertal")  # type: ignore[arg-type]
     imap = item_map()
     spec_t = clf.spec.item_temperature
 

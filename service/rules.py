@@ -61,6 +61,7 @@ class StreamRule(_Strict):
     not_allowed: TextList = TextList()
     source: str
     waste_kind: list[WasteKind] = ["other"]
+    synonyms: list[str] = []  # what people search the stream by: "Gelber Sack", "E-Schrott"
 
 
 class Question(_Strict):
@@ -266,6 +267,7 @@ def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = Fa
         row = streams.get(s.key) or Stream(municipality=rules.municipality, key=s.key)
         row.name, row.where, row.instructions = s.name.model_dump(), s.where.model_dump(), s.instructions.model_dump()
         row.not_allowed, row.source, row.waste_kind = s.not_allowed.model_dump(), s.source, list(s.waste_kind)
+        row.synonyms = list(s.synonyms)
         session.add(row)
         written["streams"] += 1
     items = existing(AbcItem)

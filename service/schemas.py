@@ -123,7 +123,10 @@ class ClassifyResponse(BaseModel):
 
 
 class AbcHit(BaseModel):
-    key: str
+    kind: Literal["item", "stream"] = Field(
+        default="item", description="an Abfall-ABC entry, or a whole stream (Sperrmüll, Altglas) named by the query"
+    )
+    key: str = Field(description="the entry's key, or the stream's")
     name: str
     matched: str = Field(description="the name or synonym that matched")
     score: float

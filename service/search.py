@@ -1,15 +1,46 @@
-"""Abfall-ABC search that forgives case, umlauts written as ue/oe/ae, typos, synonyms and English."""
+"""Abfall-ABC search that forgives case, umlauts, typos, plurals, compounds, synonyms and English.
+
+Targets are the Abfall-ABC entries and the streams themselves ("Sperrmüll", "Gelber Sack", "Altglas"),
+each under every name and synonym. A query is compared as a whole and word by word:
+
+- the whole query against a name: equal, or the same after a plural ending, or a typo away
+  (`fuzz.ratio`) — "Kühlshrank", "Batterien", "sperrmuell";
+- each word against a name: the same, a typo away, or a German compound containing it at its end
+  ("Farbeimer" is an Eimer, "Elektroschrott" a Schrott) or its start ("Farbreste" are Farben),
+  where the part is at least four letters long;
+- a target named by more of the query's words ranks higher ("Farbeimer mit Farbresten": Farben twice).
+
+Small words ("mit", "alte", "kaputt", "where", "old") say nothing about the thing and are dropped.
+A hit below the relevance floor is not shown, so "a" or "Wetter morgen" finds nothing.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
-from zerowaste.service.db.models import AbcItem
+from zerowaste.service.db.models import AbcItem, Stream
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# People type Kühlschrank as kuehlschrank, kuhlschrank or kühlschrank: all compare as "kuhlschrank".
+_SKELETON = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+_ENDINGS = ("innen", "en", "er", "es", "n", "e", "s")  # plural and case endings, longest first
+STOPWORDS = frozenset(
+    """
+    a alt alte alten alter altes am an auf aus bei das defekt defekte defekten dem den der des die ein eine
+    einem einen einer entsorgen entsorgung fuer gebraucht gebrauchte gebrauchter hin ich im in ist kaputt
+    kaputte kaputten kaputter kaputtes kann mein meine mit muss nach oder so von vom was weg wegwerfen wie
+    wo wohin zu zum zur und
+    an and broken bin do dispose for get how i in into is it my of old on put rid the throw to used what
+    where which with
+    """.split()
+)
+MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
+MIN_PART = 4  # the shortest name that may stand inside a compound word
 
 
 def normalise(text: str) -> str:
@@ -19,30 +50,116 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def skeleton(text: str) -> str:
+    """Letters and digits only, umlauts in one spelling: the form names and queries are compared in."""
+    text = normalise(text)
+    for a, b in _SKELETON:
+        text = text.replace(a, b)
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def stem(word: str) -> str:
+    """The word without a plural or case ending (Batterien -> batteri, Kartons -> karton)."""
+    for ending in _ENDINGS:
+        if len(word) - len(ending) >= MIN_PART and word.endswith(ending):
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass
+class Target:
+    """Something a search can answer with: an Abfall-ABC entry or a stream."""
+
+    kind: str  # "item" or "stream"
+    key: str
+    names: list[str]  # as written, for `matched`
+    keys: list[str]  # skeletons of the names
+    item: AbcItem | None = None
+    stream: Stream | None = None
+
+
 @dataclass
 class Hit:
-    item: AbcItem
+    target: Target
     score: float
     matched: str
 
 
-def search_items(items: list[AbcItem], query: str, limit: int = 10, min_score: float = 70.0) -> list[Hit]:
-    q = normalise(query)
-    if not q:
+def targets(items: Sequence[AbcItem], streams: Sequence[Stream]) -> list[Target]:
+    out = []
+    for s in streams:
+        names = [s.name.get("de", ""), s.name.get("en", ""), *(s.synonyms or [])]
+        out.append(Target("stream", s.key, names, [skeleton(n) for n in names], stream=s))
+    for a in items:
+        names = [a.name_de, a.name_en, *a.synonyms]
+        out.append(Target("item", a.key, names, [skeleton(n) for n in names], item=a))
+    return out
+
+
+def _forms(word: str) -> set[str]:
+    return {word, stem(word)}
+
+
+def _word_score(word: str, name: str) -> float:
+    """How well one query word names one word of a name (0 when not at all)."""
+    if word == name:
+        return 100.0
+    if _forms(word) & _forms(name):  # Kartons / Karton, Batterien / Batterie
+        return 97.0
+    w, n = stem(word), stem(name)
+    if min(len(w), len(n)) >= MIN_PART:
+        ratio = fuzz.ratio(w, n)
+        if ratio >= 85:
+            return ratio - 3.0  # a typo
+        # a compound: the name at the word's end (its head: a Farbeimer is an Eimer) or its start
+        if len(word) > len(n) and word.endswith(n):
+            return 85.0 + 10.0 * len(n) / len(word)
+        if len(word) > len(n) and word.startswith(n):
+            return 82.0 + 10.0 * len(n) / len(word)
+    return 0.0
+
+
+def _score(words: list[str], phrase: str, key: str) -> tuple[float, int]:
+    """(score, how many query words the name accounts for) of one name."""
+    if not key:
+        return 0.0, 0
+    if phrase == key:
+        return 110.0, len(words)
+    parts = [p for p in key.split() if p not in STOPWORDS] or key.split()
+    # each query word against the name's best-fitting word; a name only partly named scores less
+    per_word = [max(_word_score(w, p) for p in parts) for w in words]
+    named = sum(any(_word_score(w, p) > 0 for w in words) for p in parts)
+    best = max(per_word) - 6.0 * min(2, len(parts) - named)
+    if len(parts) > 1 and len(phrase) >= MIN_PART:
+        ratio = fuzz.token_set_ratio(phrase, key)
+        best = max(best, ratio - 2.0 if ratio >= 88 else 0.0)
+    elif len(key) >= MIN_PART:  # the whole query against a one-word name: "kuhl schrank"
+        whole = fuzz.ratio(phrase.replace(" ", ""), key)
+        best = max(best, whole - 3.0 if whole >= 85 else 0.0)
+    return best, sum(s > 0 for s in per_word)
+
+
+def search(
+    items: Sequence[AbcItem], streams: Sequence[Stream], query: str, limit: int = 10, min_score: float = MIN_SCORE
+) -> list[Hit]:
+    phrase_all = skeleton(query)
+    words = [w for w in phrase_all.split() if w not in STOPWORDS and len(w) >= 2]
+    if not words:
         return []
-    names: list[str] = []
-    owners: list[int] = []
-    for i, item in enumerate(items):
-        for name in (item.name_de, item.name_en, *item.synonyms):
-            names.append(name)
-            owners.append(i)
-    choices = [normalise(n) for n in names]
-    best: dict[int, Hit] = {}
-    for _, score, idx in process.extract(q, choices, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=min_score):
-        # An exact or prefix match beats a fuzzy one of the same WRatio.
-        bonus = 10.0 if choices[idx] == q else (5.0 if choices[idx].startswith(q) else 0.0)
-        owner = owners[idx]
-        hit = Hit(items[owner], float(score) + bonus, names[idx])
-        if owner not in best or hit.score > best[owner].score:
-            best[owner] = hit
-    return sorted(best.values(), key=lambda h: (-h.score, h.item.name_de))[:limit]
+    phrase = " ".join(words)
+    hits: list[Hit] = []
+    for target in targets(items, streams):
+        best, covered, matched = 0.0, 0, ""
+        for name, key in zip(target.names, target.keys, strict=True):
+            score, n = _score(words, phrase, key)
+            if (score, n) > (best, covered):
+                best, covered, matched = score, n, name
+        if best <= 0:
+            continue
+        # a name that accounts for more of the query's words is the better answer
+        score = best + 6.0 * max(0, covered - 1)
+        if score >= min_score:
+            hits.append(Hit(target, score, matched))
+    # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.
+    hits.sort(key=lambda h: (-h.score, h.target.kind != "stream", h.target.key))
+    return hits[:limit]

@@ -50,6 +50,7 @@ class Stream(Base):
     not_allowed: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(Text, default="")
     waste_kind: Mapped[list[Any]] = mapped_column(default=list)  # FIWARE storedWasteKind values
+    synonyms: Mapped[list[Any]] = mapped_column(default=list)  # what people search it by (migration 0011)
 
 
 class AbcItem(Base):

@@ -10,7 +10,7 @@ from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import AbcItem, Stream
 from zerowaste.service.deps import SessionDep, SettingsDep
 from zerowaste.service.guidance import stream_public
-from zerowaste.service.search import search_items
+from zerowaste.service.search import search as search_abc
 
 router = APIRouter(tags=[Tags.search])
 
@@ -19,8 +19,10 @@ router = APIRouter(tags=[Tags.search])
     "/search",
     response_model=schemas.SearchResponse,
     summary="Search the Abfall-ABC",
-    description="Tolerates case, umlauts written as ue/oe/ae, typos, synonyms and English names: "
-    "`Kühlschrank`, `kuehlschrank`, `Kühlshrank` and `fridge` find the same entry.",
+    description="Tolerates case, umlauts written as ue/oe/ae or left out, typos, plurals, German compounds, "
+    "synonyms and English names: `Kühlschrank`, `kuehlschrank`, `Kühlshrank` and `fridge` find the same entry; "
+    "a query naming a whole stream (`Sperrmüll`, `Gelber Sack`) finds the stream. Hits below a relevance "
+    "floor are not shown.",
 )
 def search(
     session: SessionDep,
@@ -30,17 +32,34 @@ def search(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> schemas.SearchResponse:
     items = list(session.scalars(select(AbcItem).where(AbcItem.municipality == settings.municipality)))
-    streams = {s.key: s for s in session.scalars(select(Stream).where(Stream.municipality == settings.municipality))}
-    results = [
-        schemas.AbcHit(
-            key=h.item.key,
-            name=h.item.name_de if lang == "de" else h.item.name_en,
-            matched=h.matched,
-            score=round(h.score, 1),
-            stream=stream_public(streams[h.item.stream_key], lang),
-            categories=list(h.item.categories),
-            note=h.item.notes.get(lang) if h.item.notes else None,
-        )
-        for h in search_items(items, q, limit=limit)
-    ]
+    streams = list(session.scalars(select(Stream).where(Stream.municipality == settings.municipality)))
+    by_key = {s.key: s for s in streams}
+    results = []
+    for h in search_abc(items, streams, q, limit=limit):
+        item, stream = h.target.item, h.target.stream
+        if item is not None:
+            results.append(
+                schemas.AbcHit(
+                    kind="item",
+                    key=item.key,
+                    name=item.name_de if lang == "de" else item.name_en,
+                    matched=h.matched,
+                    score=round(h.score, 1),
+                    stream=stream_public(by_key[item.stream_key], lang),
+                    categories=list(item.categories),
+                    note=item.notes.get(lang) if item.notes else None,
+                )
+            )
+        elif stream is not None:
+            results.append(
+                schemas.AbcHit(
+                    kind="stream",
+                    key=stream.key,
+                    name=stream.name[lang],
+                    matched=h.matched,
+                    score=round(h.score, 1),
+                    stream=stream_public(stream, lang),
+                    categories=[],
+                )
+            )
     return schemas.SearchResponse(query=q, lang=lang, results=results)

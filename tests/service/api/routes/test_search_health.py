@@ -13,6 +13,33 @@ def test_search_forgives_case_umlauts_typos_synonyms_and_english(client: TestCli
     assert first["stream"]["key"] == "elektro-gross"
 
 
+@pytest.mark.parametrize(
+    ("q", "kind", "key"),
+    [
+        # the wrong answers: a stream's own name, compounds, English
+        ("Sperrmüll", "stream", "sperrmuell"),
+        ("sperrmuell", "stream", "sperrmuell"),
+        ("Altglas", "stream", "altglas"),
+        ("Gelber Sack", "stream", "gelbe-tonne"),
+        ("Elektroschrott", "stream", "elektro-klein"),
+        ("Farbeimer mit Farbresten", "item", "farben"),
+        ("paint leftovers", "item", "farben"),
+        ("Farbreste", "item", "farben"),
+        ("Kartons", "item", "karton"),
+        ("pizzakarton fettig", "item", "pizzakarton"),
+        ("kaputter Toaster", "item", "toaster"),
+    ],
+)
+def test_search_finds_streams_compounds_plurals_and_phrases(client: TestClient, q: str, kind: str, key: str) -> None:
+    first = client.get("/v1/search", params={"q": q}).json()["results"][0]
+    assert (first["kind"], first["key"]) == (kind, key), first
+
+
+@pytest.mark.parametrize("q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the"])
+def test_search_shows_nothing_below_the_relevance_floor(client: TestClient, q: str) -> None:
+    assert client.get("/v1/search", params={"q": q}).json()["results"] == []
+
+
 def test_search_in_english_and_with_notes(client: TestClient) -> None:
     body = client.get("/v1/search", params={"q": "christmas tree", "lang": "en"}).json()
     assert body["results"][0]["name"] == "Christmas tree"
