@@ -41,6 +41,7 @@ STOPWORDS = frozenset(
 )
 MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
 MIN_PART = 4  # the shortest name that may stand inside a compound word
+HEAD = 5  # the shortest head two compounds must share (-flasche, -karton, -dose)
 
 
 def normalise(text: str) -> str:
@@ -55,13 +56,14 @@ def skeleton(text: str) -> str:
     text = normalise(text)
     for a, b in _SKELETON:
         text = text.replace(a, b)
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    # E-Schrott, e-waste, T-Shirt: one word, however the hyphen is typed
+    return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "", text)))
 
 
 def stem(word: str) -> str:
-    """The word without a plural or case ending (Batterien -> batteri, Kartons -> karton)."""
+    """The word without a plural or case ending (Batterien -> batteri, Kartons -> karton, toys -> toy)."""
     for ending in _ENDINGS:
-        if len(word) - len(ending) >= MIN_PART and word.endswith(ending):
+        if len(word) - len(ending) >= 3 and word.endswith(ending):
             return word[: -len(ending)]
     return word
 
@@ -112,19 +114,32 @@ def _word_score(word: str, name: str) -> float:
         if ratio >= 85:
             return ratio - 3.0  # a typo
         # a compound: the name at the word's end (its head: a Farbeimer is an Eimer) or its start
-        if len(word) > len(n) and word.endswith(n):
-            return 85.0 + 10.0 * len(n) / len(word)
-        if len(word) > len(n) and word.startswith(n):
-            return 82.0 + 10.0 * len(n) / len(word)
+        for form in sorted(_forms(name), key=len, reverse=True):
+            if len(form) >= MIN_PART and len(word) > len(form) and word.endswith(form):
+                return 85.0 + 10.0 * len(form) / len(word)
+        for form in sorted(_forms(name), key=len, reverse=True):
+            if len(form) >= MIN_PART and len(word) > len(form) and word.startswith(form):
+                return 82.0 + 10.0 * len(form) / len(word)
+        # two compounds with the same head (Duschgelflasche, Plastikflasche): the weakest kind of match
+        head = _common_suffix(word, name)
+        if len(head) >= HEAD and len(head) < min(len(word), len(name)):
+            return 80.0 + 5.0 * len(head) / len(word)
     return 0.0
 
 
-def _score(words: list[str], phrase: str, key: str) -> tuple[float, int]:
-    """(score, how many query words the name accounts for) of one name."""
+def _common_suffix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return a[len(a) - n :]
+
+
+def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int]]:
+    """(score, which query words the name accounts for) of one name."""
     if not key:
-        return 0.0, 0
+        return 0.0, set()
     if phrase == key:
-        return 110.0, len(words)
+        return 110.0, set(range(len(words)))
     parts = [p for p in key.split() if p not in STOPWORDS] or key.split()
     # each query word against the name's best-fitting word; a name only partly named scores less
     per_word = [max(_word_score(w, p) for p in parts) for w in words]
@@ -136,7 +151,7 @@ def _score(words: list[str], phrase: str, key: str) -> tuple[float, int]:
     elif len(key) >= MIN_PART:  # the whole query against a one-word name: "kuhl schrank"
         whole = fuzz.ratio(phrase.replace(" ", ""), key)
         best = max(best, whole - 3.0 if whole >= 85 else 0.0)
-    return best, sum(s > 0 for s in per_word)
+    return best, {i for i, s in enumerate(per_word) if s > 0}
 
 
 def search(
@@ -149,15 +164,16 @@ def search(
     phrase = " ".join(words)
     hits: list[Hit] = []
     for target in targets(items, streams):
-        best, covered, matched = 0.0, 0, ""
+        best, covered, matched = 0.0, set(), ""
         for name, key in zip(target.names, target.keys, strict=True):
-            score, n = _score(words, phrase, key)
-            if (score, n) > (best, covered):
-                best, covered, matched = score, n, name
+            score, named = _score(words, phrase, key)
+            covered |= named
+            if score > best:
+                best, matched = score, name
         if best <= 0:
             continue
-        # a name that accounts for more of the query's words is the better answer
-        score = best + 6.0 * max(0, covered - 1)
+        # a target whose names account for more of the query's words is the better answer
+        score = best + 6.0 * max(0, len(covered) - 1)
         if score >= min_score:
             hits.append(Hit(target, score, matched))
     # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.

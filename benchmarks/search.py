@@ -1,0 +1,112 @@
+"""The Abfall-ABC search on queries as people type them: top-1 and top-3, per kind of query, and speed.
+
+    python benchmarks/search.py [--municipality wuppertal]
+
+Reads `datasets/search/<municipality>-dev.jsonl` (the queries the search was tuned on) and
+`<municipality>-heldout.jsonl` (written in the same pass, never looked at while tuning): each query with
+the answers that are right as the first result (an Abfall-ABC key or `stream:<key>`; none for noise,
+where a right answer shows nothing) and the reason. Runs the service's search (service/search.py) on
+the municipality's rules in an in-memory database, as the service loads them, and prints per file and
+kind of query: queries, top-1, top-3; then the wrong first answers of the dev file, and the time per
+query. The baseline is the search before streams, compounds and the relevance floor (WRatio over
+names and synonyms, floor 70), measured on the same queries in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, rules_session  # noqa: E402
+
+QUERIES = Path(__file__).resolve().parents[1] / "datasets" / "search"
+
+
+def answers_of(hits: list) -> list[str]:
+    return [f"stream:{h.target.key}" if h.target.kind == "stream" else h.target.key for h in hits]
+
+
+def baseline(items: list, query: str, limit: int = 3) -> list[str]:
+    """The search as it was: WRatio over every name and synonym, floor 70, items only."""
+    from zerowaste.service.search import normalise
+
+    names, owners = [], []
+    for item in items:
+        for name in (item.name_de, item.name_en, *item.synonyms):
+            names.append(normalise(name))
+            owners.append(item.key)
+    q = normalise(query)
+    best: dict[str, float] = {}
+    for _, score, idx in process.extract(q, names, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=70):
+        bonus = 10.0 if names[idx] == q else (5.0 if names[idx].startswith(q) else 0.0)
+        best[owners[idx]] = max(best.get(owners[idx], 0.0), score + bonus)
+    return [k for k, _ in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+
+
+def right(expect: list[str], got: list[str], k: int) -> bool:
+    if not expect:  # noise: right when nothing is shown
+        return not got
+    return bool(set(expect) & set(got[:k]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--municipality", default="wuppertal")
+    args = parser.parse_args()
+
+    from sqlalchemy import select
+
+    from zerowaste.service.db.models import AbcItem, Stream
+    from zerowaste.service.search import search
+
+    session = rules_session(args.municipality)
+    items = list(session.scalars(select(AbcItem)))  # type: ignore[attr-defined]
+    streams = list(session.scalars(select(Stream)))  # type: ignore[attr-defined]
+    print(f"machine: {machine()}")
+    print(f"Abfall-ABC of {args.municipality}: {len(items)} entries, {len(streams)} streams\n")
+
+    times: list[float] = []
+    misses: list[str] = []
+    print("| queries | kind | n | top-1 | top-3 | baseline top-1 | baseline top-3 |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for part in ("dev", "heldout"):
+        path = QUERIES / f"{args.municipality}-{part}.jsonl"
+        if not path.exists():
+            print(f"| {part} | (no file {path.name}) | | | | | |")
+            continue
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        scores: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
+        for r in rows:
+            t0 = time.perf_counter()
+            got = answers_of(search(items, streams, r["q"], limit=3))
+            times.append(time.perf_counter() - t0)
+            old = baseline(items, r["q"])
+            result = (right(r["expect"], got, 1), right(r["expect"], got, 3))
+            result_old = (right(r["expect"], old, 1), right(r["expect"], old, 3))
+            scores[r["kind"]].append((*result, *result_old))
+            scores["all"].append((*result, *result_old))
+            if part == "dev" and not result[0]:
+                misses.append(f"- `{r['q']}`: expected {r['expect']}, got {got[:2]}")
+        for kind in sorted(scores, key=lambda k: (k == "all", k)):
+            s = scores[kind]
+            cells = " | ".join(f"{100 * sum(x[i] for x in s) / len(s):.1f} %" for i in range(4))
+            label = f"**{kind}**" if kind == "all" else kind
+            print(f"| {part} | {label} | {len(s)} | {cells} |")
+    if times:
+        ms = sorted(1000 * t for t in times)
+        print(f"\ntime per query: p50 {statistics.median(ms):.1f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms")
+    if misses:
+        print(f"\nWrong first answers on the dev queries ({len(misses)}):\n")
+        print("\n".join(misses))
+
+
+if __name__ == "__main__":
+    main()
