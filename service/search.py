@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -51,6 +52,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=16384)  # every name is folded again on every query otherwise
 def skeleton(text: str) -> str:
     """Letters and digits only, umlauts in one spelling: the form names and queries are compared in."""
     text = normalise(text)
@@ -60,6 +62,7 @@ def skeleton(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "", text)))
 
 
+@lru_cache(maxsize=16384)
 def stem(word: str) -> str:
     """The word without a plural or case ending (Batterien -> batteri, Kartons -> karton, toys -> toy)."""
     for ending in _ENDINGS:
@@ -102,6 +105,7 @@ def _forms(word: str) -> set[str]:
     return {word, stem(word)}
 
 
+@lru_cache(maxsize=65536)  # _score asks twice per name part
 def _word_score(word: str, name: str) -> float:
     """How well one query word names one word of a name (0 when not at all)."""
     if word == name:
