@@ -133,6 +133,9 @@ class AbcHit(BaseModel):
     stream: StreamPublic
     categories: list[str]
     note: str | None = None
+    offers: list[OfferPublic] = Field(
+        default=[], description="reuse, repair and lending offers for the entry, as a photo of it would get"
+    )
 
 
 class SearchResponse(BaseModel):

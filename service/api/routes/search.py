@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
+from zerowaste.model.items import item_map
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.db.models import AbcItem, Stream
 from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.guidance import stream_public
+from zerowaste.service.guidance import Guide, offer_public, stream_public
+from zerowaste.service.offers import rank_offers
 from zerowaste.service.search import search as search_abc
 
 router = APIRouter(tags=[Tags.search])
@@ -31,13 +31,20 @@ def search(
     lang: Annotated[schemas.Lang, Query()] = "de",
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> schemas.SearchResponse:
-    items = list(session.scalars(select(AbcItem).where(AbcItem.municipality == settings.municipality)))
-    streams = list(session.scalars(select(Stream).where(Stream.municipality == settings.municipality)))
-    by_key = {s.key: s for s in streams}
+    guide = Guide(session, settings.municipality)
     results = []
-    for h in search_abc(items, streams, q, limit=limit):
+    for h in search_abc(list(guide.items.values()), list(guide.streams.values()), q, limit=limit):
         item, stream = h.target.item, h.target.stream
         if item is not None:
+            # the offers a photo of the same thing would get: those that take its categories, the kinds
+            # that suit it first
+            offers = rank_offers(
+                guide.offers,
+                [],
+                preferred=list(item.categories),
+                limit=settings.max_offers,
+                kinds=item_map().offer_kinds(list(item.categories)),
+            )
             results.append(
                 schemas.AbcHit(
                     kind="item",
@@ -45,9 +52,10 @@ def search(
                     name=item.name_de if lang == "de" else item.name_en,
                     matched=h.matched,
                     score=round(h.score, 1),
-                    stream=stream_public(by_key[item.stream_key], lang),
+                    stream=stream_public(guide.streams[item.stream_key], lang),
                     categories=list(item.categories),
                     note=item.notes.get(lang) if item.notes else None,
+                    offers=[offer_public(o, lang) for o in offers],
                 )
             )
         elif stream is not None:

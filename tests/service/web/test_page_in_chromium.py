@@ -132,6 +132,39 @@ def test_the_bins_question_is_answered_with_a_button_and_no_empty_offer_card(ser
     assert violations == []
 
 
+def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
+    """Type-ahead: a few letters list entries; choosing one shows offers first, then the bin."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 420, "height": 1400})
+        violations = csp_violations(page)
+        page.goto(server + "/")
+        assert page.locator("#q-label").inner_text() == "Oder suchen Sie, was weg soll"
+        page.fill("#q", "kaputter toaster")
+        page.wait_for_selector("#hits button[data-hit]", timeout=10_000)
+        page.click("#hits button[data-hit='0']")
+        wait_until(page, "!document.getElementById('result').hidden")
+        assert page.locator("#item").inner_text() == "Toaster"
+        assert "Elektrokleingeräte" in page.locator("#where").inner_text()
+        assert page.locator("#offers-card").is_visible() and "Repair" in page.locator("#offers").inner_text()
+        assert page.locator("#feedback-card").is_hidden()
+        page.screenshot(path=str(ARTIFACTS / "search-de.png"), full_page=True)
+        # Enter takes the first hit; a stream named by the query answers with the stream
+        page.fill("#q", "Sperrmüll")
+        page.press("#q", "Enter")
+        wait_until(page, "document.getElementById('item').innerText === 'Sperrmüll'")
+        assert page.locator("#offers-card").is_hidden()
+        page.click("#lang-switch")
+        wait_until(page, "document.getElementById('item').innerText === 'Bulky waste'", timeout=10_000)
+        page.fill("#q", "zzqqxx")
+        wait_until(page, "document.getElementById('hits').innerText.includes('Nothing found')")
+        browser.close()
+    assert violations == []
+
+
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
     need_browser()
     from playwright.sync_api import sync_playwright

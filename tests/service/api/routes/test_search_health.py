@@ -35,6 +35,16 @@ def test_search_finds_streams_compounds_plurals_and_phrases(client: TestClient, 
     assert (first["kind"], first["key"]) == (kind, key), first
 
 
+def test_search_results_carry_the_offers_a_photo_would_get(client: TestClient) -> None:
+    toaster = client.get("/v1/search", params={"q": "kaputter Toaster"}).json()["results"][0]
+    assert toaster["key"] == "toaster" and toaster["offers"]
+    assert toaster["offers"][0]["kind"] == "repair" and "small-electrical" in toaster["offers"][0]["matches"]
+    jacket = client.get("/v1/search", params={"q": "alte Jacke"}).json()["results"][0]
+    assert jacket["key"] == "kleidung" and jacket["offers"][0]["kind"] == "second-hand"
+    bulky = client.get("/v1/search", params={"q": "Sperrmüll"}).json()["results"][0]
+    assert bulky["kind"] == "stream" and bulky["offers"] == []
+
+
 @pytest.mark.parametrize("q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the"])
 def test_search_shows_nothing_below_the_relevance_floor(client: TestClient, q: str) -> None:
     assert client.get("/v1/search", params={"q": q}).json()["results"] == []
