@@ -43,6 +43,9 @@ def test_search_results_carry_the_offers_a_photo_would_get(client: TestClient) -
     assert jacket["key"] == "kleidung" and jacket["offers"][0]["kind"] == "second-hand"
     bulky = client.get("/v1/search", params={"q": "Sperrmüll"}).json()["results"][0]
     assert bulky["kind"] == "stream" and bulky["offers"] == []
+    # how bulky waste works in Wuppertal: area dates, the paid express service and its number, what counts
+    assert "4× im Jahr" in bulky["stream"]["where"] and "0202/4042-452" in bulky["stream"]["where"]
+    assert "Umzug" in bulky["stream"]["instructions"] and bulky["stream"]["source"].startswith("https://")
 
 
 @pytest.mark.parametrize("q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the"])
