@@ -81,3 +81,42 @@ def rank_offers(
         ranked.append((key, RankedOffer(o, matches, for_item, distance, is_open)))
     ranked.sort(key=lambda kv: (kv[0], kv[1].offer.key))
     return [r for _, r in ranked[:limit]]
+
+
+def browse_offers(
+    offers: list[Offer],
+    *,
+    kind: str | None = None,
+    category: str | None = None,
+    district: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    open_now: bool = False,
+    now: dt.datetime | None = None,
+    limit: int = 50,
+) -> list[RankedOffer]:
+    """Offers without a photo ("Wo kann ich reparieren lassen?"): filtered, nearest first.
+
+    A district filter keeps the offers of that district; a position orders by distance where the offer
+    has coordinates and by district otherwise, as for a photo."""
+    from zerowaste.service.search import skeleton  # district names compare without case and umlaut trouble
+
+    now = now or dt.datetime.now(dt.UTC)
+    wanted_district = skeleton(district) if district else None
+    ranked: list[tuple[tuple[float, str], RankedOffer]] = []
+    for o in offers:
+        if not o.active or (kind and o.kind != kind) or (category and category not in o.categories):
+            continue
+        if wanted_district and skeleton(o.district or "") != wanted_district:
+            continue
+        is_open = open_at(o.schedule, now)
+        if open_now and is_open is not True:
+            continue
+        distance = None
+        if lat is not None and lon is not None and o.lat is not None and o.lon is not None:
+            distance = haversine_km(lat, lon, o.lat, o.lon)
+        proxy = distance if distance is not None else ELSEWHERE_KM
+        matches = [category] if category else []
+        ranked.append(((round(proxy, 1), o.name), RankedOffer(o, matches, False, distance, is_open)))
+    ranked.sort(key=lambda kv: kv[0])
+    return [r for _, r in ranked[:limit]]

@@ -7,6 +7,7 @@ from zerowaste.service.api.routes import (
     household,
     labelling,
     models,
+    offers,
     pilot_staff,
     search,
     staff,
@@ -17,6 +18,7 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(classify.router)
 api_router.include_router(search.router)
+api_router.include_router(offers.router)
 api_router.include_router(feedback.router)
 api_router.include_router(staff.router)
 api_router.include_router(pilot_staff.router)

@@ -4,6 +4,7 @@ from enum import StrEnum
 class Tags(StrEnum):
     classify = "classify"
     search = "search"
+    offers = "offers"
     feedback = "feedback"
     staff = "staff"
     labelling = "labelling"

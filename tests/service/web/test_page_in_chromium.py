@@ -161,6 +161,14 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
         wait_until(page, "document.getElementById('item').innerText === 'Bulky waste'", timeout=10_000)
         page.fill("#q", "zzqqxx")
         wait_until(page, "document.getElementById('hits').innerText.includes('Nothing found')")
+        # offers without a photo: "Where can I get it repaired?"
+        page.click("#browse button[data-kind=repair]")
+        wait_until(page, "document.getElementById('offers-title').innerText === 'Repair in Wuppertal'")
+        assert page.locator("#offers .offer").count() >= 5
+        assert page.locator("#what-card").is_hidden() and page.locator("#where-card").is_hidden()
+        page.click("#lang-switch")
+        wait_until(page, "document.getElementById('offers-title').innerText === 'Reparieren in Wuppertal'")
+        page.screenshot(path=str(ARTIFACTS / "browse-repair-de.png"), full_page=True)
         browser.close()
     assert violations == []
 

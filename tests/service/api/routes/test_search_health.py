@@ -48,6 +48,25 @@ def test_search_results_carry_the_offers_a_photo_would_get(client: TestClient) -
     assert "Umzug" in bulky["stream"]["instructions"] and bulky["stream"]["source"].startswith("https://")
 
 
+def test_offers_can_be_browsed_without_a_photo(client: TestClient) -> None:
+    repair = client.get("/v1/offers", params={"kind": "repair"}).json()
+    assert len(repair) >= 5 and {o["kind"] for o in repair} == {"repair"}
+    textile = client.get("/v1/offers", params={"kind": "second-hand", "category": "textile"}).json()
+    assert textile and all("textile" in o["categories"] and o["matches"] == ["textile"] for o in textile)
+    # district names without case and umlaut trouble
+    a = client.get("/v1/offers", params={"district": "Elberfeld"}).json()
+    b = client.get("/v1/offers", params={"district": "ELBERFELD"}).json()
+    assert a and a == b and {o["district"] for o in a} == {"Elberfeld"}
+    now = client.get("/v1/offers", params={"open_now": True}).json()
+    assert all(o["open_now"] is True for o in now)
+    everything = client.get("/v1/offers", params={"limit": 100}).json()
+    assert len(now) < len(everything)
+    near = client.get("/v1/offers", params={"lat": 51.2667, "lon": 7.1453, "kind": "repair"}).json()
+    assert near[0]["distance_km"] is not None and near[0]["distance_km"] < 1
+    for bad in ({"kind": "teleport"}, {"category": "spaceship"}, {"lat": 51.2}, {"limit": 0}):
+        assert client.get("/v1/offers", params=bad).status_code == 422, bad
+
+
 @pytest.mark.parametrize("q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the"])
 def test_search_shows_nothing_below_the_relevance_floor(client: TestClient, q: str) -> None:
     assert client.get("/v1/search", params={"q": q}).json()["results"] == []

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from zerowaste.service import schemas
+from zerowaste.service.api.tags import Tags
+from zerowaste.service.deps import SessionDep, SettingsDep
+from zerowaste.service.guidance import Guide, offer_public
+from zerowaste.service.offers import browse_offers
+from zerowaste.service.rules import OfferKind
+
+router = APIRouter(tags=[Tags.offers])
+
+
+@router.get(
+    "/offers",
+    response_model=list[schemas.OfferPublic],
+    summary="Where can I repair, borrow, pass on or swap things? Offers without a photo",
+    description="Filtered by kind, category, district (case and umlauts do not matter) and open now; with "
+    "`lat`/`lon` the nearest first where an offer has coordinates (most have an address only).",
+)
+def list_offers(
+    session: SessionDep,
+    settings: SettingsDep,
+    kind: Annotated[OfferKind | None, Query()] = None,
+    category: Annotated[schemas.Category | None, Query(examples=["small-electrical"])] = None,
+    district: Annotated[str | None, Query(max_length=100, examples=["Elberfeld"])] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    open_now: Annotated[bool, Query()] = False,
+    lang: Annotated[schemas.Lang, Query()] = "de",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> list[schemas.OfferPublic]:
+    if (lat is None) != (lon is None):
+        raise HTTPException(422, "give both lat and lon, or neither")
+    guide = Guide(session, settings.municipality)
+    found = browse_offers(
+        guide.offers,
+        kind=kind,
+        category=category,
+        district=district,
+        lat=lat,
+        lon=lon,
+        open_now=open_now,
+        limit=limit,
+    )
+    return [offer_public(o, lang) for o in found]
