@@ -53,6 +53,8 @@ def offer_public(r: RankedOffer, lang: str) -> schemas.OfferPublic:
         open_now=r.open_now,
         schedule=o.schedule_text.get(lang, ""),
         source=o.source,
+        checked_on=o.verified_on,
+        information_as_of=o.information_as_of,
     )
 
 

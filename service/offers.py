@@ -32,6 +32,25 @@ class RankedOffer:
     open_now: bool | None
 
 
+def shown_to_citizens(o: Offer, now: dt.datetime) -> bool:
+    """Active, and not an event that is over (planned places are kept inactive until they open)."""
+    return o.active and (o.ends_on is None or o.ends_on >= now.date())
+
+
+def due_for_check(o: Offer, today: dt.date, max_age_days: int = 365, max_info_years: int = 2) -> list[str]:
+    """Why staff should look at an offer again (nothing: it is fresh)."""
+    reasons = []
+    if o.verified_on is None or (today - o.verified_on).days > max_age_days:
+        reasons.append(f"last checked {o.verified_on or 'never'}")
+    if o.information_as_of is not None and today.year - o.information_as_of > max_info_years:
+        reasons.append(f"its facts are from {o.information_as_of}")
+    if o.ends_on is not None and o.ends_on < today:
+        reasons.append(f"the event ended on {o.ends_on}: enter the next date or retire it")
+    if not o.active:
+        reasons.append("not shown (planned or retired): open it when it exists")
+    return reasons
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -57,7 +76,7 @@ def rank_offers(
     ranked: list[tuple[tuple[float, ...], RankedOffer]] = []
     for o in offers:
         matches = sorted(wanted & set(o.categories))
-        if not o.active or not matches:
+        if not shown_to_citizens(o, now) or not matches:
             continue
         distance = None
         if lat is not None and lon is not None and o.lat is not None and o.lon is not None:
@@ -105,7 +124,7 @@ def browse_offers(
     wanted_district = skeleton(district) if district else None
     ranked: list[tuple[tuple[float, str], RankedOffer]] = []
     for o in offers:
-        if not o.active or (kind and o.kind != kind) or (category and category not in o.categories):
+        if not shown_to_citizens(o, now) or (kind and o.kind != kind) or (category and category not in o.categories):
             continue
         if wanted_district and skeleton(o.district or "") != wanted_district:
             continue

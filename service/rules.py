@@ -135,6 +135,10 @@ class OfferRule(_Strict):
     schedule_text: Text
     source: str
     active: bool = True
+    # The year the source's facts are from where it is older than the file's check ("Stand 2014"):
+    # staff see such offers in the list of offers due for a check.
+    information_as_of: int | None = Field(default=None, ge=1990, le=2100)
+    ends_on: dt.date | None = None  # an event's last known day: from the day after, citizens do not see it
 
 
 class NeighbourhoodRule(_Strict):
@@ -284,7 +288,20 @@ def load_rules(session: Session, rules: MunicipalityRules, *, replace: bool = Fa
         if o.key in offers and not replace:
             continue
         row = offers.get(o.key) or Offer(municipality=rules.municipality, key=o.key)
-        for field in ("name", "kind", "address", "district", "quarter", "lat", "lon", "categories", "source", "active"):
+        for field in (
+            "name",
+            "kind",
+            "address",
+            "district",
+            "quarter",
+            "lat",
+            "lon",
+            "categories",
+            "source",
+            "active",
+            "information_as_of",
+            "ends_on",
+        ):
             setattr(row, field, getattr(o, field))
         row.schedule = o.schedule.model_dump()
         row.schedule_text = o.schedule_text.model_dump()

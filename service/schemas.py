@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -89,6 +90,10 @@ class OfferPublic(BaseModel):
     open_now: bool | None = Field(description="null where no machine-readable schedule is published")
     schedule: str
     source: str
+    checked_on: dt.date | None = Field(default=None, description="when someone last checked the offer")
+    information_as_of: int | None = Field(
+        default=None, description="the year the source's facts are from, where older than the check"
+    )
 
 
 class ModelInfo(BaseModel):
@@ -198,6 +203,17 @@ class OfferIn(BaseModel):
     source: str = Field(min_length=4, description="where the facts come from (URL)")
 
 
+class OfferDue(BaseModel):
+    key: str
+    name: str
+    kind: str
+    checked_on: dt.date | None
+    information_as_of: int | None
+    ends_on: dt.date | None
+    active: bool
+    reasons: list[str] = Field(description="why it is due: its check is old, its facts are, or its event is over")
+
+
 class OfferPatch(BaseModel):
     name: str | None = Field(default=None, min_length=2, max_length=300)
     address: str | None = Field(default=None, max_length=300)
@@ -209,11 +225,13 @@ class OfferPatch(BaseModel):
     schedule_text_en: str | None = None
     source: str | None = None
     active: bool | None = None
+    information_as_of: int | None = Field(default=None, ge=1990, le=2100)
+    ends_on: dt.date | None = None
 
     @model_validator(mode="after")
     def _no_null_where_the_column_needs_a_value(self) -> OfferPatch:
-        # Absent means "leave it"; an explicit null may only clear district and coordinates.
-        nullable = {"district", "lat", "lon"}
+        # Absent means "leave it"; an explicit null may only clear district, coordinates and dates.
+        nullable = {"district", "lat", "lon", "information_as_of", "ends_on"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")

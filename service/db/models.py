@@ -86,7 +86,10 @@ class Offer(Base):
     schedule: Mapped[dict[str, Any]] = mapped_column(default=dict)
     schedule_text: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(Text, default="")
-    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)  # when someone last checked the offer
+    # the year the source's facts are from, where older than the check ("Stand 2014"); migration 0012
+    information_as_of: Mapped[int | None] = mapped_column(Integer, default=None)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # an event's last day; then hidden
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

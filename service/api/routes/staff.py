@@ -14,6 +14,7 @@ from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import AbcItem, Classification, Feedback, Offer, Stream
 from zerowaste.service.deps import SessionDep, SettingsDep
+from zerowaste.service.offers import due_for_check
 from zerowaste.service.security import StaffDep
 
 Keyed = TypeVar("Keyed", Offer, AbcItem, Stream)
@@ -148,9 +149,39 @@ def edit_offer(
     offer.schedule_text = text
     for field, value in changes.items():
         setattr(offer, field, value)
+    # staff have just checked it: its facts are as of today unless they say otherwise
     offer.verified_on = dt.date.today()
+    if "information_as_of" not in changes:
+        offer.information_as_of = None
     session.commit()
     return {"key": key, "changed": sorted(body.model_dump(exclude_unset=True))}
+
+
+@router.get("/offers/due", response_model=list[schemas.OfferDue], summary="Offers due for a check, oldest first")
+def offers_due(
+    session: SessionDep,
+    settings: SettingsDep,
+    _key: StaffDep,
+    max_age_days: Annotated[int, Query(ge=1, le=3650)] = 365,
+    max_info_years: Annotated[int, Query(ge=0, le=50)] = 2,
+) -> list[schemas.OfferDue]:
+    today = dt.date.today()
+    rows = session.scalars(select(Offer).where(Offer.municipality == settings.municipality))
+    due = [
+        schemas.OfferDue(
+            key=o.key,
+            name=o.name,
+            kind=o.kind,
+            checked_on=o.verified_on,
+            information_as_of=o.information_as_of,
+            ends_on=o.ends_on,
+            active=o.active,
+            reasons=reasons,
+        )
+        for o in rows
+        if (reasons := due_for_check(o, today, max_age_days, max_info_years))
+    ]
+    return sorted(due, key=lambda d: (d.information_as_of or 9999, d.checked_on or dt.date.min, d.key))
 
 
 @router.delete("/offers/{key}", status_code=204, summary="Retire an offer (kept, no longer shown)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import httpx
@@ -208,3 +209,28 @@ def test_malformed_or_wrong_json_is_422(client: TestClient, staff_headers: dict[
     assert client.post("/v1/staff/feedback/x/review", content=b"{not json", headers=headers).status_code == 422
     r = client.post("/v1/staff/offers", json={"key": "Bad Key!", "name": "x"}, headers=staff_headers)
     assert r.status_code == 422
+
+
+def test_stale_offers_are_not_shown_to_citizens_and_staff_see_what_is_due(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
+    assert client.get("/v1/staff/offers/due").status_code == 401
+    due = {d["key"]: d for d in client.get("/v1/staff/offers/due", headers=staff_headers).json()}
+    assert any("2013" in r for r in due["mirker-schrauba"]["reasons"])
+    assert any("ended" in r for r in due["verschenktag"]["reasons"])
+    assert any("not shown" in r for r in due["buecherschrank-hubertusallee"]["reasons"])
+    assert "gesa-second-hand-outlet" not in due  # checked with the file, facts current
+    # a past event and a planned place are not shown to citizens; every offer says when it was checked
+    give_away = client.get("/v1/offers", params={"kind": "give-away"}).json()
+    assert "verschenktag" not in {o["key"] for o in give_away}
+    shelves = client.get("/v1/offers", params={"kind": "book-shelf"}).json()
+    assert "buecherschrank-hubertusallee" not in {o["key"] for o in shelves}
+    assert all(o["checked_on"] for o in shelves)
+    assert {o["information_as_of"] for o in shelves if o["key"] == "buecherschrank-luisenstrasse"} == {2014}
+    # staff enter the next date: it is shown again and no longer due
+    nxt = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    r = client.patch("/v1/staff/offers/verschenktag", json={"ends_on": nxt}, headers=staff_headers)
+    assert r.status_code == 200, r.text
+    assert "verschenktag" in {o["key"] for o in client.get("/v1/offers", params={"kind": "give-away"}).json()}
+    due = {d["key"] for d in client.get("/v1/staff/offers/due", headers=staff_headers).json()}
+    assert "verschenktag" not in due
