@@ -173,6 +173,40 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
     assert violations == []
 
 
+def test_the_pages_pass_axe_core_without_serious_or_critical_violations(server: str) -> None:
+    """axe-core (bundled with axe-playwright-python, no network) on every state a citizen or staff sees."""
+    need_browser()
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe, found = Axe(), {}
+
+    def check(page, state: str) -> None:
+        bad = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        found[state] = [(v["id"], v["impact"], len(v["nodes"])) for v in bad]
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 420, "height": 1000})
+        for path in ("/", "/household", "/staff"):
+            page.goto(server + path)
+            check(page, path)
+        page.goto(server + "/")
+        page.set_input_files("#photo", str(shared_folder("garbage12", "metal") / "metal_109.jpg"))
+        page.wait_for_selector("#label", timeout=30_000)
+        check(page, "photo answered")
+        page.fill("#q", "kaputter toaster")
+        page.wait_for_selector("#hits button[data-hit]", timeout=10_000)
+        check(page, "search hits")
+        page.click("#hits button[data-hit='0']")
+        check(page, "search answer")
+        page.click("#browse button[data-kind=repair]")
+        wait_until(page, "document.getElementById('offers-title').innerText.startsWith('Reparieren')")
+        check(page, "offers listed")
+        browser.close()
+    assert len(found) == 7 and not any(found.values()), found
+
+
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
     need_browser()
     from playwright.sync_api import sync_playwright
