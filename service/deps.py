@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from zerowaste.model.runtime import Classifier
 from zerowaste.service.config import Settings
 from zerowaste.service.photos import PhotoStore
+from zerowaste.service.rules import MunicipalityRules
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -37,3 +38,10 @@ ClassifierDep = Annotated[Classifier, Depends(get_classifier)]
 PhotosDep = Annotated[PhotoStore, Depends(get_photos)]
 # A database row id in a path: bounded to what an INTEGER column holds, so a huge number is a 422, not a 500.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def get_rules(request: Request) -> MunicipalityRules:
+    return request.app.state.rules  # type: ignore[no-any-return]
+
+
+RulesDep = Annotated[MunicipalityRules, Depends(get_rules)]

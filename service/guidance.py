@@ -21,6 +21,7 @@ from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 from zerowaste.service.offers import RankedOffer
+from zerowaste.service.rules import MunicipalityRules
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,21 @@ class Guide:
             if key in self.items:
                 cats += self.items[key].categories
         return sorted(set(cats))
+
+
+def usable_position(
+    rules: MunicipalityRules, lat: float | None, lon: float | None, lang: str
+) -> tuple[float | None, float | None, str | None]:
+    """The citizen's position if it lies in the municipality; else none, and a note that says so."""
+    if lat is None or lon is None or rules.bounds is None or rules.bounds.contains(lat, lon):
+        return lat, lon, None
+    if lang == "en":
+        note = f"Your position is outside {rules.name}: offers are ordered by district, not by distance."
+    elif rules.form_of_address == "du":
+        note = f"Dein Standort liegt außerhalb von {rules.name}: die Angebote sind nach Stadtbezirk geordnet."
+    else:
+        note = f"Ihr Standort liegt außerhalb von {rules.name}: die Angebote sind nach Stadtbezirk geordnet."
+    return None, None, note
 
 
 def top_labels(classifier: Classifier, probs: np.ndarray, lang: str, k: int = 3) -> list[schemas.LabelProbability]:

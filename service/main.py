@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade(url)
         engine = make_engine(url)
         app.state.settings = settings
+        app.state.rules = rules
         app.state.photos = PhotoStore(settings.photo_dir)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     classes = json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False)
     page = page.replace("__TAXONOMY__", classes)
     page = page.replace("__FORM_OF_ADDRESS__", rules.form_of_address)
+    page = page.replace("__DISTRICTS__", json.dumps(rules.districts, ensure_ascii=False))
     staff_page = (resources.files("zerowaste.service") / "static" / "staff.html").read_text(encoding="utf-8")
     staff_page = staff_page.replace("__TAXONOMY__", classes)
 

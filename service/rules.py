@@ -161,12 +161,27 @@ class ChallengeRule(_Strict):
     points: int = Field(ge=0)
 
 
+class Bounds(_Strict):
+    """The municipality's extent, rounded outward: a position outside it is not used to rank offers."""
+
+    south: float = Field(ge=-90, le=90)
+    west: float = Field(ge=-180, le=180)
+    north: float = Field(ge=-90, le=90)
+    east: float = Field(ge=-180, le=180)
+    source: str
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
+
 class MunicipalityRules(_Strict):
     municipality: str
     name: str
     # How the citizen pages address people in German: a municipal service says "Sie" unless the
     # municipality chooses otherwise.
     form_of_address: Literal["Sie", "du"] = "Sie"
+    districts: list[str] = []  # the Stadtbezirke a citizen can choose on the page
+    bounds: Bounds | None = None
     operator: str = ""
     verified_on: dt.date
     streams: list[StreamRule]
@@ -217,6 +232,10 @@ class MunicipalityRules(_Strict):
                 unknown = set(row.categories) - set(imap.categories)
                 if unknown:
                     raise ValueError(f"{kind} {row.key}: unknown categories {sorted(unknown)}")
+        if self.districts:
+            unknown_districts = {o.district for o in self.offers if o.district} - set(self.districts)
+            if unknown_districts:
+                raise ValueError(f"offers name districts the file does not list: {sorted(unknown_districts)}")
         for c in self.challenges:
             if c.stream not in streams:
                 raise ValueError(f"challenge {c.key}: unknown stream {c.stream!r}")

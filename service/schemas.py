@@ -125,6 +125,9 @@ class ClassifyResponse(BaseModel):
         description="reuse, repair and lending first: shown before the bin; "
         "offers for the item before those for the material"
     )
+    location_note: str | None = Field(
+        default=None, description="why the position sent was not used (outside the municipality)"
+    )
 
 
 class AbcHit(BaseModel):
@@ -201,6 +204,13 @@ class OfferIn(BaseModel):
     schedule_text_de: str = ""
     schedule_text_en: str = ""
     source: str = Field(min_length=4, description="where the facts come from (URL)")
+
+
+class OffersResponse(BaseModel):
+    offers: list[OfferPublic]
+    location_note: str | None = Field(
+        default=None, description="why the position sent was not used (outside the municipality)"
+    )
 
 
 class OfferDue(BaseModel):

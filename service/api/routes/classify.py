@@ -12,12 +12,13 @@ from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
-from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
+from zerowaste.service.deps import ClassifierDep, RulesDep, SessionDep, SettingsDep
 from zerowaste.service.guidance import (
     Guide,
     candidate_labels,
     offer_public,
     top_labels,
+    usable_position,
     weigh_item,
 )
 from zerowaste.service.offers import rank_offers
@@ -43,6 +44,7 @@ async def classify(
     session: SessionDep,
     classifier: ClassifierDep,
     settings: SettingsDep,
+    rules: RulesDep,
     file: Annotated[UploadFile, File(description="the photo: JPEG, PNG, WebP or HEIC")],
     lang: Annotated[schemas.Lang, Form()] = "de",
     lat: Annotated[float | None, Form(ge=-90, le=90, description="citizen's latitude (WGS84)")] = None,
@@ -51,6 +53,7 @@ async def classify(
 ) -> schemas.ClassifyResponse:
     if (lat is None) != (lon is None):
         raise HTTPException(422, "give both lat and lon, or neither")
+    lat, lon, location_note = usable_position(rules, lat, lon, lang)
     image = await read_photo(file, settings)
     prediction = await run_in_threadpool(classifier.predict_images, [image])
     probs = prediction.waste[0]
@@ -121,4 +124,5 @@ async def classify(
             for c in candidates
         ],
         offers=[offer_public(o, lang) for o in offers],
+        location_note=location_note,
     )

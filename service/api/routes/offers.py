@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException, Query
 
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, offer_public
+from zerowaste.service.deps import RulesDep, SessionDep, SettingsDep
+from zerowaste.service.guidance import Guide, offer_public, usable_position
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=[Tags.offers])
 
 @router.get(
     "/offers",
-    response_model=list[schemas.OfferPublic],
+    response_model=schemas.OffersResponse,
     summary="Where can I repair, borrow, pass on or swap things? Offers without a photo",
     description="Filtered by kind, category, district (case and umlauts do not matter) and open now; with "
     "`lat`/`lon` the nearest first where an offer has coordinates (most have an address only).",
@@ -24,6 +24,7 @@ router = APIRouter(tags=[Tags.offers])
 def list_offers(
     session: SessionDep,
     settings: SettingsDep,
+    rules: RulesDep,
     kind: Annotated[OfferKind | None, Query()] = None,
     category: Annotated[schemas.Category | None, Query(examples=["small-electrical"])] = None,
     district: Annotated[str | None, Query(max_length=100, examples=["Elberfeld"])] = None,
@@ -32,9 +33,10 @@ def list_offers(
     open_now: Annotated[bool, Query()] = False,
     lang: Annotated[schemas.Lang, Query()] = "de",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> list[schemas.OfferPublic]:
+) -> schemas.OffersResponse:
     if (lat is None) != (lon is None):
         raise HTTPException(422, "give both lat and lon, or neither")
+    lat, lon, note = usable_position(rules, lat, lon, lang)
     guide = Guide(session, settings.municipality)
     found = browse_offers(
         guide.offers,
@@ -46,4 +48,4 @@ def list_offers(
         open_now=open_now,
         limit=limit,
     )
-    return [offer_public(o, lang) for o in found]
+    return schemas.OffersResponse(offers=[offer_public(o, lang) for o in found], location_note=note)

@@ -169,6 +169,21 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
         page.click("#lang-switch")
         wait_until(page, "document.getElementById('offers-title').innerText === 'Reparieren in Wuppertal'")
         page.screenshot(path=str(ARTIFACTS / "browse-repair-de.png"), full_page=True)
+        # a chosen district narrows the list
+        assert page.locator("#district option").count() == 11  # "any" and the ten Stadtbezirke
+        page.select_option("#district", "Ronsdorf")
+        wait_until(page, "document.querySelectorAll('#offers .offer').length < 5")
+        assert "Ronsdorf" in page.locator("#offers").inner_text()
+        # the position, only when asked for: distances appear
+        context = browser.new_context(
+            geolocation={"latitude": 51.2667, "longitude": 7.1453}, permissions=["geolocation"]
+        )
+        located = context.new_page()
+        located.goto(server + "/")
+        located.click("#locate")
+        wait_until(located, "document.getElementById('status').innerText.includes('Standort wird')")
+        located.click("#browse button[data-kind=repair]")
+        wait_until(located, "document.getElementById('offers').innerText.includes(' km')")
         browser.close()
     assert violations == []
 

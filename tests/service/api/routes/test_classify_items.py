@@ -198,3 +198,14 @@ def test_a_drinking_glass_photographed_as_glass_is_asked_about_before_the_bottle
     bottles = asked(_looked_at("none", "white-glass", 10))
     assert len(drinking) >= 5 and sum(drinking) >= len(drinking) / 2, drinking
     assert len(bottles) >= 5 and sum(bottles) <= 2, bottles
+
+
+def test_a_position_outside_the_city_is_not_used_and_the_answer_says_so(client: TestClient) -> None:
+    shoe = photos("garbage12", "shoes", n=1)[0]
+    inside = post_photo(client, shoe, lat="51.2667", lon="7.1453").json()
+    assert inside["location_note"] is None
+    away = post_photo(client, shoe, lat="50.94", lon="6.96", lang="en").json()  # Cologne
+    assert away["location_note"] == (
+        "Your position is outside Wuppertal: offers are ordered by district, not by distance."
+    )
+    assert all(o["distance_km"] is None for o in away["offers"])

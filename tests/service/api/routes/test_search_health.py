@@ -49,20 +49,25 @@ def test_search_results_carry_the_offers_a_photo_would_get(client: TestClient) -
 
 
 def test_offers_can_be_browsed_without_a_photo(client: TestClient) -> None:
-    repair = client.get("/v1/offers", params={"kind": "repair"}).json()
+    repair = client.get("/v1/offers", params={"kind": "repair"}).json()["offers"]
     assert len(repair) >= 5 and {o["kind"] for o in repair} == {"repair"}
-    textile = client.get("/v1/offers", params={"kind": "second-hand", "category": "textile"}).json()
+    textile = client.get("/v1/offers", params={"kind": "second-hand", "category": "textile"}).json()["offers"]
     assert textile and all("textile" in o["categories"] and o["matches"] == ["textile"] for o in textile)
     # district names without case and umlaut trouble
-    a = client.get("/v1/offers", params={"district": "Elberfeld"}).json()
-    b = client.get("/v1/offers", params={"district": "ELBERFELD"}).json()
+    a = client.get("/v1/offers", params={"district": "Elberfeld"}).json()["offers"]
+    b = client.get("/v1/offers", params={"district": "ELBERFELD"}).json()["offers"]
     assert a and a == b and {o["district"] for o in a} == {"Elberfeld"}
-    now = client.get("/v1/offers", params={"open_now": True}).json()
+    now = client.get("/v1/offers", params={"open_now": True}).json()["offers"]
     assert all(o["open_now"] is True for o in now)
-    everything = client.get("/v1/offers", params={"limit": 100}).json()
+    everything = client.get("/v1/offers", params={"limit": 100}).json()["offers"]
     assert len(now) < len(everything)
     near = client.get("/v1/offers", params={"lat": 51.2667, "lon": 7.1453, "kind": "repair"}).json()
-    assert near[0]["distance_km"] is not None and near[0]["distance_km"] < 1
+    assert near["location_note"] is None
+    assert near["offers"][0]["distance_km"] is not None and near["offers"][0]["distance_km"] < 1
+    # a position outside the city (Cologne) is not used, and the answer says so
+    away = client.get("/v1/offers", params={"lat": 50.94, "lon": 6.96, "kind": "repair"}).json()
+    assert away["location_note"].startswith("Ihr Standort liegt außerhalb von Wuppertal")
+    assert all(o["distance_km"] is None for o in away["offers"])
     for bad in ({"kind": "teleport"}, {"category": "spaceship"}, {"lat": 51.2}, {"limit": 0}):
         assert client.get("/v1/offers", params=bad).status_code == 422, bad
 
