@@ -16,12 +16,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zerowaste.model.items import DEFAULT_LOOK_ALIKE_THRESHOLD, CategoryGuess, ItemGuess, Recognition
+from zerowaste.model.items import DEFAULT_LOOK_ALIKE_THRESHOLD, CategoryGuess, ItemGuess, Recognition, item_map
 from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
-from zerowaste.service.offers import RankedOffer
+from zerowaste.service.offers import RankedOffer, rank_offers
 from zerowaste.service.rules import MunicipalityRules
+from zerowaste.service.search import search as search_abc
 
 log = logging.getLogger(__name__)
 
@@ -290,3 +291,46 @@ def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -
         return "Wir sind nicht sicher. Ist es " + ", ".join(names[:-1]) + " oder " + names[-1] + "?"
     names = [_in_sentence(n) for n in names]
     return "We are not sure. Is it " + ", ".join(names[:-1]) + " or " + names[-1] + "?"
+
+
+def search_results(guide: Guide, q: str, lang: str, limit: int, max_offers: int) -> list[schemas.AbcHit]:
+    """Hits for a query with their streams and the offers a photo of the same thing would get."""
+    results = []
+    for h in search_abc(list(guide.items.values()), list(guide.streams.values()), q, limit=limit):
+        item, stream = h.target.item, h.target.stream
+        if item is not None:
+            # the offers a photo of the same thing would get: those that take its categories, the kinds
+            # that suit it first
+            offers = rank_offers(
+                guide.offers,
+                [],
+                preferred=list(item.categories),
+                limit=max_offers,
+                kinds=item_map().offer_kinds(list(item.categories)),
+            )
+            results.append(
+                schemas.AbcHit(
+                    kind="item",
+                    key=item.key,
+                    name=item.name_de if lang == "de" else item.name_en,
+                    matched=h.matched,
+                    score=round(h.score, 1),
+                    stream=stream_public(guide.streams[item.stream_key], lang),
+                    categories=list(item.categories),
+                    note=item.notes.get(lang) if item.notes else None,
+                    offers=[offer_public(o, lang) for o in offers],
+                )
+            )
+        elif stream is not None:
+            results.append(
+                schemas.AbcHit(
+                    kind="stream",
+                    key=stream.key,
+                    name=stream.name[lang],
+                    matched=h.matched,
+                    score=round(h.score, 1),
+                    stream=stream_public(stream, lang),
+                    categories=[],
+                )
+            )
+    return results

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
-from zerowaste.service import registry
+from zerowaste.service import pages, registry
 from zerowaste.service.api.errors import install_error_handlers
 from zerowaste.service.api.main import api_router
 from zerowaste.service.body_limit import BodyLimit
@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
     app.include_router(api_router, prefix=API_PREFIX)
+    app.include_router(pages.router)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
     classes = json.dumps([asdict(c) for c in taxonomy.CLASSES], ensure_ascii=False)
     page = page.replace("__TAXONOMY__", classes)

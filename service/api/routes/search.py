@@ -4,13 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from zerowaste.model.items import item_map
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, offer_public, stream_public
-from zerowaste.service.offers import rank_offers
-from zerowaste.service.search import search as search_abc
+from zerowaste.service.guidance import Guide, search_results
 
 router = APIRouter(tags=[Tags.search])
 
@@ -31,43 +28,5 @@ def search(
     lang: Annotated[schemas.Lang, Query()] = "de",
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> schemas.SearchResponse:
-    guide = Guide(session, settings.municipality)
-    results = []
-    for h in search_abc(list(guide.items.values()), list(guide.streams.values()), q, limit=limit):
-        item, stream = h.target.item, h.target.stream
-        if item is not None:
-            # the offers a photo of the same thing would get: those that take its categories, the kinds
-            # that suit it first
-            offers = rank_offers(
-                guide.offers,
-                [],
-                preferred=list(item.categories),
-                limit=settings.max_offers,
-                kinds=item_map().offer_kinds(list(item.categories)),
-            )
-            results.append(
-                schemas.AbcHit(
-                    kind="item",
-                    key=item.key,
-                    name=item.name_de if lang == "de" else item.name_en,
-                    matched=h.matched,
-                    score=round(h.score, 1),
-                    stream=stream_public(guide.streams[item.stream_key], lang),
-                    categories=list(item.categories),
-                    note=item.notes.get(lang) if item.notes else None,
-                    offers=[offer_public(o, lang) for o in offers],
-                )
-            )
-        elif stream is not None:
-            results.append(
-                schemas.AbcHit(
-                    kind="stream",
-                    key=stream.key,
-                    name=stream.name[lang],
-                    matched=h.matched,
-                    score=round(h.score, 1),
-                    stream=stream_public(stream, lang),
-                    categories=[],
-                )
-            )
+    results = search_results(Guide(session, settings.municipality), q, lang, limit, settings.max_offers)
     return schemas.SearchResponse(query=q, lang=lang, results=results)

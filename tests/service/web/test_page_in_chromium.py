@@ -162,7 +162,7 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
         page.fill("#q", "zzqqxx")
         wait_until(page, "document.getElementById('hits').innerText.includes('Nothing found')")
         # offers without a photo: "Where can I get it repaired?"
-        page.click("#browse button[data-kind=repair]")
+        page.click("#browse a[data-kind=repair]")
         wait_until(page, "document.getElementById('offers-title').innerText === 'Repair in Wuppertal'")
         assert page.locator("#offers .offer").count() >= 5
         assert page.locator("#what-card").is_hidden() and page.locator("#where-card").is_hidden()
@@ -182,7 +182,7 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
         located.goto(server + "/")
         located.click("#locate")
         wait_until(located, "document.getElementById('status').innerText.includes('Standort wird')")
-        located.click("#browse button[data-kind=repair]")
+        located.click("#browse a[data-kind=repair]")
         wait_until(located, "document.getElementById('offers').innerText.includes(' km')")
         browser.close()
     assert violations == []
@@ -215,11 +215,38 @@ def test_the_pages_pass_axe_core_without_serious_or_critical_violations(server: 
         check(page, "search hits")
         page.click("#hits button[data-hit='0']")
         check(page, "search answer")
-        page.click("#browse button[data-kind=repair]")
+        page.click("#browse a[data-kind=repair]")
         wait_until(page, "document.getElementById('offers-title').innerText.startsWith('Reparieren')")
         check(page, "offers listed")
         browser.close()
     assert len(found) == 7 and not any(found.values()), found
+
+
+def test_search_and_offers_work_without_javascript(server: str) -> None:
+    """With scripts off the same form and links lead to server-rendered answers."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(server + "/")
+        page.fill("#q", "kaputter toaster")
+        page.press("#q", "Enter")
+        page.wait_for_url("**/suche?**")
+        text = page.locator("main").inner_text()
+        assert "Toaster" in text and "Elektrokleingeräte" in text and "Reparatur" in text
+        page.goto(server + "/")
+        assert page.locator("#q-label").inner_text() == "Oder suchen Sie, was weg soll"
+        page.click("text=reparieren lassen")
+        page.wait_for_url("**/angebote?kind=repair**")
+        assert page.locator(".offer").count() >= 5
+        assert "<script" not in page.content().split("<body>")[1]
+        browser.close()
+    with httpx.Client(base_url=server) as c:
+        assert "Nichts gefunden" in c.get("/suche", params={"q": "zzqqxx"}).text
+        assert "&lt;b&gt;" in c.get("/suche", params={"q": "<b>"}).text  # escaped
+        assert c.get("/angebote", params={"kind": "teleport"}).status_code == 422
 
 
 def test_household_page_shows_weeks_baseline_and_joins_a_challenge(server: str, settings: Settings) -> None:
