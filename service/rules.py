@@ -101,6 +101,7 @@ class AbcRule(_Strict):
     synonyms: list[str] = []
     categories: list[str] = []
     notes: Text | None = None
+    rule: str | None = None  # why the stream: Wuppertal's rule with its source id, or the general rule
 
 
 class WeeklySlot(_Strict):
