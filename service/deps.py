@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from zerowaste.model.runtime import Classifier
 from zerowaste.service.config import Settings
+from zerowaste.service.guidance import Guide
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import MunicipalityRules
 
@@ -45,3 +46,11 @@ def get_rules(request: Request) -> MunicipalityRules:
 
 
 RulesDep = Annotated[MunicipalityRules, Depends(get_rules)]
+
+
+def get_guide(request: Request, session: SessionDep, settings: SettingsDep) -> Guide:
+    """The municipality's rules as of their current revision (kept per process, see GuideCache)."""
+    return request.app.state.guides.get(session, settings.municipality)  # type: ignore[no-any-return]
+
+
+GuideDep = Annotated[Guide, Depends(get_guide)]

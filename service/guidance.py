@@ -8,8 +8,10 @@ then the item also answers that question. When they disagree the answer says so 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -22,7 +24,7 @@ from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 from zerowaste.service.offers import RankedOffer, rank_offers
 from zerowaste.service.rules import MunicipalityRules
-from zerowaste.service.search import search as search_abc
+from zerowaste.service.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ def offer_public(r: RankedOffer, lang: str) -> schemas.OfferPublic:
 
 
 class Guide:
-    """Everything one municipality says, read once per request from the database."""
+    """Everything one municipality says: its class map, streams, Abfall-ABC and offers. The service keeps
+    one per rules revision (`GuideCache`); its rows are detached and read-only."""
 
     def __init__(self, session: Session, municipality: str) -> None:
         m = session.get(Municipality, municipality)
@@ -71,6 +74,15 @@ class Guide:
         self.streams = {s.key: s for s in session.scalars(select(Stream).where(Stream.municipality == m.key))}
         self.items = {a.key: a for a in session.scalars(select(AbcItem).where(AbcItem.municipality == m.key))}
         self.offers = list(session.scalars(select(Offer).where(Offer.municipality == m.key)))
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        return SearchIndex(list(self.items.values()), list(self.streams.values()))
+
+    def detach(self, session: Session) -> None:
+        """Out of the session that read it, so that it can serve later requests and other threads."""
+        for row in (self.municipality, *self.streams.values(), *self.items.values(), *self.offers):
+            session.expunge(row)
 
     def allowed_streams(self, label: str) -> set[str]:
         rule = self.municipality.class_map[label]
@@ -293,10 +305,38 @@ def clarifying_question(candidates: list[schemas.LabelProbability], lang: str) -
     return "We are not sure. Is it " + ", ".join(names[:-1]) + " or " + names[-1] + "?"
 
 
+class GuideCache:
+    """The municipality's rules as of their revision, read and indexed once, not on every request (a
+    search used to spend 5 ms reading 465 Abfall-ABC rows and 35 ms scoring every name). Each request
+    asks the database only for the revision, so a staff edit in any process is seen by every process
+    from its next request."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[str, Guide]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, municipality: str) -> Guide:
+        revision = session.scalar(select(Municipality.revision).where(Municipality.key == municipality))
+        if revision is None:
+            raise LookupError(f"no rules loaded for municipality {municipality!r}")
+        kept = self._kept.get(municipality)
+        if kept is not None and kept[0] == revision:
+            return kept[1]
+        with self._lock:  # concurrent requests after an edit load it once
+            kept = self._kept.get(municipality)
+            if kept is not None and kept[0] == revision:
+                return kept[1]
+            guide = Guide(session, municipality)
+            guide.detach(session)
+            _ = guide.search_index
+            self._kept[municipality] = (revision, guide)
+            return guide
+
+
 def search_results(guide: Guide, q: str, lang: str, limit: int, max_offers: int) -> list[schemas.AbcHit]:
     """Hits for a query with their streams and the offers a photo of the same thing would get."""
     results = []
-    for h in search_abc(list(guide.items.values()), list(guide.streams.values()), q, limit=limit):
+    for h in guide.search_index.search(q, limit=limit):
         item, stream = h.target.item, h.target.stream
         if item is not None:
             # the offers a photo of the same thing would get: those that take its categories, the kinds

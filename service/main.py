@@ -24,6 +24,7 @@ from zerowaste.service.body_limit import BodyLimit
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.guidance import GuideCache
 from zerowaste.service.model_store import ModelStore
 from zerowaste.service.observability import install
 from zerowaste.service.photos import PhotoStore
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.photos = PhotoStore(settings.photo_dir)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+        app.state.guides = GuideCache()
         with app.state.sessionmaker() as session:
             written = load_rules(session, rules)
         log.info("rules for %s loaded: %s", settings.municipality, written)

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from zerowaste.service import schemas
-from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, offer_public, search_results
+from zerowaste.service.deps import GuideDep, SettingsDep
+from zerowaste.service.guidance import offer_public, search_results
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind
 
@@ -61,12 +61,11 @@ TEXT: dict[str, dict[str, Any]] = {
 @router.get("/suche", response_class=HTMLResponse)
 def search_page(
     request: Request,
-    session: SessionDep,
+    guide: GuideDep,
     settings: SettingsDep,
     q: Annotated[str, Query(max_length=100)] = "",
     lang: Annotated[schemas.Lang, Query()] = "de",
 ) -> HTMLResponse:
-    guide = Guide(session, settings.municipality)
     hits = search_results(guide, q, lang, 5, settings.max_offers) if q.strip() else []
     t = TEXT[lang]
     return templates.TemplateResponse(
@@ -88,13 +87,11 @@ def search_page(
 @router.get("/angebote", response_class=HTMLResponse)
 def offers_page(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
+    guide: GuideDep,
     kind: Annotated[OfferKind, Query()] = "repair",
     district: Annotated[str | None, Query(max_length=100)] = None,
     lang: Annotated[schemas.Lang, Query()] = "de",
 ) -> HTMLResponse:
-    guide = Guide(session, settings.municipality)
     found = browse_offers(guide.offers, kind=kind, district=district or None)
     t = TEXT[lang]
     return templates.TemplateResponse(

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from zerowaste.service.db.models import AbcItem, Stream
 
@@ -144,7 +144,7 @@ def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int]]:
         return 0.0, set()
     if phrase == key:
         return 110.0, set(range(len(words)))
-    parts = [p for p in key.split() if p not in STOPWORDS] or key.split()
+    parts = _name_parts(key)
     # each query word against the name's best-fitting word; a name only partly named scores less
     per_word = [max(_word_score(w, p) for p in parts) for w in words]
     named = sum(any(_word_score(w, p) > 0 for w in words) for p in parts)
@@ -158,28 +158,115 @@ def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int]]:
     return best, {i for i, s in enumerate(per_word) if s > 0}
 
 
-def search(
-    items: Sequence[AbcItem], streams: Sequence[Stream], query: str, limit: int = 10, min_score: float = MIN_SCORE
+def _name_parts(key: str) -> list[str]:
+    return [p for p in key.split() if p not in STOPWORDS] or key.split()
+
+
+@dataclass(frozen=True)
+class _Name:
+    target: int
+    name: str
+    key: str
+
+
+class SearchIndex:
+    """The targets' names, indexed once per rules version so that a query scores only the names it can
+    match: those sharing a word with it (equal, a typo away, a compound of it, the same head) and those
+    the whole query is a typo of. A query then costs a few dictionary lookups and two rapidfuzz scans
+    over the distinct name words instead of scoring all ~4,000 names in Python. The answers are exactly
+    those of scoring every name (`tests/service/test_search_index.py` holds the exhaustive scoring to
+    compare against)."""
+
+    def __init__(self, items: Sequence[AbcItem], streams: Sequence[Stream]) -> None:
+        self.targets = targets(items, streams)
+        self._names: list[_Name] = []
+        self._by_key: dict[str, list[int]] = {}
+        by_part: dict[str, set[int]] = {}
+        for t, target in enumerate(self.targets):
+            for name, key in zip(target.names, target.keys, strict=True):
+                if not key:
+                    continue
+                self._by_key.setdefault(key, []).append(len(self._names))
+                for part in _name_parts(key):
+                    by_part.setdefault(part, set()).add(len(self._names))
+                self._names.append(_Name(t, name, key))
+        self._by_part = {p: sorted(ix) for p, ix in by_part.items()}
+        self._multi_word = [k for k in self._by_key if len(_name_parts(k)) > 1]
+        self._long = [k for k in self._by_key if len(k) >= MIN_PART]
+        self._one_word_long = [k for k in self._long if len(_name_parts(k)) == 1]
+        # a part under each of its forms (Batterie, batteri), its stem for typos, its last HEAD letters
+        self._by_form: dict[str, set[str]] = {}
+        self._by_stem: dict[str, set[str]] = {}
+        self._by_tail: dict[str, set[str]] = {}
+        for part in self._by_part:
+            for form in _forms(part):
+                self._by_form.setdefault(form, set()).add(part)
+            self._by_stem.setdefault(stem(part), set()).add(part)
+            if len(part) >= HEAD:
+                self._by_tail.setdefault(part[-HEAD:], set()).add(part)
+        self._stems = list(self._by_stem)
+
+    def _parts_for(self, word: str) -> set[str]:
+        """Every name word `_word_score` may give more than 0 for `word` (a superset; scored exactly later)."""
+        found = set(self._by_form.get(word, ())) | set(self._by_form.get(stem(word), ()))
+        w = stem(word)
+        if len(w) >= MIN_PART:
+            for s, _score, _i in process.extract(w, self._stems, scorer=fuzz.ratio, score_cutoff=85, limit=None):
+                found |= self._by_stem[s]
+            # compounds: a name form at the word's end or start
+            for n in range(MIN_PART, len(word)):
+                found |= self._by_form.get(word[-n:], set()) | self._by_form.get(word[:n], set())
+            found |= self._by_tail.get(word[-HEAD:], set())
+        return found
+
+    def search(self, query: str, limit: int = 10, min_score: float = MIN_SCORE) -> list[Hit]:
+        words = [w for w in skeleton(query).split() if w not in STOPWORDS and len(w) >= 2]
+        if not words:
+            return []
+        phrase = " ".join(words)
+        keys = set(self._by_key.get(phrase, ()))  # names equal to the query
+        for word in set(words):
+            for part in self._parts_for(word):
+                if _word_score(word, part) > 0:
+                    keys.update(self._by_part[part])
+        # names the whole query is a typo or a reordering of
+        if len(phrase) >= MIN_PART:
+            multi = process.extract(phrase, self._multi_word, scorer=fuzz.token_set_ratio, score_cutoff=88, limit=None)
+            whole = process.extract(
+                phrase.replace(" ", ""), self._one_word_long, scorer=fuzz.ratio, score_cutoff=85, limit=None
+            )
+        else:
+            multi = []
+            whole = process.extract(phrase.replace(" ", ""), self._long, scorer=fuzz.ratio, score_cutoff=85, limit=None)
+        for key, _score, _i in (*multi, *whole):
+            keys.update(self._by_key[key])
+        return _rank(self.targets, [self._names[i] for i in sorted(keys)], words, phrase, limit, min_score)
+
+
+def _rank(
+    all_targets: list[Target], names: Sequence[_Name], words: list[str], phrase: str, limit: int, min_score: float
 ) -> list[Hit]:
-    phrase_all = skeleton(query)
-    words = [w for w in phrase_all.split() if w not in STOPWORDS and len(w) >= 2]
-    if not words:
-        return []
-    phrase = " ".join(words)
-    hits: list[Hit] = []
-    for target in targets(items, streams):
-        best, covered, matched = 0.0, set(), ""
-        for name, key in zip(target.names, target.keys, strict=True):
-            score, named = _score(words, phrase, key)
-            covered |= named
-            if score > best:
-                best, matched = score, name
-        if best <= 0:
-            continue
+    """The hits among `names`: each target by its best name, raised for naming more of the query's words."""
+    best: dict[int, tuple[float, str]] = {}
+    covered: dict[int, set[int]] = {}
+    for n in names:
+        score, named = _score(words, phrase, n.key)
+        covered.setdefault(n.target, set()).update(named)
+        if score > best.get(n.target, (0.0, ""))[0]:
+            best[n.target] = (score, n.name)
+    hits = []
+    for t, (score, matched) in best.items():
         # a target whose names account for more of the query's words is the better answer
-        score = best + 6.0 * max(0, len(covered) - 1)
+        score += 6.0 * max(0, len(covered[t]) - 1)
         if score >= min_score:
-            hits.append(Hit(target, score, matched))
+            hits.append(Hit(all_targets[t], score, matched))
     # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.
     hits.sort(key=lambda h: (-h.score, h.target.kind != "stream", h.target.key))
     return hits[:limit]
+
+
+def search(
+    items: Sequence[AbcItem], streams: Sequence[Stream], query: str, limit: int = 10, min_score: float = MIN_SCORE
+) -> list[Hit]:
+    """One search without keeping the index (a script, a test); the service keeps one per rules version."""
+    return SearchIndex(items, streams).search(query, limit=limit, min_score=min_score)

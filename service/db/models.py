@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +20,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
+    update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -35,6 +39,9 @@ class Municipality(Base):
     operator: Mapped[str] = mapped_column(String(200), default="")
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     class_map: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A new value whenever the municipality's streams, Abfall-ABC or offers change (migration 0013): every
+    # service process keeps what it read of them, and the search index built from them, until it differs.
+    revision: Mapped[str] = mapped_column(String(32), default=lambda: uuid.uuid4().hex)
 
 
 class Stream(Base):
@@ -403,3 +410,20 @@ class LabelClaim(Base):
     pass_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     labeller: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _new_rules_revision(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Whoever writes a stream, an Abfall-ABC entry, an offer or a municipality's class map (staff routes,
+    `load_rules`, a script) gives the municipality a new revision in the same transaction."""
+    touched = {
+        o.municipality if not isinstance(o, Municipality) else o.key
+        for o in chain(session.new, session.dirty, session.deleted)
+        if isinstance(o, Stream | AbcItem | Offer | Municipality)
+        and (o in session.new or o in session.deleted or session.is_modified(o))
+    }
+    for key in touched:
+        # a core UPDATE: the ORM would flush again from inside this flush
+        session.connection().execute(
+            update(Municipality).where(Municipality.key == key).values(revision=uuid.uuid4().hex)
+        )

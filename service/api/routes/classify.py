@@ -12,9 +12,8 @@ from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
-from zerowaste.service.deps import ClassifierDep, RulesDep, SessionDep, SettingsDep
+from zerowaste.service.deps import ClassifierDep, GuideDep, RulesDep, SessionDep, SettingsDep
 from zerowaste.service.guidance import (
-    Guide,
     candidate_labels,
     offer_public,
     top_labels,
@@ -42,6 +41,7 @@ ERRORS: Responses = {
 async def classify(
     request: Request,
     session: SessionDep,
+    guide: GuideDep,
     classifier: ClassifierDep,
     settings: SettingsDep,
     rules: RulesDep,
@@ -59,7 +59,6 @@ async def classify(
     probs = prediction.waste[0]
     del image  # the photo is not kept
 
-    guide = Guide(session, settings.municipality)
     top = top_labels(classifier, probs, lang)
     # The model file's own rule (its fitted thresholds, item evidence and distance from the training
     # photos); a file without one keeps the configured threshold on the top class.

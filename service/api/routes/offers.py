@@ -6,8 +6,8 @@ from fastapi import APIRouter, HTTPException, Query
 
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import RulesDep, SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, offer_public, usable_position
+from zerowaste.service.deps import GuideDep, RulesDep
+from zerowaste.service.guidance import offer_public, usable_position
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind
 
@@ -22,8 +22,7 @@ router = APIRouter(tags=[Tags.offers])
     "`lat`/`lon` the nearest first where an offer has coordinates (most have an address only).",
 )
 def list_offers(
-    session: SessionDep,
-    settings: SettingsDep,
+    guide: GuideDep,
     rules: RulesDep,
     kind: Annotated[OfferKind | None, Query()] = None,
     category: Annotated[schemas.Category | None, Query(examples=["small-electrical"])] = None,
@@ -37,7 +36,6 @@ def list_offers(
     if (lat is None) != (lon is None):
         raise HTTPException(422, "give both lat and lon, or neither")
     lat, lon, note = usable_position(rules, lat, lon, lang)
-    guide = Guide(session, settings.municipality)
     found = browse_offers(
         guide.offers,
         kind=kind,

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query
 
 from zerowaste.service import schemas
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.guidance import Guide, search_results
+from zerowaste.service.deps import GuideDep, SettingsDep
+from zerowaste.service.guidance import search_results
 
 router = APIRouter(tags=[Tags.search])
 
@@ -22,11 +22,11 @@ router = APIRouter(tags=[Tags.search])
     "floor are not shown.",
 )
 def search(
-    session: SessionDep,
+    guide: GuideDep,
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=100, examples=["kuehlschrank"])],
     lang: Annotated[schemas.Lang, Query()] = "de",
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> schemas.SearchResponse:
-    results = search_results(Guide(session, settings.municipality), q, lang, limit, settings.max_offers)
+    results = search_results(guide, q, lang, limit, settings.max_offers)
     return schemas.SearchResponse(query=q, lang=lang, results=results)
