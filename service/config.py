@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias=AliasChoices("ZEROWASTE_DATABASE_URL", "DATABASE_URL"))
     model_path: Path | None = None
     model_threads: int = Field(default=0, ge=0, le=64)
+    # Micro-batching (service/batching.py): photos per ONNX Runtime run, how long a lone photo waits for
+    # company (0: not at all, batches form while the previous one runs), and how many may wait before
+    # a request is answered 503 with Retry-After.
+    batch_max: int = Field(default=8, ge=1, le=64)
+    batch_window_ms: float = Field(default=0.0, ge=0, le=100)
+    batch_queue: int = Field(default=64, ge=1, le=10_000)
     # Serve what staff promote to the stable channel without a restart; off: always model_path.
     model_follow_stable: bool = True
     model_follow_interval_s: float = Field(default=30.0, ge=0)

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from zerowaste.model.runtime import Classifier
+from zerowaste.service.batching import MicroBatcher
 from zerowaste.service.config import Settings
 from zerowaste.service.guidance import Guide
 from zerowaste.service.photos import PhotoStore
@@ -54,3 +55,10 @@ def get_guide(request: Request, session: SessionDep, settings: SettingsDep) -> G
 
 
 GuideDep = Annotated[Guide, Depends(get_guide)]
+
+
+def get_batcher(request: Request) -> MicroBatcher:
+    return request.app.state.batcher  # type: ignore[no-any-return]
+
+
+BatcherDep = Annotated[MicroBatcher, Depends(get_batcher)]

@@ -20,6 +20,7 @@ from zerowaste.model.runtime import create_classifier, shipped_model_path
 from zerowaste.service import pages, registry
 from zerowaste.service.api.errors import install_error_handlers
 from zerowaste.service.api.main import api_router
+from zerowaste.service.batching import MicroBatcher
 from zerowaste.service.body_limit import BodyLimit
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
@@ -86,8 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 name=f"gate-{model_id}",
                 args=(app.state.sessionmaker, app.state.model_store, settings, app.state.signing_key, model_id),
             ).start()
-        yield
-        engine.dispose()
+        app.state.batcher = MicroBatcher(settings.batch_max, settings.batch_window_ms, settings.batch_queue)
+        await app.state.batcher.start()
+        try:
+            yield
+        finally:
+            await app.state.batcher.stop()
+            engine.dispose()
 
     app = FastAPIOffline(
         title="zerowaste",

@@ -7,12 +7,13 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from zerowaste.model.items import ItemThresholds, item_map, item_sums, recognise
+from zerowaste.model.preprocess import preprocess
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification
-from zerowaste.service.deps import ClassifierDep, GuideDep, RulesDep, SessionDep, SettingsDep
+from zerowaste.service.deps import BatcherDep, ClassifierDep, GuideDep, RulesDep, SessionDep, SettingsDep
 from zerowaste.service.guidance import (
     candidate_labels,
     offer_public,
@@ -29,6 +30,7 @@ ERRORS: Responses = {
     413: {"description": "the photo is larger than the configured byte limit"},
     415: {"description": "the bytes are an image, but not JPEG, PNG, WebP or HEIC (the declared type is not asked)"},
     422: {"description": "the bytes are not a decodable photo, or its pixel count is over the limit"},
+    503: {"description": "too many photos are waiting for the model; try again after Retry-After seconds"},
 }
 
 
@@ -43,6 +45,7 @@ async def classify(
     session: SessionDep,
     guide: GuideDep,
     classifier: ClassifierDep,
+    batcher: BatcherDep,
     settings: SettingsDep,
     rules: RulesDep,
     file: Annotated[UploadFile, File(description="the photo: JPEG, PNG, WebP or HEIC")],
@@ -55,9 +58,10 @@ async def classify(
         raise HTTPException(422, "give both lat and lon, or neither")
     lat, lon, location_note = usable_position(rules, lat, lon, lang)
     image = await read_photo(file, settings)
-    prediction = await run_in_threadpool(classifier.predict_images, [image])
-    probs = prediction.waste[0]
+    x = await run_in_threadpool(preprocess, image, classifier.spec.preprocessing)
     del image  # the photo is not kept
+    prediction = await batcher.predict(classifier, x)
+    probs = prediction.waste[0]
 
     top = top_labels(classifier, probs, lang)
     # The model file's own rule (its fitted thresholds, item evidence and distance from the training
