@@ -67,6 +67,36 @@ async def load(url: str, photos: list[bytes], total: int, concurrency: int) -> d
     return {"rps": total / wall, "p50": float(np.percentile(latencies, 50)), "p95": float(np.percentile(latencies, 95))}
 
 
+def bare_model(photos: list[bytes], precision: str, total: int, batch: int = 8, threads: int = 2) -> dict[str, float]:
+    """The shipped model with nothing around it: decode (as the service decodes), preprocess and ONNX
+    Runtime in this process; one photo at a time, and batches of `batch`."""
+    from zerowaste.model.image_io import ImageLimits, decode_image
+    from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+    from zerowaste.service.config import Settings
+
+    limits = ImageLimits(reduce_to=Settings().decode_max_side)
+    clf = OnnxClassifier(shipped_model_path(precision), threads=threads)
+    clf.predict_images([decode_image(photos[0], limits)])  # warm-up
+    single = []
+    for i in range(min(total, 100)):
+        t = time.perf_counter()
+        clf.predict_images([decode_image(photos[i % len(photos)], limits)])
+        single.append((time.perf_counter() - t) * 1000)
+    batches = []
+    t0 = time.perf_counter()
+    for start in range(0, total, batch):
+        t = time.perf_counter()
+        clf.predict_images([decode_image(photos[(start + j) % len(photos)], limits) for j in range(batch)])
+        batches.append((time.perf_counter() - t) * 1000)
+    wall = time.perf_counter() - t0
+    return {
+        "single_p50": float(np.percentile(single, 50)),
+        "rps": len(batches) * batch / wall,
+        "batch_p50": float(np.percentile(batches, 50)),
+        "batch_p95": float(np.percentile(batches, 95)),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level (default: 200)")
@@ -82,6 +112,12 @@ def main() -> None:
     print(
         f"{args.requests} POST /v1/classify per row, real photos ({np.mean([len(p) for p in photos]) / 1024:.0f} kB "
         f"mean), one uvicorn worker per server, client on the same machine\n"
+    )
+    bare = bare_model(photos, "int8", args.requests)
+    print(
+        f"bare INT8 model, one process, decode included, 2 threads: one photo p50 {bare['single_p50']:.1f} ms; "
+        f"batches of 8: {bare['rps']:.1f} photos/s, batch p50 {bare['batch_p50']:.0f} ms, "
+        f"p95 {bare['batch_p95']:.0f} ms\n"
     )
     rows: dict[tuple[str, int], dict[str, float]] = {}
     tmp = Path(tempfile.mkdtemp())
@@ -120,11 +156,14 @@ def main() -> None:
             proc.terminate()
             proc.wait(10)
 
-    print("| server | concurrency | requests/s | p50 ms | p95 ms | throughput vs naive |")
-    print("|---|---|---|---|---|---|")
+    print("| server | concurrency | requests/s | p50 ms | p95 ms | throughput vs naive | vs bare INT8 batches |")
+    print("|---|---|---|---|---|---|---|")
     for (name, c), r in rows.items():
         base = rows[("naive PyTorch eager", c)]["rps"]
-        print(f"| {name} | {c} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['rps'] / base:.2f}x |")
+        print(
+            f"| {name} | {c} | {r['rps']:.1f} | {r['p50']:.0f} | {r['p95']:.0f} | {r['rps'] / base:.2f}x "
+            f"| {100 * r['rps'] / bare['rps']:.0f} % |"
+        )
     entries = len(read_rules(rules_path(Settings().municipality)).abc)
     print(
         f"\nGET /v1/search ({entries}-entry Abfall-ABC, {len(search_ms)} different queries, sequential, one "
