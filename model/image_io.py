@@ -78,7 +78,9 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
         raise ImageRejected("not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"image could not be decoded (truncated or corrupt?): {exc}") from exc
-    upright = ImageOps.exif_transpose(image).convert("RGB")
+    # In place, and no conversion of what is RGB already: two full-size copies less per photo.
+    ImageOps.exif_transpose(image, in_place=True)
+    upright = image if image.mode == "RGB" else image.convert("RGB")
     if limits.reduce_to and max(upright.size) > limits.reduce_to:
         upright.thumbnail((limits.reduce_to, limits.reduce_to), Image.Resampling.BILINEAR, reducing_gap=2.0)
     return upright

@@ -42,7 +42,8 @@ DEFAULT = Preprocessing()
 
 def resize_and_crop(image: Image.Image, p: Preprocessing = DEFAULT) -> Image.Image:
     """Shorter side to `resize_size` (bilinear, antialiased), then the centred `crop_size` square."""
-    image = image.convert("RGB")
+    if image.mode != "RGB":  # convert() copies even when there is nothing to convert
+        image = image.convert("RGB")
     w, h = image.size
     # Same rounding as torchvision.transforms.v2.functional.resize with an int size.
     if w <= h:

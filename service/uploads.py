@@ -5,18 +5,24 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
+from typing import TypeVar
 
+import numpy as np
 from fastapi import HTTPException, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from PIL import Image
 
 from zerowaste.model.image_io import FormatRejected, ImageLimits, ImageRejected, decode_image
+from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.service.config import Settings
 
 # What the API documents: JPEG (MPO is a camera's JPEG with a second frame), PNG, WebP and HEIC. The
 # declared content type is not asked: many clients send application/octet-stream for a real photo,
 # and a name says nothing about the bytes.
+T = TypeVar("T")
+
 UPLOAD_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF"})
 
 
@@ -40,10 +46,10 @@ def _libc() -> ctypes.CDLL | None:
     return ctypes.CDLL(name) if name else None
 
 
-def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore) -> Image.Image:
+def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore, then: Callable[[Image.Image], T]) -> T:
     with slots:
         try:
-            return decode_image(data, limits)
+            return then(decode_image(data, limits))
         finally:
             # glibc keeps freed decode buffers in its arenas: a burst of large photos would hold the
             # process's memory at its peak for good. Give it back to the system after each decode.
@@ -52,7 +58,7 @@ def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore)
                 libc.malloc_trim(0)
 
 
-async def read_photo(upload: UploadFile, settings: Settings) -> Image.Image:
+async def _read(upload: UploadFile, settings: Settings, then: Callable[[Image.Image], T]) -> T:
     """413 over the byte limit, 415 for an image in another format (GIF, BMP, TIFF, …), 422 for anything
     that is not a readable photo."""
     data = await read_bounded(upload, settings.max_upload_bytes)
@@ -64,8 +70,20 @@ async def read_photo(upload: UploadFile, settings: Settings) -> Image.Image:
         reduce_to=settings.decode_max_side,
     )
     try:
-        return await run_in_threadpool(_decode, data, limits, _decode_slots(settings.max_concurrent_decodes))
+        slots = _decode_slots(settings.max_concurrent_decodes)
+        return await run_in_threadpool(_decode, data, limits, slots, then)
     except FormatRejected as exc:
         raise HTTPException(415, str(exc)) from exc
     except ImageRejected as exc:
         raise HTTPException(422, str(exc)) from exc
+
+
+async def read_photo(upload: UploadFile, settings: Settings) -> Image.Image:
+    """The upright RGB photo (see `_read` for the errors)."""
+    return await _read(upload, settings, lambda image: image)
+
+
+async def read_model_input(upload: UploadFile, settings: Settings, p: Preprocessing) -> np.ndarray:
+    """The photo as the model takes it, decoded and preprocessed in one trip to a worker thread; the
+    full-size photo is gone before the answer is computed."""
+    return await _read(upload, settings, partial(preprocess, p=p))

@@ -4,10 +4,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.concurrency import run_in_threadpool
 
 from zerowaste.model.items import ItemThresholds, item_map, item_sums, recognise
-from zerowaste.model.preprocess import preprocess
 from zerowaste.model.uncertainty import SureRule
 from zerowaste.service import schemas
 from zerowaste.service.api.responses import Responses
@@ -22,7 +20,7 @@ from zerowaste.service.guidance import (
     weigh_item,
 )
 from zerowaste.service.offers import rank_offers
-from zerowaste.service.uploads import read_photo
+from zerowaste.service.uploads import read_model_input
 
 router = APIRouter(tags=[Tags.classify])
 
@@ -57,9 +55,7 @@ async def classify(
     if (lat is None) != (lon is None):
         raise HTTPException(422, "give both lat and lon, or neither")
     lat, lon, location_note = usable_position(rules, lat, lon, lang)
-    image = await read_photo(file, settings)
-    x = await run_in_threadpool(preprocess, image, classifier.spec.preprocessing)
-    del image  # the photo is not kept
+    x = await read_model_input(file, settings, classifier.spec.preprocessing)  # the photo is not kept
     prediction = await batcher.predict(classifier, x)
     probs = prediction.waste[0]
 
