@@ -53,8 +53,9 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._seconds_per_photo = 0.01  # refined by every batch; sizes Retry-After
+        self.taken = 0  # photos taken off the queue
         self.batches = 0
-        self.photos = 0
+        self.photos = 0  # photos answered
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -74,6 +75,10 @@ class MicroBatcher:
                 job.future.set_exception(Overloaded(0, 1))
         self._task = self._executor = None
 
+    @property
+    def waiting(self) -> int:
+        return 0 if self._queue is None else self._queue.qsize()
+
     async def predict(self, classifier: Classifier, x: np.ndarray) -> Prediction:
         """Both heads' probabilities for one preprocessed photo, computed in a batch with whoever else waits."""
         if self._queue is None or self._task is None or self._task.done():
@@ -88,11 +93,13 @@ class MicroBatcher:
     async def _gather(self) -> list[_Job]:
         assert self._queue is not None
         jobs = [await self._queue.get()]
+        self.taken += 1
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.window_s
         while len(jobs) < self.max_batch:
             if not self._queue.empty():
                 jobs.append(self._queue.get_nowait())
+                self.taken += 1
                 continue
             left = deadline - loop.time()
             if left <= 0:
@@ -101,6 +108,7 @@ class MicroBatcher:
                 jobs.append(await asyncio.wait_for(self._queue.get(), left))
             except TimeoutError:
                 break
+            self.taken += 1
         return jobs
 
     async def _run(self) -> None:

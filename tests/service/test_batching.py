@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -103,26 +104,34 @@ def test_over_http_a_full_queue_is_a_503_with_retry_after(tmp_path: Path) -> Non
     photo = photos("garbage12", "shoes", n=1)[0].read_bytes()
     with TestClient(create_app(settings)) as client:
         batcher: MicroBatcher = client.app.state.batcher  # type: ignore[attr-defined]
-        # Hold the inference thread: the batcher takes one photo and waits, the other stays queued, and
-        # a third finds the queue full. The order is forced, not left to timing.
+        # Hold the inference thread: the first photo is taken and waits for it, the second queues, and a
+        # third finds the queue full. Each step waits for the one before: the order is forced.
         release = threading.Event()
-        assert batcher._executor is not None and batcher._queue is not None
+        assert batcher._executor is not None
         batcher._executor.submit(release.wait, 60)
 
         def post() -> object:
             return client.post("/v1/classify", files={"file": ("p.jpg", photo, "image/jpeg")})
 
-        with ThreadPoolExecutor(2) as pool:
-            first, second = pool.submit(post), pool.submit(post)
+        def until(condition: Callable[[], bool]) -> None:
             deadline = time.monotonic() + 30
-            while batcher._queue.qsize() == 0:
-                assert time.monotonic() < deadline and not first.done() and not second.done()
+            while not condition():
+                assert time.monotonic() < deadline
                 time.sleep(0.01)
-            refused = post()
-            assert refused.status_code == 503  # type: ignore[attr-defined]
-            assert int(refused.headers["Retry-After"]) >= 1  # type: ignore[attr-defined]
-            assert "waiting for the model" in refused.json()["detail"]  # type: ignore[attr-defined]
+
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                first = pool.submit(post)
+                until(lambda: batcher.taken == 1)
+                second = pool.submit(post)
+                until(lambda: batcher.waiting == 1)
+                refused = post()
+                assert refused.status_code == 503  # type: ignore[attr-defined]
+                assert int(refused.headers["Retry-After"]) >= 1  # type: ignore[attr-defined]
+                assert "waiting for the model" in refused.json()["detail"]  # type: ignore[attr-defined]
+                release.set()
+                for answered in (first.result(60), second.result(60)):
+                    assert answered.status_code == 200, answered.text  # type: ignore[attr-defined]
+                    assert answered.json()["top"][0]["label"] == "shoes"  # type: ignore[attr-defined]
+        finally:
             release.set()
-            for answered in (first.result(60), second.result(60)):
-                assert answered.status_code == 200, answered.text  # type: ignore[attr-defined]
-                assert answered.json()["top"][0]["label"] == "shoes"  # type: ignore[attr-defined]
