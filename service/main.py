@@ -24,7 +24,7 @@ from zerowaste.service.batching import MicroBatcher
 from zerowaste.service.body_limit import BodyLimit
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
-from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.db.migrate import migration_lock, upgrade
 from zerowaste.service.guidance import GuideCache
 from zerowaste.service.model_store import ModelStore
 from zerowaste.service.observability import install
@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
         app.state.guides = GuideCache()
-        with app.state.sessionmaker() as session:
+        # Processes starting together would each insert the same streams and entries; one at a time, the
+        # later ones find them and change nothing (found by tests/service/test_two_processes.py).
+        with migration_lock(url), app.state.sessionmaker() as session:
             written = load_rules(session, rules)
         log.info("rules for %s loaded: %s", settings.municipality, written)
         classifier = create_classifier(

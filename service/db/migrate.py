@@ -4,6 +4,7 @@ Several processes may start at once on a fresh database (`zerowaste serve --work
 that starts replicas together): each would create `alembic_version` and the tables, and all but one
 crashed. `upgrade` therefore holds a lock while it migrates, an advisory lock on PostgreSQL and a
 file lock beside the SQLite file, so the first migrates and the others find the database at head.
+The service loads its municipality's rules under the same lock, for the same reason.
 """
 
 from __future__ import annotations
