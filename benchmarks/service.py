@@ -72,7 +72,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(
         f"{args.requests} POST /v1/classify per row, real photos ({np.mean([len(p) for p in photos]) / 1024:.0f} kB "
-        f"mean), one uvicorn worker per server, client on the same machine\n"
+        f"mean), one uvicorn worker per server unless named, client on the same machine\n"
     )
     bare = bare_model(photos, "int8", args.requests)
     print(
@@ -83,31 +83,35 @@ def main() -> None:
     rows: dict[tuple[str, int], dict[str, float]] = {}
     tmp = Path(tempfile.mkdtemp())
     servers = {
-        "service INT8": ("int8", None),
-        "service FP32": ("fp32", None),
-        "naive PyTorch eager": (None, [sys.executable, str(HERE / "naive_server.py")]),
+        "service INT8": ("int8", None, 1),
+        # two processes behind one port (uvicorn's workers), one ONNX Runtime thread each
+        "service INT8, 2 workers": ("int8", None, 2),
+        "service FP32": ("fp32", None, 1),
+        "naive PyTorch eager": (None, [sys.executable, str(HERE / "naive_server.py")], 1),
     }
     search_ms: list[float] = []
     dev_queries = HERE.parent / "datasets" / "search" / "wuppertal-dev.jsonl"
     queries = [json.loads(line)["q"] for line in dev_queries.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for name, (precision, cmd) in servers.items():
+    for i, (name, (precision, cmd, workers)) in enumerate(servers.items()):
         port = free_port()
         env = dict(
             os.environ,
             ZEROWASTE_RATE_LIMIT="100000000/minute",
-            ZEROWASTE_DATA_DIR=str(tmp / name[:12]),
+            ZEROWASTE_DATA_DIR=str(tmp / f"server-{i}"),
             ZEROWASTE_DATABASE_URL="",
         )
         if precision:
             env["ZEROWASTE_MODEL_PATH"] = str(shipped_model_path(precision))  # type: ignore[arg-type]
-            command = [sys.executable, "-m", "zerowaste.cli", "serve", "--port", str(port)]
+            command = [sys.executable, "-m", "zerowaste.cli", "serve", "--port", str(port), "--workers", str(workers)]
+            if workers > 1:
+                env["ZEROWASTE_MODEL_THREADS"] = "1"
         else:
             command = [*cmd, str(port)]  # type: ignore[misc]
         proc = start(command, env, port)
         try:
             for c in args.concurrency:
                 rows[(name, c)] = asyncio.run(load(f"http://127.0.0.1:{port}/v1/classify", photos, args.requests, c))
-            if precision == "int8":
+            if name == "service INT8":
                 with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
                     for q in queries:  # each asked once: nothing answered from a per-query cache
                         t = time.perf_counter()

@@ -352,17 +352,16 @@ def _pilot_purge(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from zerowaste.service.config import get_settings
     from zerowaste.service.db.migrate import upgrade
     from zerowaste.service.observability import configure_logging
+    from zerowaste.service.server import TcpConfig, serve
 
     configure_logging()
     settings = get_settings()
     # Once, before the workers start (each still checks under the migration lock: a no-op at head).
     upgrade(settings.sqlalchemy_url)
-    uvicorn.run(
+    config = TcpConfig(
         "zerowaste.service.main:create_app",
         factory=True,
         host=args.host,
@@ -373,6 +372,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
     )
+    serve(config)
     return 0
 
 
