@@ -64,6 +64,28 @@ def fit_file_rule(path: Path, val: list[Entry], bin_of: dict[str, str]) -> tuple
     return rule, temperature, {**fit, "item_temperature": temperature, "item_calibration": item_fit}
 
 
+def file_metrics(
+    report: dict[str, object], orig_item: np.ndarray, sources: np.ndarray, path: Path
+) -> dict[str, object]:
+    """What metrics.json and the model card keep of one file's test report."""
+    parts = report["parts"]
+    assert isinstance(parts, dict)
+    item_agree = report["_item"].argmax(1) == orig_item  # type: ignore[attr-defined]
+    return {
+        "all": report["all"],
+        "domains": report["domains"],
+        "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")} for k, v in parts.items()},
+        "item_agreement_with_imagenet": {s: float(item_agree[sources == s].mean()) for s in sorted(set(sources))},
+        "size_bytes": path.stat().st_size,
+    }
+
+
+def int8_vs_fp32(reports: dict[str, dict[str, object]]) -> dict[str, float]:
+    agree = reports["int8"]["_probs"].argmax(1) == reports["fp32"]["_probs"].argmax(1)  # type: ignore[attr-defined]
+    item_agree = reports["int8"]["_item"].argmax(1) == reports["fp32"]["_item"].argmax(1)  # type: ignore[attr-defined]
+    return {"waste_top1_agreement": float(agree.mean()), "item_top1_agreement": float(item_agree.mean())}
+
+
 def release(
     model: EfficientNetLite0,
     calibration: Calibration,
@@ -146,22 +168,9 @@ def release(
             if k in training
         },
     }
-    for name in ("fp32", "int8"):
-        r = reports[name]
-        item_agree = r["_item"].argmax(1) == orig_item  # type: ignore[union-attr]
-        metrics["test"][name] = {  # type: ignore[index]
-            "all": r["all"],
-            "domains": r["domains"],
-            "parts": {k: {m: v[m] for m in ("n", "top1", "macro_f1", "ece", "recall")} for k, v in r["parts"].items()},  # type: ignore[union-attr]
-            "item_agreement_with_imagenet": {s: float(item_agree[sources == s].mean()) for s in sorted(set(sources))},
-            "size_bytes": (fp32 if name == "fp32" else int8).stat().st_size,
-        }
-    agree = reports["int8"]["_probs"].argmax(1) == reports["fp32"]["_probs"].argmax(1)  # type: ignore[union-attr]
-    item_agree = reports["int8"]["_item"].argmax(1) == reports["fp32"]["_item"].argmax(1)  # type: ignore[union-attr]
-    metrics["int8_vs_fp32"] = {
-        "waste_top1_agreement": float(agree.mean()),
-        "item_top1_agreement": float(item_agree.mean()),
-    }
+    for name, path in (("fp32", fp32), ("int8", int8)):
+        metrics["test"][name] = file_metrics(reports[name], orig_item, sources, path)  # type: ignore[index]
+    metrics["int8_vs_fp32"] = int8_vs_fp32(reports)
     original_path.unlink()
 
     metrics["sure_validation"] = sure_fit

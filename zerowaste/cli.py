@@ -90,6 +90,27 @@ def _export_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _requantize(args: argparse.Namespace) -> int:
+    from zerowaste.datasets.manifest import read_manifest
+    from zerowaste.model.runtime import shipped_model_path
+    from zerowaste.training.requantize import QuantisationRejected, requantize
+
+    try:
+        result = requantize(
+            args.fp32 or shipped_model_path("fp32"),
+            read_manifest(args.manifest),
+            args.output,
+            calibration_images=args.calibration_images,
+            municipality=args.municipality,
+            ship=args.ship,
+        )
+    except QuantisationRejected as exc:
+        print(f"not shipped: {exc}")
+        return 3
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from zerowaste.datasets.manifest import read_manifest
     from zerowaste.training.evaluate import evaluate_model
@@ -492,6 +513,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="fine-tune, calibrate, export and quantise", parents=[get_args_parser(False)])
     train.set_defaults(func=_train)
+
+    rq = sub.add_parser("requantize", help="a new INT8 file from a released FP32 file, evaluated and gated")
+    rq.add_argument("--fp32", type=Path, default=None, help="the FP32 file (default: the shipped one)")
+    rq.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help=f"manifest (default: {DEFAULT_MANIFEST})")
+    rq.add_argument("--output", type=Path, default=Path("runs/requantize"), help="folder (default: runs/requantize)")
+    rq.add_argument("--calibration-images", type=int, default=256, help="training photos to calibrate (default: 256)")
+    rq.add_argument("--municipality", default="wuppertal", help="whose bins the sure rule is fitted on")
+    rq.add_argument("--ship", action="store_true", help="copy the INT8 file and its reports into model/shipped/")
+    rq.set_defaults(func=_requantize)
 
     ev = sub.add_parser("evaluate", help="evaluate an ONNX model on a manifest split")
     ev.add_argument("--model", type=Path, required=True, help="ONNX file")
