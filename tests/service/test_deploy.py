@@ -22,6 +22,7 @@ import yaml
 from pydantic import AliasChoices
 
 from tests.conftest import photos
+from tests.utils.server import free_port
 from zerowaste.service.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,11 +85,7 @@ def test_the_image_copies_every_folder_the_package_is_built_from() -> None:
 def test_the_image_command_serves_outside_a_container(tmp_path: Path) -> None:
     cmd = json.loads(re.findall(r"^CMD (\[.*\])$", containerfile(), re.M)[-1])
     assert cmd[:2] == ["zerowaste", "serve"]
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     # the same command; only the bind address and port fit a shared test machine
     args = [a if a not in ("0.0.0.0", "8000") else {"0.0.0.0": "127.0.0.1", "8000": str(port)}[a] for a in cmd[2:]]
     exe = shutil.which("zerowaste", path=str(Path(sys.executable).parent)) or "zerowaste"

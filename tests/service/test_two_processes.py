@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import photos
 from tests.utils.databases import postgres_database
+from tests.utils.server import Server
 from zerowaste.service.db.models import ModelVersion, Stream
 from zerowaste.service.security import create_key
 
@@ -55,52 +54,16 @@ def pg_url() -> Iterator[str]:
     yield from postgres_database()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the process on port {port} ended with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the process on port {port} did not get ready:\n{log.read_text()[-3000:]}")
-
-
 def test_two_processes_share_database_redis_and_data(tmp_path: Path, pg_url: str, redis_url: str) -> None:
-    env = dict(
-        os.environ,
-        ZEROWASTE_DATABASE_URL=pg_url,
-        ZEROWASTE_DATA_DIR=str(tmp_path / "data"),
-        ZEROWASTE_RATE_LIMIT=f"{LIMIT}/minute",
-        ZEROWASTE_RATE_LIMIT_STORAGE=redis_url,
-        ZEROWASTE_ENVIRONMENT="test",
-    )
-    ports = [free_port(), free_port()]
-    logs = [tmp_path / f"serve-{p}.log" for p in ports]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "zerowaste.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        for port, log in zip(ports, logs, strict=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    servers = [
+        Server(pg_url, data, cli=True, rate_limit=f"{LIMIT}/minute", rate_limit_storage=redis_url) for _ in range(2)
     ]
     try:
-        for port, proc, log in zip(ports, procs, logs, strict=True):
-            wait_ready(port, proc, log)
-        a, b = (httpx.Client(base_url=f"http://127.0.0.1:{p}", timeout=60) for p in ports)
+        with ThreadPoolExecutor(2) as pool:  # started at the same moment, on an empty database
+            list(pool.map(lambda s: s.start(), servers))
+        a, b = (httpx.Client(base_url=s.base, timeout=60) for s in servers)
 
         # Started together on an empty database: the rules and the registry's first model are there once.
         engine = create_engine(pg_url)
@@ -109,7 +72,7 @@ def test_two_processes_share_database_redis_and_data(tmp_path: Path, pg_url: str
             assert session.scalar(select(func.count()).select_from(Stream).where(Stream.key == "restmuell")) == 1
             staff = {"Authorization": f"Bearer {create_key(session, 'staff-two-processes', 'staff')}"}
         engine.dispose()
-        assert len(list((tmp_path / "data").glob("*.key"))) <= 1  # one signing key, made by one of them
+        assert len(list(data.glob("*.key"))) <= 1  # one signing key, made by one of them
 
         # The rules: an edit through one process is the other's answer from its next request.
         def stream_of(client: httpx.Client, q: str) -> str:
@@ -136,7 +99,8 @@ def test_two_processes_share_database_redis_and_data(tmp_path: Path, pg_url: str
                 pool.submit(a.post, "/v1/classify", files={"file": ("p.jpg", photo, "image/jpeg")}) for _ in range(8)
             ]
             time.sleep(0.05)
-            procs[0].send_signal(signal.SIGTERM)
+            assert servers[0].proc is not None
+            servers[0].proc.send_signal(signal.SIGTERM)
             answered = []
             for f in pending:
                 try:
@@ -144,8 +108,8 @@ def test_two_processes_share_database_redis_and_data(tmp_path: Path, pg_url: str
                 except httpx.TransportError as exc:
                     answered.append(type(exc).__name__)
         # uvicorn shuts down gracefully, then raises the signal again so that the exit says why
-        assert procs[0].wait(30) in (0, -signal.SIGTERM)
-        assert "Finished server process" in logs[0].read_text()
+        assert servers[0].proc.wait(30) in (0, -signal.SIGTERM)
+        assert "Finished server process" in servers[0].log.read_text()
         # not taken (the port closed before it connected): safe for a proxy to send elsewhere
         assert all(s in (200, "ConnectError") for s in answered), answered
         assert answered.count(200) >= 1
@@ -153,10 +117,5 @@ def test_two_processes_share_database_redis_and_data(tmp_path: Path, pg_url: str
             a.get("/v1/health")
         assert b.post("/v1/classify", files={"file": ("p.jpg", photo, "image/jpeg")}).status_code == 200
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for server in servers:
+            server.stop()

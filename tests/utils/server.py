@@ -13,15 +13,19 @@ from pathlib import Path
 import httpx
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 class Server:
     """`zerowaste.service.main:create_app` in a uvicorn process on a free port, with its own settings."""
 
     def __init__(self, url: str, data: Path, *, cli: bool = False, **settings: str) -> None:
         """`cli`: start it as the README does, `zerowaste serve` (its uvicorn settings included)."""
         self.cli = cli
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
