@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from zerowaste.service import schemas
 from zerowaste.service.deps import GuideDep, SettingsDep
-from zerowaste.service.guidance import offer_public, search_results
+from zerowaste.service.guidance import Guide, offer_public, search_results
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind
 
@@ -58,6 +58,34 @@ TEXT: dict[str, dict[str, Any]] = {
 }
 
 
+def _answers(
+    request: Request,
+    guide: Guide,
+    lang: schemas.Lang,
+    title: str,
+    *,
+    q: str = "",
+    hits: list[schemas.AbcHit] | None = None,
+    offers: list[schemas.OfferPublic] | None = None,
+    note: str | None = None,
+) -> HTMLResponse:
+    """The one template both answer pages fill: search hits or a list of offers."""
+    return templates.TemplateResponse(
+        request,
+        "answers.html",
+        {
+            "lang": lang,
+            "t": TEXT[lang],
+            "title": title,
+            "municipality": guide.municipality.name,
+            "q": q,
+            "hits": hits or [],
+            "offers": offers,
+            "note": note,
+        },
+    )
+
+
 @router.get("/suche", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -68,20 +96,8 @@ def search_page(
 ) -> HTMLResponse:
     hits = search_results(guide, q, lang, 5, settings.max_offers) if q.strip() else []
     t = TEXT[lang]
-    return templates.TemplateResponse(
-        request,
-        "answers.html",
-        {
-            "lang": lang,
-            "t": t,
-            "title": q or t["search"],
-            "municipality": guide.municipality.name,
-            "q": q,
-            "hits": hits,
-            "offers": None,
-            "note": t["nothing"] if q.strip() and not hits else None,
-        },
-    )
+    note = t["nothing"] if q.strip() and not hits else None
+    return _answers(request, guide, lang, q or t["search"], q=q, hits=hits, note=note)
 
 
 @router.get("/angebote", response_class=HTMLResponse)
@@ -93,18 +109,4 @@ def offers_page(
     lang: Annotated[schemas.Lang, Query()] = "de",
 ) -> HTMLResponse:
     found = browse_offers(guide.offers, kind=kind, district=district or None)
-    t = TEXT[lang]
-    return templates.TemplateResponse(
-        request,
-        "answers.html",
-        {
-            "lang": lang,
-            "t": t,
-            "title": t["kinds"][kind],
-            "municipality": guide.municipality.name,
-            "q": "",
-            "hits": [],
-            "offers": [offer_public(o, lang) for o in found],
-            "note": None,
-        },
-    )
+    return _answers(request, guide, lang, TEXT[lang]["kinds"][kind], offers=[offer_public(o, lang) for o in found])

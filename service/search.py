@@ -263,10 +263,3 @@ def _rank(
     # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.
     hits.sort(key=lambda h: (-h.score, h.target.kind != "stream", h.target.key))
     return hits[:limit]
-
-
-def search(
-    items: Sequence[AbcItem], streams: Sequence[Stream], query: str, limit: int = 10, min_score: float = MIN_SCORE
-) -> list[Hit]:
-    """One search without keeping the index (a script, a test); the service keeps one per rules version."""
-    return SearchIndex(items, streams).search(query, limit=limit, min_score=min_score)

@@ -182,10 +182,15 @@ def release(
     (out / "MODEL_CARD.md").write_text(model_card(spec, metrics, entries))
     log.info("released %s and %s", fp32, int8)
     if args.ship:
-        SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
-        for f in (fp32, int8, out / "metrics.json", out / "MODEL_CARD.md"):
-            shutil.copy2(f, SHIPPED_DIR / f.name)
-        for f in [*sorted((out / "eval-int8").glob("*.png")), out / "eval-int8" / "risk-coverage.json"]:
-            if f.exists():
-                shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")
+        ship([fp32, int8], out)
     return metrics
+
+
+def ship(models: list[Path], out: Path) -> None:
+    """Copy released files, their metrics and model card, and the INT8 file's plots into model/shipped/."""
+    SHIPPED_DIR.mkdir(parents=True, exist_ok=True)
+    for f in (*models, out / "metrics.json", out / "MODEL_CARD.md"):
+        shutil.copy2(f, SHIPPED_DIR / f.name)
+    for f in [*sorted((out / "eval-int8").glob("*.png")), out / "eval-int8" / "risk-coverage.json"]:
+        if f.exists():
+            shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from zerowaste.training.evaluate import evaluate_model
 from zerowaste.training.export import export_original, write_metadata
 from zerowaste.training.model_card import model_card
 from zerowaste.training.quantize import calibration_subset, quantize_int8
-from zerowaste.training.release import SHIPPED_DIR, file_metrics, fit_file_rule, int8_vs_fp32
+from zerowaste.training.release import file_metrics, fit_file_rule, int8_vs_fp32
+from zerowaste.training.release import ship as ship_files
 from zerowaste.training.sure import municipality_bins
 from zerowaste.training.train import timestamp
 
@@ -87,9 +87,5 @@ def requantize(
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "MODEL_CARD.md").write_text(model_card(replace(released, metrics=metrics), metrics, entries))
     if ship:
-        for f in (int8, out / "metrics.json", out / "MODEL_CARD.md"):
-            shutil.copy2(f, SHIPPED_DIR / f.name)
-        for f in [*sorted((out / "eval-int8").glob("*.png")), out / "eval-int8" / "risk-coverage.json"]:
-            if f.exists():
-                shutil.copy2(f, SHIPPED_DIR / f"int8-{f.name}")
+        ship_files([int8], out)
     return {"int8": str(int8), "drops": drops, "int8_vs_fp32": metrics["int8_vs_fp32"]}
