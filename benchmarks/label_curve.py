@@ -2,6 +2,7 @@
 order (least sure first) beats labelling photos at random.
 
     python benchmarks/label_curve.py [--source drinks] [--sizes 64 128 256] [--epochs 14]
+        [--recipe "--composite-prob 0 --no-camera --balance none"] [--no-all]
 
 Trains the release recipe (`zerowaste train`'s defaults, on the cached training views of the
 manifest, so only the fine-tuned tail trains: minutes per run) several times, each with a different
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -37,7 +39,14 @@ from common import machine  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", default="drinks", help="the phone source whose labels vary (default: drinks)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[64, 128, 256])
+    parser.add_argument(
+        "--recipe",
+        default="",
+        help='`zerowaste train` flags that change the recipe of every run, e.g. "--composite-prob 0 --no-camera";'
+        " with --sizes and --no-all left empty this is a held-out-source ablation of the recipe",
+    )
+    parser.add_argument("--no-all", action="store_true", help="skip the run with all of the source's labels")
     parser.add_argument("--epochs", type=int, default=14)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -50,7 +59,9 @@ def main() -> None:
     from zerowaste.training.args import get_args_parser
     from zerowaste.training.train import Split, load_data
 
-    train_args = get_args_parser().parse_args(["--epochs", str(args.epochs), "--seed", str(args.seed)])
+    train_args = get_args_parser().parse_args(
+        ["--epochs", str(args.epochs), "--seed", str(args.seed), *shlex.split(args.recipe)]
+    )
     torch.set_num_threads(torch.get_num_threads())
     base = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS), dropout=train_args.dropout))
     train, val, _ = load_data(train_args, base)
@@ -58,6 +69,7 @@ def main() -> None:
     if not pool:
         raise SystemExit(f"no training photos of source {args.source!r} in {train_args.manifest}")
     print(f"machine: {machine()}")
+    print(f"recipe: {args.recipe or 'release defaults'}")
     print(
         f"{args.source}: {len(pool)} labelled training photos; validation: "
         f"{sum(e.source == args.source for e in val.entries)} {args.source} photos, "
@@ -72,7 +84,7 @@ def main() -> None:
     t = time.perf_counter()
     start_model, scores = train_and_score(base, subset(set()), val, train_args, args.source)
     results.append(("none", 0, scores, time.perf_counter() - t))
-    order = queue_order(start_model, base, train_args, [train.entries[i] for i in pool], pool)
+    order = queue_order(start_model, base, train_args, [train.entries[i] for i in pool], pool) if args.sizes else []
     rng = np.random.default_rng(args.seed)
     shuffled = list(rng.permutation(pool))
     for n in args.sizes:
@@ -80,9 +92,10 @@ def main() -> None:
             t = time.perf_counter()
             _, scores = train_and_score(base, subset(set(chosen)), val, train_args, args.source)
             results.append((name, n, scores, time.perf_counter() - t))
-    t = time.perf_counter()
-    _, scores = train_and_score(base, subset(set(pool)), val, train_args, args.source)
-    results.append(("all", len(pool), scores, time.perf_counter() - t))
+    if not args.no_all:
+        t = time.perf_counter()
+        _, scores = train_and_score(base, subset(set(pool)), val, train_args, args.source)
+        results.append(("all", len(pool), scores, time.perf_counter() - t))
 
     print(
         f"| {args.source} labels | order | {args.source} val material | {args.source} val right bin | "
@@ -98,8 +111,6 @@ def main() -> None:
 
 def select_rows(data, rows: list[int]):  # noqa: ANN001, ANN201 - training.train.Split
     """A Split of some photos of `data`, all their cached views kept."""
-    import torch
-
     from zerowaste.training import utils
     from zerowaste.training.features import FeatureCache
     from zerowaste.training.train import Split
@@ -108,8 +119,9 @@ def select_rows(data, rows: list[int]):  # noqa: ANN001, ANN201 - training.train
     view_rows = (np.asarray(rows)[:, None] * v + np.arange(v)[None]).ravel()
     entries = [data.entries[i] for i in rows]
     feats = FeatureCache(data.features.trunk[view_rows], data.features.teacher[view_rows], v)
-    sampling = utils.balanced_sampling([(e.source, e.label) for e in entries])
-    return Split(entries, feats, data.mask[rows], torch.ones(len(rows)), sampling)
+    # The recipe's sampling: balanced draws, or every photo once with the class weights load_data gave it.
+    sampling = utils.balanced_sampling([(e.source, e.label) for e in entries]) if data.sampling is not None else None
+    return Split(entries, feats, data.mask[rows], data.weights[rows], sampling)
 
 
 def train_and_score(base, train, val, args, source: str):  # noqa: ANN001, ANN201
