@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zerowaste import __version__
 from zerowaste.edge.calibration import Calibration
@@ -25,6 +25,7 @@ from zerowaste.edge.link import ServiceLink
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.scales import DriverConfig, ScaleReader, SimulatedConfig, open_scale
 from zerowaste.edge.settle import Change, DetectorConfig, StableWeightDetector
+from zerowaste.wire import WeighingEvent
 
 log = logging.getLogger(__name__)
 FIRMWARE = f"zerowaste-edge {__version__}"
@@ -107,7 +108,17 @@ class ScaleAgent:
                 self._warned_uncalibrated.add(bin_id)
             return None
         if change is not None:
-            self.queue.put(self._event(b, change), {f"bin:{bin_id}": state})
+            fields = self._event(b, change)
+            try:
+                event, problem = WeighingEvent.model_validate(fields).model_dump(mode="json"), ""
+            except ValidationError as exc:
+                # A faulty load cell (NaN) makes an event the service would refuse: kept on the
+                # device for `edge scale status`, never sent, and the queue behind it keeps moving.
+                event, problem = fields, f"not a valid weighing: {exc}"
+            self.queue.put(event, {f"bin:{bin_id}": state})
+            if problem:
+                self.queue.quarantine([event["id"]], problem)
+                log.error("%s: %s", bin_id, problem[:300])
             self._persisted[bin_id] = det.reference
             log.info("%s %s: %+.3f kg (now %.3f kg)", bin_id, change.kind, change.net_kg, change.gross_kg)
         elif det.reference is not None and (

@@ -29,10 +29,11 @@ from typing import Any
 
 import httpx
 import yaml
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from zerowaste.edge.link import ServiceLink
 from zerowaste.model import signing
+from zerowaste.wire import MODEL_OFFER_PATH, MODEL_REPORT_PATH, ModelOffer, ModelReport, ModelStatus
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +66,6 @@ class UpdateError(RuntimeError):
 
 class UntrustedModel(UpdateError):
     """No trusted key signed the offered file: it is refused for good, not fetched again."""
-
-
-@dataclass
-class Offer:
-    channel: str
-    model_id: int
-    sha256: str
-    size: int
-    precision: str
-    signature: str
-    key_id: str
-    url: str
 
 
 @dataclass
@@ -187,23 +176,27 @@ class ModelUpdater:
             raise UpdateError("no service configured")
         return self.client
 
-    def offer(self) -> Offer:
+    def offer(self) -> ModelOffer:
         try:
-            r = self._client().get("/v1/models/current")
+            r = self._client().get(MODEL_OFFER_PATH)
         except httpx.TransportError as exc:
             raise UpdateError(f"service unreachable: {exc}") from exc
         if r.status_code != 200:
             raise UpdateError(f"service answered {r.status_code}: {r.text[:200]}")
-        return Offer(**{k: r.json()[k] for k in Offer.__dataclass_fields__})
+        try:
+            return ModelOffer.model_validate_json(r.content)
+        except ValidationError as exc:
+            raise UpdateError(f"the service's offer is malformed: {exc}") from exc
 
-    def report(self, sha256: str, status: str, detail: str) -> None:
+    def report(self, sha256: str, status: ModelStatus, detail: str) -> None:
         """Best effort: the service shows staff what each device runs; an outage must not block an update."""
         try:
-            self._client().post("/v1/models/report", json={"sha256": sha256, "status": status, "detail": detail[:500]})
+            report = ModelReport(sha256=sha256, status=status, detail=detail[:500])
+            self._client().post(MODEL_REPORT_PATH, json=report.model_dump(mode="json"))
         except (httpx.TransportError, UpdateError) as exc:
             log.warning("could not report %s %s: %s", status, sha256[:12], exc)
 
-    def download(self, offer: Offer) -> tuple[Path, int]:
+    def download(self, offer: ModelOffer) -> tuple[Path, int]:
         """Fetch into incoming/<sha>.part, continuing what an earlier attempt left. Returns the part file
         and the byte it resumed from."""
         part = self.folder / "incoming" / f"{offer.sha256}.part"
@@ -231,7 +224,7 @@ class ModelUpdater:
                 raise UpdateError(f"download interrupted after {part.stat().st_size} bytes: {exc}") from exc
         return part, start
 
-    def verify(self, offer: Offer, part: Path) -> None:
+    def verify(self, offer: ModelOffer, part: Path) -> None:
         """Size, sha256 of the bytes on disk, and a trusted signature; a bad file is deleted."""
         size = part.stat().st_size
         h = hashlib.sha256()

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from zerowaste.edge.queue import EventQueue
+from zerowaste.wire import WEIGHINGS_PATH, BatchResult
 
 log = logging.getLogger(__name__)
-BATCH_PATH = "/v1/weighings/batch"
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Uploader:
         except ValueError as exc:
             return self._refused(events, f"not JSON: {exc}")
         try:
-            r = self.client.post(BATCH_PATH, content=body, headers={"Content-Type": "application/json"})
+            r = self.client.post(WEIGHINGS_PATH, content=body, headers={"Content-Type": "application/json"})
         except httpx.TransportError as exc:
             return self._failed(len(events), f"network: {type(exc).__name__}: {exc}")
         if r.status_code == 413 and self.batch_size > 1:
@@ -96,17 +97,19 @@ class Uploader:
             level = logging.ERROR if r.status_code in (401, 403) else logging.WARNING
             log.log(level, "upload refused (%s): %s", r.status_code, r.text[:300])
             return self._failed(len(events), f"HTTP {r.status_code}")
-        body = r.json()
-        answered = [
-            res["id"] for res in body.get("results", []) if res.get("status") in ("accepted", "duplicate", "rejected")
-        ]
-        for res in body.get("results", []):
-            if res.get("status") == "rejected":
-                log.warning("event %s rejected, kept for staff review: %s", res["id"], "; ".join(res["reasons"]))
-        acked = self.queue.ack(answered)
+        try:
+            answer = BatchResult.model_validate_json(r.content)
+        except ValidationError as exc:
+            # Nothing is acknowledged from an answer that cannot be read: the events go again, and the
+            # service answers a resend "duplicate".
+            return self._failed(len(events), f"unreadable answer: {str(exc)[:300]}")
+        for res in answer.results:
+            if res.status == "rejected":
+                log.warning("event %s rejected, kept for staff review: %s", res.id, "; ".join(res.reasons))
+        acked = self.queue.ack([res.id for res in answer.results])
         self.backoff.reset()
-        offset = body.get("clock_offset_s")
-        if offset is not None and abs(offset) > 60:
+        offset = answer.clock_offset_s
+        if abs(offset) > 60:
             log.warning("device clock is %.0f s off the server's; the server corrects event times", offset)
         return Outcome(len(events), acked, clock_offset_s=offset)
 

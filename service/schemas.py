@@ -265,13 +265,6 @@ class StreamPatch(BaseModel):
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
-class WeighingBatch(BaseModel):
-    sent_at: AwareDatetime = Field(description="the device's clock when it sent the batch (for skew correction)")
-    # Any JSON value: an element that is not an object is answered as rejected on its own, the rest of
-    # the batch still counts (a whole-batch 422 would make an agent resend it forever).
-    events: list[Any] = Field(description="events as the scale agent made them; each is checked alone")
-
-
 class DeviceIn(BaseModel):
     id: Key = Field(examples=["awg-scale-0001"])
 
@@ -437,25 +430,6 @@ class AuditEntry(BaseModel):
 
 class DeviceChannel(BaseModel):
     channel: Channel
-
-
-class ModelOffer(BaseModel):
-    """What a device should run. Verify size, sha256 and the Ed25519 signature before loading it."""
-
-    channel: str
-    model_id: int
-    sha256: str
-    size: int
-    precision: str
-    signature: str = Field(description="base64 Ed25519 over 'zerowaste-model-v1\\n<sha256>\\n<size>'")
-    key_id: str
-    url: str = Field(description="path of the file on this service (supports HTTP Range)")
-
-
-class ModelReport(BaseModel):
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    status: Literal["installed", "rolled-back", "refused"]
-    detail: str = Field(default="", max_length=500)
 
 
 class SigningKey(BaseModel):

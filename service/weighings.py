@@ -12,21 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zerowaste.service.db.models import Bin, Device, Household, RejectedEvent, Weighing
 from zerowaste.service.weekly import weeks_changed
+from zerowaste.wire import ID_CHARS, BatchResult, EventResult, WeighingEvent, printable
 
-EventStatus = Literal["accepted", "duplicate", "rejected"]
 GROSS_TOLERANCE_KG = 0.5  # a tared scale may read slightly below zero
 
 
@@ -37,60 +36,6 @@ class TimeBounds:
 
     max_future_s: float = 300.0
     max_age_days: float = 180.0
-
-
-ID_CHARS = r"[A-Za-z0-9_.:-]"  # what an event id is made of (the agent makes UUIDs)
-
-
-class EventIn(BaseModel):
-    """One weighing as the scale agent made it (edge/agent.py)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=8, max_length=64, pattern=f"^{ID_CHARS}+$")
-    device: str = Field(max_length=64)
-    bin: str = Field(max_length=64)
-    stream: str = Field(max_length=64)
-    kind: Literal["deposit", "removal", "emptying"]
-    net_kg: float
-    gross_kg: float
-    measured_at: dt.datetime
-    firmware: str = Field(default="", max_length=64)
-    calibration_version: int = Field(default=0, ge=0)
-
-    @field_validator("device", "bin", "stream", "firmware")
-    @classmethod
-    def _printable(cls, v: str) -> str:
-        return printable(v)  # a NUL would reach PostgreSQL's text columns; it names no device or bin
-
-    @field_validator("net_kg", "gross_kg")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number")
-        return v
-
-    @field_validator("measured_at")
-    @classmethod
-    def _aware(cls, v: dt.datetime) -> dt.datetime:
-        if v.tzinfo is None:
-            raise ValueError("needs a time zone (the agent sends UTC)")
-        return v
-
-
-class EventResult(BaseModel):
-    id: str
-    status: EventStatus
-    reasons: list[str] = []
-
-
-class BatchResult(BaseModel):
-    server_time: dt.datetime
-    clock_offset_s: float = Field(description="server clock minus device clock; added to event times")
-    accepted: int
-    duplicates: int
-    rejected: int
-    results: list[EventResult]
 
 
 def utc(t: dt.datetime) -> dt.datetime:
@@ -104,7 +49,7 @@ def week_of(t: dt.datetime, zone: ZoneInfo) -> dt.date:
 
 
 def plausibility(
-    event: EventIn,
+    event: WeighingEvent,
     measured_at: dt.datetime,
     device: Device,
     bin_: Bin | None,
@@ -176,12 +121,7 @@ def retry_rejected(
     return ingest(session, device, [payload], now - offset, zone=zone, bounds=bounds, now=now).results[0]
 
 
-ID_PATTERN = re.compile(f"^{ID_CHARS}{{8,64}}$")  # EventIn's id: its characters and lengths
-
-
-def printable(text: str) -> str:
-    """Without control characters (NUL among them, which PostgreSQL refuses in text)."""
-    return "".join(c for c in text if c.isprintable())
+ID_PATTERN = re.compile(f"^{ID_CHARS}{{8,64}}$")  # WeighingEvent's id: its characters and lengths
 
 
 def event_key(raw: dict[str, Any]) -> str:
@@ -210,7 +150,7 @@ def _without_nul(value: Any) -> Any:
 def same_event(weighing: Weighing, raw: dict[str, Any]) -> bool:
     """Whether `raw` says what the counted `weighing` says (a resend), as far as its fields go."""
     try:
-        event = EventIn.model_validate(raw)
+        event = WeighingEvent.model_validate(raw)
     except ValidationError:
         return False
     return (event.bin, event.stream, event.kind, event.net_kg, event.gross_kg) == (
@@ -277,7 +217,7 @@ def _ingest(
             continue
         seen[event_id] = raw
         try:
-            event = EventIn.model_validate(raw)
+            event = WeighingEvent.model_validate(raw)
         except ValidationError as exc:
             reasons = [f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()]
             results.append(_reject(session, device, event_id, raw, reasons, now, skew))

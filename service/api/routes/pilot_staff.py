@@ -13,22 +13,22 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Numeric, cast, func, select
 
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import RowId, SessionDep, SettingsDep
 from zerowaste.service.api.responses import AUTH
+from zerowaste.service.api.security import StaffDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Bin, Device, Household, Neighbourhood, RejectedEvent, Stream, Weighing
-from zerowaste.service.deps import RowId, SessionDep, SettingsDep
 from zerowaste.service.households import delete_household, register_device, register_household
 from zerowaste.service.ngsi import waste_containers
-from zerowaste.service.security import StaffDep
 from zerowaste.service.weekly import COUNTED
 from zerowaste.service.weighings import (
     AmbiguousWeighing,
-    EventResult,
     UnknownWeighing,
     retry_rejected,
     utc,
     void_weighing,
 )
+from zerowaste.wire import EventResult
 
 router = APIRouter(prefix="/staff", tags=[Tags.staff], responses=AUTH)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from zerowaste.service import schemas
+from zerowaste.service.api.deps import SessionDep, SettingsDep
+from zerowaste.service.api.security import DeviceDep
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.security import DeviceDep
-from zerowaste.service.weighings import BatchResult, ingest
+from zerowaste.service.weighings import ingest
+from zerowaste.wire import BatchResult, WeighingBatch
 
 router = APIRouter(prefix="/weighings", tags=[Tags.weighings])
 
@@ -23,9 +23,7 @@ router = APIRouter(prefix="/weighings", tags=[Tags.weighings])
         413: {"description": "more events than ZEROWASTE_MAX_BATCH_EVENTS"},
     },
 )
-def upload_batch(
-    body: schemas.WeighingBatch, session: SessionDep, settings: SettingsDep, device: DeviceDep
-) -> BatchResult:
+def upload_batch(body: WeighingBatch, session: SessionDep, settings: SettingsDep, device: DeviceDep) -> BatchResult:
     if len(body.events) > settings.max_batch_events:
         raise HTTPException(413, f"at most {settings.max_batch_events} events per batch; got {len(body.events)}")
     return ingest(session, device, body.events, body.sent_at, zone=settings.zone, bounds=settings.time_bounds)
