@@ -104,8 +104,8 @@ def update_table(repeats: int) -> None:
     from zerowaste.edge.model_update import ModelUpdater
     from zerowaste.service.config import Settings
     from zerowaste.service.db.engine import make_engine
+    from zerowaste.service.keys import create_key
     from zerowaste.service.main import create_app
-    from zerowaste.service.security import create_key
 
     print(f"\n### Model update over loopback (median of {repeats}, each into an empty model folder)\n")
     print("| model | size MB | download ms | MB/s | verify ms | swap ms | smoke check ms | total ms |")

@@ -35,8 +35,8 @@ from zerowaste.service.db.engine import make_engine  # noqa: E402
 from zerowaste.service.db.migrate import upgrade  # noqa: E402
 from zerowaste.service.db.models import ApiKey, Bin, Device, Household, Neighbourhood, Weighing  # noqa: E402
 from zerowaste.service.household_summary import current_week, summarise  # noqa: E402
+from zerowaste.service.keys import create_key  # noqa: E402
 from zerowaste.service.main import create_app  # noqa: E402
-from zerowaste.service.security import create_key  # noqa: E402
 from zerowaste.service.weekly import forget_weeks_before, household_weeks, neighbourhood_medians  # noqa: E402
 
 PG_ADMIN = os.environ.get("ZEROWASTE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -18,7 +18,7 @@ from zerowaste.service.db.models import (
     RejectedEvent,
     Weighing,
 )
-from zerowaste.service.security import new_key
+from zerowaste.service.keys import new_key
 from zerowaste.service.weekly import forget_weeks_before, weeks_changed
 
 

@@ -17,17 +17,18 @@ from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model import taxonomy
 from zerowaste.model.runtime import create_classifier, shipped_model_path
-from zerowaste.service import pages, registry
+from zerowaste.service import registry
+from zerowaste.service.api.body_limit import BodyLimit
 from zerowaste.service.api.errors import install_error_handlers
 from zerowaste.service.api.main import api_router
+from zerowaste.service.api.observability import install
+from zerowaste.service.api.routes import pages
 from zerowaste.service.batching import MicroBatcher
-from zerowaste.service.body_limit import BodyLimit
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import migration_lock, upgrade
 from zerowaste.service.guidance import GuideCache
 from zerowaste.service.model_store import ModelStore
-from zerowaste.service.observability import install
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import load_rules, read_rules, rules_path
 from zerowaste.service.served_model import ServedModel

@@ -13,7 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import HTTPException, UploadFile
+from zerowaste.service.errors import InvalidInput, TooLarge
+from zerowaste.service.uploads import AsyncReader
 
 MIN_MODEL_BYTES = 64  # an ONNX file is a protobuf without a fixed magic number; tiny ones are surely not models
 
@@ -33,8 +34,9 @@ class ModelStore:
         os.replace(tmp, final)
         return final
 
-    async def receive(self, upload: UploadFile, limit: int) -> tuple[Path, str, int]:
-        """Stream an upload to disk, hashing it on the way; 413 past `limit` bytes, 422 for an empty file."""
+    async def receive(self, upload: AsyncReader, limit: int) -> tuple[Path, str, int]:
+        """Stream an upload to disk, hashing it on the way; TooLarge past `limit` bytes, InvalidInput for a
+        file too small to be a model."""
         h, size = hashlib.sha256(), 0
         fd, name = tempfile.mkstemp(dir=self.root, suffix=".part")
         tmp = Path(name)
@@ -43,11 +45,11 @@ class ModelStore:
                 while chunk := await upload.read(1 << 20):
                     size += len(chunk)
                     if size > limit:
-                        raise HTTPException(413, f"model file larger than {limit} bytes")
+                        raise TooLarge(f"model file larger than {limit} bytes")
                     h.update(chunk)
                     f.write(chunk)
             if size < MIN_MODEL_BYTES:
-                raise HTTPException(422, f"a {size}-byte file is not an ONNX model")
+                raise InvalidInput(f"a {size}-byte file is not an ONNX model")
             return self._commit(tmp, h.hexdigest()), h.hexdigest(), size
         finally:
             tmp.unlink(missing_ok=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from zerowaste.model.runtime import OnnxClassifier
 from zerowaste.model.spec import file_sha256
 from zerowaste.service.config import Settings
 from zerowaste.service.db.models import ChannelAssignment, ModelAudit, ModelVersion
+from zerowaste.service.errors import Conflict, InvalidInput
 from zerowaste.service.model_gate import Check, FixedTestSet, run_gate, score_model
 from zerowaste.service.model_store import ModelStore
 
@@ -138,10 +138,10 @@ def _card_beside(path: Path) -> str:
 
 
 def register(session: Session, sha256: str, size: int, actor: str, card: str, note: str) -> ModelVersion:
-    """A new upload, `validating` until the gate has spoken. 409 for a file the registry has."""
+    """A new upload, `validating` until the gate has spoken. Conflict for a file the registry has."""
     known = session.scalars(select(ModelVersion).where(ModelVersion.sha256 == sha256)).first()
     if known is not None:
-        raise HTTPException(409, f"this file is model {known.id} ({known.status})")
+        raise Conflict(f"this file is model {known.id} ({known.status})")
     model = ModelVersion(
         sha256=sha256,
         size=size,
@@ -256,7 +256,7 @@ def _assign(
     previous_id: int | None = None,
 ) -> ChannelAssignment:
     if channel not in CHANNELS:
-        raise HTTPException(422, f"channel must be one of {', '.join(CHANNELS)}")
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}")
     row = ChannelAssignment(
         channel=channel, model_id=model.id, previous_id=previous_id, action=action, actor=actor, reason=reason, at=now()
     )
@@ -267,10 +267,10 @@ def _assign(
 
 def promote(session: Session, model: ModelVersion, channel: str, actor: str, reason: str) -> ChannelAssignment:
     if model.status != "accepted" or not model.signature:
-        raise HTTPException(409, f"model {model.id} is {model.status}; only a model the gate accepted can be promoted")
+        raise Conflict(f"model {model.id} is {model.status}; only a model the gate accepted can be promoted")
     was = current(session, channel)
     if was is not None and was.model_id == model.id:
-        raise HTTPException(409, f"model {model.id} is already on {channel}")
+        raise Conflict(f"model {model.id} is already on {channel}")
     row = _assign(session, channel, model, actor, reason, "promote", previous_id=was.id if was else None)
     session.commit()
     return row
@@ -279,7 +279,7 @@ def promote(session: Session, model: ModelVersion, channel: str, actor: str, rea
 def rollback(session: Session, channel: str, actor: str, reason: str) -> ChannelAssignment:
     was = current(session, channel)
     if was is None or was.previous_id is None:
-        raise HTTPException(409, f"{channel} has no earlier model to roll back to")
+        raise Conflict(f"{channel} has no earlier model to roll back to")
     before = session.get_one(ChannelAssignment, was.previous_id)
     row = _assign(
         session,

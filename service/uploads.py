@@ -1,4 +1,4 @@
-"""The one way a photo enters the service: bounded read, format told by the bytes, safe decode, clear 4xx."""
+"""The one way a photo enters the service: bounded read, format told by the bytes, safe decode, clear errors."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ import ctypes.util
 import threading
 from collections.abc import Callable
 from functools import cache, partial
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
-from fastapi import HTTPException, UploadFile
-from fastapi.concurrency import run_in_threadpool
+from anyio import to_thread
 from PIL import Image
 
 from zerowaste.model.image_io import FormatRejected, ImageLimits, ImageRejected, decode_image
 from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.service.config import Settings
+from zerowaste.service.errors import InvalidInput, TooLarge, UnsupportedFormat
 
 # What the API documents: JPEG (MPO is a camera's JPEG with a second frame), PNG, WebP and HEIC. The
 # declared content type is not asked: many clients send application/octet-stream for a real photo,
@@ -26,11 +26,17 @@ T = TypeVar("T")
 UPLOAD_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF"})
 
 
-async def read_bounded(upload: UploadFile, limit: int) -> bytes:
+class AsyncReader(Protocol):
+    """What an upload is to the domain code: bytes read in pieces (FastAPI's UploadFile is one)."""
+
+    async def read(self, size: int = -1, /) -> bytes: ...
+
+
+async def read_bounded(upload: AsyncReader, limit: int) -> bytes:
     """Read at most `limit` bytes; one byte more means the upload is too large (never read it all)."""
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise HTTPException(413, f"photo larger than {limit} bytes")
+        raise TooLarge(f"photo larger than {limit} bytes")
     return data
 
 
@@ -58,9 +64,9 @@ def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore,
                 libc.malloc_trim(0)
 
 
-async def _read(upload: UploadFile, settings: Settings, then: Callable[[Image.Image], T]) -> T:
-    """413 over the byte limit, 415 for an image in another format (GIF, BMP, TIFF, …), 422 for anything
-    that is not a readable photo."""
+async def _read(upload: AsyncReader, settings: Settings, then: Callable[[Image.Image], T]) -> T:
+    """TooLarge over the byte limit, UnsupportedFormat for an image in another format (GIF, BMP, TIFF, …),
+    InvalidInput for anything that is not a readable photo."""
     data = await read_bounded(upload, settings.max_upload_bytes)
     limits = ImageLimits(
         max_bytes=settings.max_upload_bytes,
@@ -71,19 +77,19 @@ async def _read(upload: UploadFile, settings: Settings, then: Callable[[Image.Im
     )
     try:
         slots = _decode_slots(settings.max_concurrent_decodes)
-        return await run_in_threadpool(_decode, data, limits, slots, then)
+        return await to_thread.run_sync(_decode, data, limits, slots, then)
     except FormatRejected as exc:
-        raise HTTPException(415, str(exc)) from exc
+        raise UnsupportedFormat(str(exc)) from exc
     except ImageRejected as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise InvalidInput(str(exc)) from exc
 
 
-async def read_photo(upload: UploadFile, settings: Settings) -> Image.Image:
+async def read_photo(upload: AsyncReader, settings: Settings) -> Image.Image:
     """The upright RGB photo (see `_read` for the errors)."""
     return await _read(upload, settings, lambda image: image)
 
 
-async def read_model_input(upload: UploadFile, settings: Settings, p: Preprocessing) -> np.ndarray:
+async def read_model_input(upload: AsyncReader, settings: Settings, p: Preprocessing) -> np.ndarray:
     """The photo as the model takes it, decoded and preprocessed in one trip to a worker thread; the
     full-size photo is gone before the answer is computed."""
     return await _read(upload, settings, partial(preprocess, p=p))

@@ -373,9 +373,9 @@ def _pilot_purge(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from zerowaste.service.api.observability import configure_logging
     from zerowaste.service.config import get_settings
     from zerowaste.service.db.migrate import upgrade
-    from zerowaste.service.observability import configure_logging
     from zerowaste.service.server import TcpConfig, serve
 
     configure_logging()
@@ -427,7 +427,7 @@ def _rules_load(args: argparse.Namespace) -> int:
 
 
 def _keys_create(args: argparse.Namespace) -> int:
-    from zerowaste.service.security import create_key
+    from zerowaste.service.keys import create_key
 
     with _database() as (_settings, session):
         token = create_key(session, args.name, args.role)

@@ -6,18 +6,21 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zerowaste.service.security import require_role
+from zerowaste.service.api.security import require_role
+from zerowaste.service.metrics import Metrics
 
 log = logging.getLogger("zerowaste.access")
+EXEMPT = frozenset({"/v1/health", "/v1/ready", "/metrics"})  # probes and scrapers are not rate limited
 
 # On every answer, pages and API alike. The pages carry their own script and style inline and load
 # nothing from another host; a photo's preview is a blob: URL, Swagger UI's icons are data: URLs.
@@ -55,93 +58,95 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
-class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "zerowaste_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
-        )
-        self.latency = Histogram(
-            "zerowaste_http_request_seconds",
-            "HTTP request latency",
-            ["method", "route"],
-            registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-        )
-        self.classifications = Counter(
-            "zerowaste_classifications_total",
-            "Classifications by label and decision",
-            ["label", "decided"],
-            registry=self.registry,
-        )
-        self.rate_limited = Counter(
-            "zerowaste_rate_limited_total", "Requests refused by the rate limit", registry=self.registry
-        )
-
-
-def client_key(request: Request) -> str:
+def client_key(scope: Scope) -> str:
     # Behind a configured proxy (ZEROWASTE_TRUSTED_PROXIES) uvicorn has put the forwarded address here;
     # otherwise it is the peer's, whatever X-Forwarded-For says.
-    return request.client.host if request.client else "unknown"
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
-def route_template(request: Request) -> str:
-    """The path with its parameters as placeholders (/v1/staff/offers/{key}): bounded label values."""
-    if request.scope.get("route") is None:
+def route_template(scope: Scope) -> str:
+    """The matched route's path with its parameters as placeholders (/v1/staff/offers/{key}): bounded
+    label values, whatever the path held. The router leaves the route in the scope as it was declared
+    (FastAPI: relative to the routers it was included under, "/offers/{key}"); the prefixes are the part
+    of the path before what its pattern matched."""
+    route = scope.get("route")
+    if route is None:
         return "unmatched"
-    path = request.url.path
-    for name, value in request.path_params.items():
-        path = path.replace(f"/{value}", f"/{{{name}}}", 1)
-    return path
+    template = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+    pattern = getattr(route, "path_regex", None)
+    path = scope["path"]
+    if pattern is not None:
+        for i, char in enumerate(path):
+            if char == "/" and pattern.fullmatch(path[i:]):
+                return path[:i] + template
+    return template
 
 
-def install(
-    app: FastAPI,
-    *,
-    rate_limit: str,
-    rate_limit_storage: str,
-) -> Metrics:
-    """Request bodies are bounded by `zerowaste.service.body_limit`, inside this middleware."""
-    metrics = Metrics()
-    limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
-    limit = parse(rate_limit)
-    exempt = {"/v1/health", "/v1/ready", "/metrics"}
+class Observe:
+    """Request id, security headers, rate limit, one log line and the request metrics, for every
+    answer. Pure ASGI: Starlette's BaseHTTPMiddleware (`@app.middleware`) costs a task and a stream
+    per request, and this runs on every photo."""
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = rid
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, rate_limit: str, rate_limit_storage: str) -> None:
+        self.app, self.metrics, self.rate_limit = app, metrics, rate_limit
+        self.limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
+        self.limit = parse(rate_limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
-        response: Response
-        if request.url.path not in exempt and not limiter.hit(limit, client_key(request)):
-            metrics.rate_limited.inc()
-            response = JSONResponse(
-                {"detail": f"rate limit exceeded: {rate_limit} per client"},
-                status_code=429,
-                headers={"Retry-After": "60"},
+        status = 500  # what the server answers when the app raises before it starts a response
+
+        async def stamped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            if scope["path"] not in EXEMPT and not self.limiter.hit(self.limit, client_key(scope)):
+                self.metrics.rate_limited.inc()
+                refused = JSONResponse(
+                    {"detail": f"rate limit exceeded: {self.rate_limit} per client"},
+                    status_code=429,
+                    headers={"Retry-After": "60"},
+                )
+                await refused(scope, receive, stamped)
+            else:
+                await self.app(scope, receive, stamped)
+        finally:
+            elapsed = time.perf_counter() - start
+            template = route_template(scope)
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], template).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "request_id": rid,
+                        "method": scope["method"],
+                        "path": template,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                        "client": client_key(scope),
+                    }
+                },
             )
-        else:
-            response = await call_next(request)
-        elapsed = time.perf_counter() - start
-        template = route_template(request)
-        metrics.requests.labels(request.method, template, str(response.status_code)).inc()
-        metrics.latency.labels(request.method, template).observe(elapsed)
-        response.headers["X-Request-ID"] = rid
-        response.headers.update(SECURITY_HEADERS)
-        log.info(
-            "request",
-            extra={
-                "fields": {
-                    "request_id": rid,
-                    "method": request.method,
-                    "path": template,
-                    "status": response.status_code,
-                    "ms": round(elapsed * 1000, 1),
-                    "client": client_key(request),
-                }
-            },
-        )
-        return response
+
+
+def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metrics:
+    """Request bodies are bounded by `zerowaste.service.api.body_limit`, inside this middleware."""
+    metrics = Metrics()
+    app.add_middleware(Observe, metrics=metrics, rate_limit=rate_limit, rate_limit_storage=rate_limit_storage)
 
     # Counts per route and label say how the service is used: a scraper's key (role metrics) or staff's.
     @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_role("metrics"))])

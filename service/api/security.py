@@ -1,55 +1,19 @@
-"""API keys for staff and devices: random tokens, stored as SHA-256, checked per request by role."""
+"""API keys checked per request: the bearer token's key (service/keys.py) must grant the route's role."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from zerowaste.service.api.deps import SessionDep
 from zerowaste.service.db.models import ApiKey, Device, Household
-from zerowaste.service.deps import SessionDep
-
-ROLES = ("admin", "staff", "device", "household", "metrics")
-# Which roles may do what a role may do: an admin may do everything staff may do. `metrics` may only
-# read /metrics (a Prometheus scraper's key), which staff may read too.
-GRANTS = {
-    "admin": {"admin", "staff", "metrics"},
-    "staff": {"staff", "metrics"},
-    "device": {"device"},
-    "household": {"household"},
-    "metrics": {"metrics"},
-}
-TOKEN_PREFIX = "zw_"
+from zerowaste.service.keys import GRANTS, hash_token
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `zerowaste keys create`")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_key(session: Session, name: str, role: str) -> tuple[ApiKey, str]:
-    """Add a key to the session (not committed) and return it with its token, which is never stored."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(name=name, role=role, key_hash=hash_token(token))
-    session.add(key)
-    session.flush()
-    return key, token
-
-
-def create_key(session: Session, name: str, role: str) -> str:
-    """Store a new key and return it; the plain token cannot be shown again."""
-    _, token = new_key(session, name, role)
-    session.commit()
-    return token
 
 
 def require_role(role: str) -> Callable[..., ApiKey]:

@@ -24,7 +24,7 @@ from zerowaste.model import signing
 from zerowaste.model.runtime import OnnxClassifier
 from zerowaste.model.spec import file_sha256
 from zerowaste.service.db.migrate import upgrade
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 pytest.importorskip("onnx")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]

@@ -29,7 +29,7 @@ from zerowaste.edge.trace import TraceSpec, generate_trace
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.service.db.migrate import upgrade
 from zerowaste.service.db.models import RejectedEvent, Weighing
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 HOUSEHOLDS, WEEKS, DAY = 200, 8, 86_400
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

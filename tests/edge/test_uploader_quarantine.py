@@ -21,7 +21,7 @@ from tests.utils.server import Server
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.service.db.migrate import upgrade
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 
 @pytest.fixture

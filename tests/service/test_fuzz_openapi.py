@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from zerowaste.service.config import Settings
+from zerowaste.service.keys import create_key
 from zerowaste.service.main import create_app
-from zerowaste.service.security import create_key
 
 schemathesis = pytest.importorskip("schemathesis")
 

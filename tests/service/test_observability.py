@@ -10,8 +10,8 @@ from PIL import Image
 from tests.conftest import photos
 from tests.utils.pilot import bearer, staff_headers_for
 from zerowaste.service.config import Settings
+from zerowaste.service.keys import create_key
 from zerowaste.service.main import create_app
-from zerowaste.service.security import create_key
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
@@ -64,3 +64,18 @@ def test_heic_from_an_iphone_is_accepted(client: TestClient) -> None:
     r = client.post("/v1/classify", files={"file": ("IMG_0001.HEIC", buf.getvalue(), "image/heic")})
     assert r.status_code == 200, r.text
     assert r.json()["top"][0]["label"] == "battery"
+
+
+def test_metrics_label_requests_by_route_template_not_by_path(client: TestClient) -> None:
+    """A parameter's value never becomes a label (one series per route, whatever ids are asked for),
+    and a value that spells a prefix of the path does not confuse the template."""
+    for receipt in ("feedback", "v1", "no-such-receipt"):
+        client.delete(f"/v1/feedback/photo/{receipt}")
+    text = client.get("/metrics", headers=staff_headers_for(client)).text
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.startswith('zerowaste_http_requests_total{method="DELETE"') and "photo" in line
+    ]
+    assert lines and all('route="/v1/feedback/photo/{receipt}"' in line for line in lines), lines
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in lines) >= 3  # the client is shared with other tests

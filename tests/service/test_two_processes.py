@@ -20,7 +20,7 @@ from tests.conftest import photos
 from tests.utils.databases import postgres_database
 from tests.utils.server import Server
 from zerowaste.service.db.models import ModelVersion, Stream
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 REDIS_URL = os.environ.get("ZEROWASTE_TEST_REDIS", "redis://127.0.0.1:6379/14")  # this test's own database
 LIMIT = 40  # requests per minute and client, counted across both processes

@@ -136,7 +136,7 @@ def test_feedback_export_retrain_and_the_gate(tmp_path: Path, monkeypatch: pytes
 
 
 def _staff_key(url: str) -> str:
-    from zerowaste.service.security import create_key
+    from zerowaste.service.keys import create_key
 
     engine = create_engine(url)
     with Session(engine) as session:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import shared_folder
+from zerowaste.service.keys import create_key
 from zerowaste.service.labelling import ImportResult, import_folder
-from zerowaste.service.security import create_key
 
 DRINKS = "drinks-unlabelled"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 
 def staff_headers_for(client: Any) -> dict[str, str]:

@@ -4,16 +4,16 @@ import secrets
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from zerowaste.model import taxonomy
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import PhotosDep, SessionDep, SettingsDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Classification, Feedback
-from zerowaste.service.deps import SessionDep, SettingsDep
-from zerowaste.service.security import hash_token
+from zerowaste.service.keys import hash_token
 from zerowaste.service.uploads import read_photo
 
 router = APIRouter(tags=[Tags.feedback])
@@ -31,7 +31,7 @@ router = APIRouter(tags=[Tags.feedback])
     },
 )
 async def give_feedback(
-    request: Request,
+    photos: PhotosDep,
     session: SessionDep,
     settings: SettingsDep,
     classification_id: Annotated[str, Form(max_length=36)],
@@ -53,7 +53,7 @@ async def give_feedback(
     photo_key = receipt = None
     if file is not None:
         image = await read_photo(file, settings)
-        photo_key = await run_in_threadpool(request.app.state.photos.put_shared, image)
+        photo_key = await run_in_threadpool(photos.put_shared, image)
         receipt = secrets.token_urlsafe(24)
     fid = str(uuid.uuid4())
     session.add(
@@ -78,7 +78,7 @@ async def give_feedback(
     summary="Withdraw a donated photo",
     responses={404: {"description": "no photo for this receipt (or already deleted)"}},
 )
-def delete_photo(receipt: str, request: Request, session: SessionDep) -> Response:
+def delete_photo(receipt: str, photos: PhotosDep, session: SessionDep) -> Response:
     fb = session.scalars(select(Feedback).where(Feedback.receipt_hash == hash_token(receipt))).first()
     if fb is None or fb.photo_key is None:
         raise HTTPException(404, "no donated photo for this receipt")
@@ -86,7 +86,7 @@ def delete_photo(receipt: str, request: Request, session: SessionDep) -> Respons
     fb.photo_key, fb.consent, fb.receipt_hash = None, False, None
     session.flush()
     if session.scalar(select(Feedback.id).where(Feedback.photo_key == key).limit(1)) is None:
-        request.app.state.photos.delete(key)  # the same photo donated with another answer stays
+        photos.delete(key)  # the same photo donated with another answer stays
     if fb.review_status == "pending":
         fb.review_status = "withdrawn"
     session.commit()

@@ -4,9 +4,9 @@ from fastapi import APIRouter, HTTPException
 from sqlalchemy import text
 
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import ClassifierDep, SessionDep, SettingsDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Municipality
-from zerowaste.service.deps import ClassifierDep, SessionDep, SettingsDep
 
 router = APIRouter(tags=[Tags.health])
 

@@ -8,14 +8,14 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy import select
 
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import SessionDep, SettingsDep
 from zerowaste.service.api.responses import Responses
+from zerowaste.service.api.security import HouseholdDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.challenges import progress
 from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Neighbourhood
-from zerowaste.service.deps import SessionDep, SettingsDep
 from zerowaste.service.household_summary import challenge_public, current_week, summarise
 from zerowaste.service.households import delete_household
-from zerowaste.service.security import HouseholdDep
 from zerowaste.service.weekly import WEEK, household_weeks, stream_figures
 
 AUTH: Responses = {401: {"description": "no or unknown household key"}, 403: {"description": "not a household key"}}

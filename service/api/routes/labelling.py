@@ -14,10 +14,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from zerowaste.service import labelling, schemas
+from zerowaste.service.api.deps import PhotosDep, RowId, SessionDep
 from zerowaste.service.api.responses import AUTH, Responses
+from zerowaste.service.api.security import StaffDep
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import PhotosDep, RowId, SessionDep
-from zerowaste.service.security import StaffDep
 
 NOT_FOUND: Responses = {404: {"description": "no such queue (or no such photo in it)"}}
 MAX_VOTES = 500

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse
 from sqlalchemy import select
 
 from zerowaste.model import signing
 from zerowaste.service import registry, schemas
+from zerowaste.service.api.deps import (
+    ModelStoreDep,
+    RowId,
+    SessionDep,
+    SessionmakerDep,
+    SettingsDep,
+    SigningKeyDep,
+)
 from zerowaste.service.api.responses import AUTH
+from zerowaste.service.api.security import DeviceDep, StaffDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Device, ModelAudit, ModelVersion
-from zerowaste.service.deps import RowId, SessionDep, SettingsDep
-from zerowaste.service.model_store import ModelStore
-from zerowaste.service.security import DeviceDep, StaffDep
 from zerowaste.service.uploads import read_bounded
 from zerowaste.service.weighings import utc
+from zerowaste.wire import ModelOffer, ModelReport
 
 MAX_CARD_BYTES = 256 * 1024
 staff = APIRouter(prefix="/staff", tags=[Tags.models], responses=AUTH)
 devices = APIRouter(prefix="/models", tags=[Tags.models])
-
-
-def _store(request: Request) -> ModelStore:
-    return request.app.state.model_store  # type: ignore[no-any-return]
 
 
 def _current_channels(session: SessionDep) -> dict[int, list[str]]:
@@ -77,8 +80,10 @@ def _model(session: SessionDep, model_id: RowId) -> ModelVersion:
     },
 )
 async def upload_model(
-    request: Request,
     session: SessionDep,
+    sessions: SessionmakerDep,
+    store: ModelStoreDep,
+    signing_key: SigningKeyDep,
     settings: SettingsDep,
     key: StaffDep,
     background: BackgroundTasks,
@@ -92,12 +97,9 @@ async def upload_model(
             card_text = (await read_bounded(card, MAX_CARD_BYTES)).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise HTTPException(422, "the model card must be UTF-8 text (Markdown)") from exc
-    store = _store(request)
     _, sha256, size = await store.receive(file, settings.max_model_bytes)
     model = registry.register(session, sha256, size, key.name, card_text, note)
-    background.add_task(
-        registry.validate, request.app.state.sessionmaker, store, settings, request.app.state.signing_key, model.id
-    )
+    background.add_task(registry.validate, sessions, store, settings, signing_key, model.id)
     return _public(model, {})
 
 
@@ -230,24 +232,24 @@ def set_device_channel(
 
 
 @devices.get("/signing-key", response_model=schemas.SigningKey, summary="The public key model signatures verify with")
-def signing_key(request: Request) -> schemas.SigningKey:
-    public = registry.public_key(request.app.state.signing_key)
+def public_signing_key(key: SigningKeyDep) -> schemas.SigningKey:
+    public = registry.public_key(key)
     return schemas.SigningKey(key_id=signing.key_id(public), public_key=public)
 
 
 @devices.get(
     "/current",
-    response_model=schemas.ModelOffer,
+    response_model=ModelOffer,
     summary="The model this device's channel runs",
     responses={**AUTH, 404: {"description": "the registry holds no model yet"}},
 )
-def current_model(device: DeviceDep, session: SessionDep) -> schemas.ModelOffer:
+def current_model(device: DeviceDep, session: SessionDep) -> ModelOffer:
     found = registry.for_device(session, device.model_channel)
     if found is None:
         raise HTTPException(404, "the registry holds no model yet")
     channel, model = found
     assert model.signature and model.key_id  # only accepted, signed models reach a channel
-    return schemas.ModelOffer(
+    return ModelOffer(
         channel=channel,
         model_id=model.id,
         sha256=model.sha256,
@@ -270,21 +272,21 @@ def current_model(device: DeviceDep, session: SessionDep) -> schemas.ModelOffer:
         404: {"description": "no accepted model with this sha256"},
     },
 )
-def model_file(sha256: str, request: Request, session: SessionDep, _device: DeviceDep) -> FileResponse:
+def model_file(sha256: str, store: ModelStoreDep, session: SessionDep, _device: DeviceDep) -> FileResponse:
     model = session.scalars(
         select(ModelVersion).where(ModelVersion.sha256 == sha256, ModelVersion.status == "accepted")
     ).first()
     if model is None:
         raise HTTPException(404, "no accepted model with this sha256")
     return FileResponse(
-        _store(request).path(sha256),
+        store.path(sha256),
         media_type="application/octet-stream",
         filename=f"zerowaste-{model.id}-{model.precision}.onnx",
     )
 
 
 @devices.post("/report", status_code=204, summary="Tell the service what the device now runs", responses=AUTH)
-def report(body: schemas.ModelReport, device: DeviceDep, session: SessionDep) -> None:
+def report(body: ModelReport, device: DeviceDep, session: SessionDep) -> None:
     model = session.scalars(select(ModelVersion).where(ModelVersion.sha256 == body.sha256)).first()
     if body.status == "installed":
         device.model_sha256 = body.sha256

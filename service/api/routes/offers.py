@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import GuideDep, RulesDep
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import GuideDep, RulesDep
 from zerowaste.service.guidance import offer_public, usable_position
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from zerowaste.service import schemas
-from zerowaste.service.deps import GuideDep, SettingsDep
+from zerowaste.service.api.deps import GuideDep, SettingsDep
 from zerowaste.service.guidance import Guide, offer_public, search_results
 from zerowaste.service.offers import browse_offers
 from zerowaste.service.rules import OfferKind

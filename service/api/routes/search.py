@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import GuideDep, SettingsDep
 from zerowaste.service.api.tags import Tags
-from zerowaste.service.deps import GuideDep, SettingsDep
 from zerowaste.service.guidance import search_results
 
 router = APIRouter(tags=[Tags.search])

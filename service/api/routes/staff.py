@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy import select
 
 from zerowaste.model import taxonomy
 from zerowaste.service import schemas
+from zerowaste.service.api.deps import PhotosDep, SessionDep, SettingsDep
 from zerowaste.service.api.responses import AUTH
+from zerowaste.service.api.security import StaffDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import AbcItem, Classification, Feedback, Offer, Stream
-from zerowaste.service.deps import SessionDep, SettingsDep
 from zerowaste.service.offers import due_for_check
-from zerowaste.service.security import StaffDep
 
 Keyed = TypeVar("Keyed", Offer, AbcItem, Stream)
 NAMES = {"offer": "offer", "abc_item": "Abfall-ABC item", "stream": "stream"}
@@ -58,11 +58,11 @@ def list_feedback(
     summary="The donated photo (JPEG)",
     responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "no photo"}},
 )
-def feedback_photo(feedback_id: str, request: Request, session: SessionDep, _key: StaffDep) -> Response:
+def feedback_photo(feedback_id: str, photos: PhotosDep, session: SessionDep, _key: StaffDep) -> Response:
     fb = session.get(Feedback, feedback_id)
     if fb is None or fb.photo_key is None:
         raise HTTPException(404, "no donated photo for this feedback")
-    return Response(request.app.state.photos.get(fb.photo_key), media_type="image/jpeg")
+    return Response(photos.get(fb.photo_key), media_type="image/jpeg")
 
 
 @router.post(

@@ -17,9 +17,9 @@ from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.models import LabelVote
+from zerowaste.service.keys import create_key
 from zerowaste.service.labelling import Ballot, import_folder, submit_votes
 from zerowaste.service.photos import PhotoStore
-from zerowaste.service.security import create_key
 
 QUEUE = "drinks"
 

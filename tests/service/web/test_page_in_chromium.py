@@ -18,7 +18,7 @@ from tests.utils.browser import ARTIFACTS, csp_violations, launch, need_browser,
 from tests.utils.pilot import bearer, enrol, event, upload
 from zerowaste.service.config import Settings
 from zerowaste.service.db.engine import make_engine
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 
 def test_photo_to_answer_language_switch_and_wrong_feedback(server: str, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import photos
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from zerowaste.datasets.manifest import sha256_file
 from zerowaste.model.image_io import load_image
 from zerowaste.model.uncertainty import signals
 from zerowaste.service.db.models import LabelPhoto, LabelVote
-from zerowaste.service.security import create_key
+from zerowaste.service.keys import create_key
 
 BASE = "/v1/staff/labelling"
 
