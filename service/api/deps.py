@@ -66,7 +66,10 @@ def get_model_store(request: Request) -> ModelStore:
 
 
 def get_signing_key(request: Request) -> Ed25519PrivateKey:
-    return _state(request, "signing_key", Ed25519PrivateKey)
+    key = request.app.state.signing_key
+    if not isinstance(key, Ed25519PrivateKey):  # an abstract class: _state's type[T] cannot name it
+        raise TypeError(f"app.state.signing_key is a {type(key).__name__}")
+    return key
 
 
 def get_metrics(request: Request) -> Metrics:
