@@ -1,0 +1,1 @@
+../../zerowaste/__init__.py
