@@ -81,6 +81,7 @@ def main() -> None:
         recognise,
     )
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
+    from zerowaste.service.config import Settings
     from zerowaste.service.guidance import Guide, candidate_labels, top_labels, weigh_item
     from zerowaste.training.item_calibration import (
         NONE,
@@ -102,7 +103,7 @@ def main() -> None:
     out = outputs(model, entries, args.cache)
     seconds = time.perf_counter() - t0
 
-    guide = Guide(rules_session("wuppertal"), "wuppertal")  # type: ignore[arg-type]
+    guide = Guide(rules_session("wuppertal"), "wuppertal", Settings().zone)  # type: ignore[arg-type]
     imap = item_map()
     spec_t = clf.spec.item_temperature
 

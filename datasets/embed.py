@@ -97,4 +97,4 @@ def imagenet_embeddings(
             _write_cache(cache_path, cached)
     log.info("embedded %d photos (%d from cache)", len(todo), len(entries) - len(todo))
     features = np.stack([cached[e.sha256] for e in entries]).astype(np.float32) if entries else np.zeros((0, 1))
-    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+    return np.asarray(features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12))

@@ -122,7 +122,7 @@ class ScaleAgent:
             self._persisted[bin_id] = det.reference
             log.info("%s %s: %+.3f kg (now %.3f kg)", bin_id, change.kind, change.net_kg, change.gross_kg)
         elif det.reference is not None and (
-            self._persisted[bin_id] is None or abs(det.reference - self._persisted[bin_id]) >= DRIFT_PERSIST_KG
+            (persisted := self._persisted[bin_id]) is None or abs(det.reference - persisted) >= DRIFT_PERSIST_KG
         ):
             self.queue.set_state({f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference

@@ -82,7 +82,7 @@ class HX711Scale(ScaleReader):
 
     def __init__(self, config: HX711Config) -> None:
         try:
-            from hx711 import HX711  # type: ignore[import-not-found,unused-ignore]
+            from hx711 import HX711  # type: ignore[import-not-found,unused-ignore]  # only on a Pi with the HAT
         except ImportError as exc:  # also RPi.GPIO refusing to load off a Pi
             raise ScaleError(f"the hx711 driver needs a Raspberry Pi with pip install 'zerowaste[pi]': {exc}") from exc
         self._dev = HX711(
@@ -99,7 +99,7 @@ class HX711Scale(ScaleReader):
 
     def close(self) -> None:
         try:
-            import RPi.GPIO as GPIO  # type: ignore[import-not-found,unused-ignore]  # noqa: N814
+            import RPi.GPIO as GPIO  # type: ignore[import-not-found,unused-ignore]  # noqa: N814 - only on a Pi
 
             GPIO.cleanup()
         except ImportError:

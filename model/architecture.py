@@ -51,7 +51,8 @@ class MBConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.project(self.depthwise(self.expand(x)))
-        return x + y if self.residual else y
+        out: torch.Tensor = x + y if self.residual else y
+        return out
 
 
 class EfficientNetLite0(nn.Module):
@@ -73,7 +74,8 @@ class EfficientNetLite0(nn.Module):
 
     def trunk(self, x: torch.Tensor, cut: int) -> torch.Tensor:
         """The stem and the first `cut` blocks (what training keeps frozen and caches)."""
-        return self.blocks[:cut](self.stem(x))
+        trunk: torch.Tensor = self.blocks[:cut](self.stem(x))
+        return trunk
 
     def pooled(self, trunk: torch.Tensor, cut: int) -> torch.Tensor:
         """Blocks from `cut` on and the head convolution, pooled: what both heads read."""

@@ -309,7 +309,7 @@ def with_temperature(item_probs: np.ndarray, temperature: float) -> np.ndarray:
     z = np.log(np.maximum(item_probs.astype(np.float64), 1e-30)) / temperature
     z -= z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+    return np.asarray(e / e.sum(axis=-1, keepdims=True), dtype=np.float32)
 
 
 def _summed(item_probs: np.ndarray, member_of: np.ndarray, n: int) -> np.ndarray:

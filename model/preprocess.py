@@ -7,11 +7,18 @@ Pillow so that both paths use the same antialiasing filter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import cast
 
 import numpy as np
 from PIL import Image
+
+
+def _triple(value: object) -> tuple[float, float, float]:
+    """A per-channel triple (mean, std) as the model file's JSON holds it."""
+    a, b, c = (float(v) for v in cast(Sequence[float], value))
+    return a, b, c
 
 
 @dataclass(frozen=True)
@@ -29,10 +36,10 @@ class Preprocessing:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Preprocessing:
         return cls(
-            resize_size=int(data["resize_size"]),  # type: ignore[call-overload]
-            crop_size=int(data["crop_size"]),  # type: ignore[call-overload]
-            mean=tuple(float(v) for v in data["mean"]),  # type: ignore[arg-type,attr-defined]
-            std=tuple(float(v) for v in data["std"]),  # type: ignore[arg-type,attr-defined]
+            resize_size=int(cast(int, data["resize_size"])),
+            crop_size=int(cast(int, data["crop_size"])),
+            mean=_triple(data["mean"]),
+            std=_triple(data["std"]),
             layout=str(data.get("layout", "NCHW")),
         )
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import torch
 
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite0, MBConv
 
 _BN = {"_bn0": "1", "_bn1": "1", "_bn2": "1"}
 _BLOCK_PARTS = {
@@ -58,7 +59,7 @@ def _rename(key: str, depthwise_padded: set[int]) -> str:
 
 
 def convert_state_dict(source: dict[str, torch.Tensor], model: EfficientNetLite0) -> dict[str, torch.Tensor]:
-    padded = {i for i, b in enumerate(model.blocks) if isinstance(b.depthwise[0], torch.nn.ZeroPad2d)}
+    padded = {i for i, b in enumerate(model.blocks) if isinstance(cast(MBConv, b).depthwise[0], torch.nn.ZeroPad2d)}
     # The stem is always stride 2, so its conv sits at index 1 after the padding.
     return {_rename(k, padded): v for k, v in source.items()}
 

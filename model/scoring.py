@@ -114,7 +114,7 @@ def predict_all(
         parts.append(model.predict_images(images))
     if not parts:
         return Prediction(np.zeros((0, len(model.spec.labels))), np.zeros((0, len(model.spec.item_labels))))
-    distance = None if parts[0].distance is None else np.concatenate([p.distance for p in parts])  # type: ignore[misc]
+    distance = None if parts[0].distance is None else np.concatenate([p.distance for p in parts])
     return Prediction(np.concatenate([p.waste for p in parts]), np.concatenate([p.item for p in parts]), distance)
 
 

@@ -105,7 +105,7 @@ def answer_confidence(probs: np.ndarray, labels: Sequence[str], groups: Sequence
     of = group_index(labels, groups)
     summed = np.zeros((len(probs), int(of.max()) + 1))
     np.add.at(summed.T, of, probs.T)
-    return summed[np.arange(len(probs)), of[probs.argmax(axis=1)]]
+    return np.asarray(summed[np.arange(len(probs)), of[probs.argmax(axis=1)]])
 
 
 @dataclass(frozen=True)

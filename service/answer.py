@@ -77,6 +77,7 @@ def answer_photo(
         lat=where.lat,
         lon=where.lon,
         district=where.district,
+        zone=guide.zone,
         limit=settings.max_offers,
         kinds=item_map().offer_kinds(([item.category] if item is not None and item.category else []) + preferred),
     )

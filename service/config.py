@@ -7,6 +7,7 @@
 | ZEROWASTE_MODEL_PATH | the shipped INT8 model | ONNX file to serve |
 | ZEROWASTE_MODEL_THREADS | 0 (ONNX Runtime decides) | inference threads per worker |
 | ZEROWASTE_MUNICIPALITY | wuppertal | which rules file is loaded at start-up |
+| ZEROWASTE_RULES_FILE | rules/<municipality>.yaml | another city's rules file; its municipality must be the one above |
 | ZEROWASTE_MAX_UPLOAD_BYTES | 10485760 | largest accepted photo |
 | ZEROWASTE_MAX_UPLOAD_PIXELS | 40000000 | decompression-bomb guard |
 | ZEROWASTE_PHOTO_DIR | ZEROWASTE_DATA_DIR/photos | donated photos (shared by all workers) |
@@ -17,7 +18,7 @@
 | ZEROWASTE_ITEM_CATEGORY_THRESHOLD | 0.6 | without a sure item, its category (Elektrokleingerät) from this sum on |
 | ZEROWASTE_ITEM_LOOK_ALIKE_THRESHOLD | 0.25 | a material's look-alikes (wine glass for glass) ask from this sum on |
 | ZEROWASTE_ITEM_DECISIVE_THRESHOLD | 0.8 | from here an item (or category) settles the material's question |
-| ZEROWASTE_TIMEZONE | Europe/Berlin | weeks run Monday to Sunday in this time zone |
+| ZEROWASTE_TIMEZONE | Europe/Berlin | the municipality's: weeks run Monday to Sunday, offers open, in it |
 | ZEROWASTE_MAX_BATCH_EVENTS | 500 | most weighing events in one upload |
 | ZEROWASTE_MAX_FUTURE_S | 300 | events later than this past the server's clock (after skew correction) are rejected |
 | ZEROWASTE_BASELINE_WEEKS | 3 | a household's first complete weeks with data form its baseline |
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
     model_follow_stable: bool = True
     model_follow_interval_s: float = Field(default=30.0, ge=0)
     municipality: str = "wuppertal"
+    # Another city needs no fork: its rules file (validated like the shipped ones) named here.
+    rules_file: Path | None = None
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_upload_pixels: int = Field(default=40_000_000, gt=0)
     # Memory a photo may cost: decoded pixels at most this many MB, a JPEG decoded straight to about

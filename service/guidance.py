@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from zerowaste.model.runtime import Classifier
 from zerowaste.service import schemas
 from zerowaste.service.db.models import AbcItem, Municipality, Offer, Stream
 from zerowaste.service.offers import RankedOffer, rank_offers
-from zerowaste.service.rules import MunicipalityRules
+from zerowaste.service.rules import ClassRule, MunicipalityRules
 from zerowaste.service.search import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,14 @@ class Guide:
     """Everything one municipality says: its class map, streams, Abfall-ABC and offers. The service keeps
     one per rules revision (`GuideCache`); its rows are detached and read-only."""
 
-    def __init__(self, session: Session, municipality: str) -> None:
+    def __init__(self, session: Session, municipality: str, zone: ZoneInfo) -> None:
         m = session.get(Municipality, municipality)
         if m is None:
             raise LookupError(f"no rules loaded for municipality {municipality!r}")
         self.municipality = m
+        self.zone = zone  # the municipality's time zone: offers' opening hours are local times
+        # The class map as the rules file's models (the column holds their JSON, validated on load).
+        self.classes = {label: ClassRule.model_validate(rule) for label, rule in m.class_map.items()}
         self.streams = {s.key: s for s in session.scalars(select(Stream).where(Stream.municipality == m.key))}
         self.items = {a.key: a for a in session.scalars(select(AbcItem).where(AbcItem.municipality == m.key))}
         self.offers = list(session.scalars(select(Offer).where(Offer.municipality == m.key)))
@@ -85,9 +89,8 @@ class Guide:
             session.expunge(row)
 
     def allowed_streams(self, label: str) -> set[str]:
-        rule = self.municipality.class_map[label]
-        ask = rule.get("ask")
-        return {rule["stream"]} | ({ask["yes"], ask["no"]} if ask else set())
+        rule = self.classes[label]
+        return {rule.stream} | ({rule.ask.yes, rule.ask.no} if rule.ask else set())
 
     def guidance(
         self,
@@ -99,26 +102,29 @@ class Guide:
     ) -> schemas.Guidance:
         """The stream for a material; an agreeing item's stream settles the material's question, and
         the item head finding the material's look-alikes (`item_sums`, per Abfall-ABC item) asks one."""
-        rule = self.municipality.class_map[label]
-        stream, question = rule["stream"], None
-        if ask := rule.get("ask"):
-            if item_stream in (ask["yes"], ask["no"]):
+        rule = self.classes[label]
+        stream, question = rule.stream, None
+        if ask := rule.ask:
+            if item_stream in (ask.yes, ask.no):
                 stream = item_stream
             else:
                 question = schemas.Question(
-                    text=ask[lang],
-                    answers={a: stream_public(self.streams[ask[a]], lang) for a in ("yes", "no")},
-                )
-        elif (like := rule.get("look_alike")) and item_sums is not None:
-            if sum(item_sums.get(k, 0.0) for k in like["items"]) >= look_alike_threshold:
-                question = schemas.Question(
-                    text=like[lang],
+                    text=ask.en if lang == "en" else ask.de,
                     answers={
-                        "yes": stream_public(self.streams[like["yes"]], lang),
+                        "yes": stream_public(self.streams[ask.yes], lang),
+                        "no": stream_public(self.streams[ask.no], lang),
+                    },
+                )
+        elif (like := rule.look_alike) and item_sums is not None:
+            if sum(item_sums.get(k, 0.0) for k in like.items) >= look_alike_threshold:
+                question = schemas.Question(
+                    text=like.en if lang == "en" else like.de,
+                    answers={
+                        "yes": stream_public(self.streams[like.yes], lang),
                         "no": stream_public(self.streams[stream], lang),
                     },
                 )
-        container = rule.get("container", {}).get(lang)
+        container = (rule.container.en if lang == "en" else rule.container.de) if rule.container else None
         return schemas.Guidance(
             label=label, stream=stream_public(self.streams[stream], lang), container=container, question=question
         )
@@ -162,9 +168,9 @@ class Guide:
         return sorted(cats)
 
     def categories(self, label: str) -> list[str]:
-        rule = self.municipality.class_map[label]
-        cats = list(rule.get("categories", []))
-        for key in rule.get("items", []):
+        rule = self.classes[label]
+        cats = list(rule.categories)
+        for key in rule.items:
             if key in self.items:
                 cats += self.items[key].categories
         return sorted(set(cats))
@@ -311,7 +317,8 @@ class GuideCache:
     asks the database only for the revision, so a staff edit in any process is seen by every process
     from its next request."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
         self._kept: dict[str, tuple[str, Guide]] = {}
         self._lock = threading.Lock()
 
@@ -326,7 +333,7 @@ class GuideCache:
             kept = self._kept.get(municipality)
             if kept is not None and kept[0] == revision:
                 return kept[1]
-            guide = Guide(session, municipality)
+            guide = Guide(session, municipality, self.zone)
             guide.detach(session)
             _ = guide.search_index
             self._kept[municipality] = (revision, guide)
@@ -344,6 +351,7 @@ def search_results(guide: Guide, q: str, lang: str, limit: int, max_offers: int)
             offers = rank_offers(
                 guide.offers,
                 [],
+                zone=guide.zone,
                 preferred=list(item.categories),
                 limit=max_offers,
                 kinds=item_map().offer_kinds(list(item.categories)),

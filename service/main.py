@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import sessionmaker
 
 from zerowaste.model import taxonomy
-from zerowaste.model.runtime import create_classifier, shipped_model_path
+from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
 from zerowaste.service import registry
 from zerowaste.service.api.body_limit import BodyLimit
 from zerowaste.service.api.errors import install_error_handlers
@@ -30,7 +30,7 @@ from zerowaste.service.db.migrate import migration_lock, upgrade
 from zerowaste.service.guidance import GuideCache
 from zerowaste.service.model_store import ModelStore
 from zerowaste.service.photos import PhotoStore
-from zerowaste.service.rules import load_rules, read_rules, rules_path
+from zerowaste.service.rules import configured_rules, load_rules
 from zerowaste.service.served_model import ServedModel
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ API_PREFIX = "/v1"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # Read once: the lifespan writes them into the database, the citizen page takes its form of address.
-    rules = read_rules(rules_path(settings.municipality))
+    rules = configured_rules(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,15 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.photos = PhotoStore(settings.photo_dir)
         app.state.engine = engine
         app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
-        app.state.guides = GuideCache()
+        app.state.guides = GuideCache(settings.zone)
         # Processes starting together would each insert the same streams and entries; one at a time, the
         # later ones find them and change nothing (found by tests/service/test_two_processes.py).
         with migration_lock(url), app.state.sessionmaker() as session:
             written = load_rules(session, rules)
         log.info("rules for %s loaded: %s", settings.municipality, written)
-        classifier = create_classifier(
-            "onnx", settings.model_path or shipped_model_path("int8"), settings.model_threads
-        )
+        classifier = OnnxClassifier(settings.model_path or shipped_model_path("int8"), settings.model_threads)
         log.info("model %s loaded", classifier.sha256[:12])
         app.state.model_store = ModelStore(settings.model_store)
         app.state.signing_key = registry.signing_key(settings)

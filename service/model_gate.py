@@ -129,7 +129,7 @@ def score_model(
         if progress is not None:
             progress(min(1.0, (start + batch_size) / len(entries)))
     probs = np.concatenate(parts)
-    return summary(score(probs, entries)), probs  # type: ignore[arg-type]
+    return summary(score(probs, entries)), probs
 
 
 def compare(

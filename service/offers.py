@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from zerowaste.service.db.models import Offer
 from zerowaste.service.schedule import open_at
@@ -66,6 +67,7 @@ def rank_offers(
     lat: float | None = None,
     lon: float | None = None,
     district: str | None = None,
+    zone: ZoneInfo,
     now: dt.datetime | None = None,
     limit: int = 5,
     kinds: list[str] | None = None,
@@ -86,7 +88,7 @@ def rank_offers(
             if distance is not None
             else (SAME_DISTRICT_KM if district and o.district == district else ELSEWHERE_KM)
         )
-        is_open = open_at(o.schedule, now)
+        is_open = open_at(o.opening_hours, now, zone)
         for_item = bool(preferred_set & set(matches))
         fit = kinds.index(o.kind) if kinds and o.kind in kinds else len(kinds or ())
         key = (
@@ -111,6 +113,7 @@ def browse_offers(
     lat: float | None = None,
     lon: float | None = None,
     open_now: bool = False,
+    zone: ZoneInfo,
     now: dt.datetime | None = None,
     limit: int = 50,
 ) -> list[RankedOffer]:
@@ -128,7 +131,7 @@ def browse_offers(
             continue
         if wanted_district and skeleton(o.district or "") != wanted_district:
             continue
-        is_open = open_at(o.schedule, now)
+        is_open = open_at(o.opening_hours, now, zone)
         if open_now and is_open is not True:
             continue
         distance = None

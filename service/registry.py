@@ -127,7 +127,7 @@ def bootstrap(session: Session, store: ModelStore, key: Ed25519PrivateKey, serve
 
 
 def _spec_dict(clf: OnnxClassifier) -> dict[str, Any]:
-    spec = json.loads(clf.spec.to_json())
+    spec: dict[str, Any] = json.loads(clf.spec.to_json())
     spec.pop("item_labels", None)  # 1000 ImageNet names: in the file, not needed in every row
     return spec
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from zerowaste.model import taxonomy
 from zerowaste.model.items import item_map
+from zerowaste.service.config import Settings
 from zerowaste.service.db.models import AbcItem, Challenge, Municipality, Neighbourhood, Offer, Stream
+from zerowaste.service.schedule import Schedule
 
 # FIWARE WasteContainer storedWasteKind values (smart-data-models dataModel.WasteManagement).
 WasteKind = Literal[
@@ -35,8 +37,6 @@ WasteKind = Literal[
     "other",
 ]
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
 
 
 class _Strict(BaseModel):
@@ -102,24 +102,6 @@ class AbcRule(_Strict):
     categories: list[str] = []
     notes: Text | None = None
     rule: str | None = None  # why the stream: Wuppertal's rule with its source id, or the general rule
-
-
-class WeeklySlot(_Strict):
-    days: list[Day]
-    open: HourMinute
-    close: HourMinute
-
-
-class MonthlySlot(_Strict):
-    nth: int = Field(ge=-1, le=5)
-    day: Day
-    open: HourMinute
-    close: HourMinute
-
-
-class Schedule(_Strict):
-    weekly: list[WeeklySlot] = []
-    monthly: list[MonthlySlot] = []
 
 
 class OfferRule(_Strict):
@@ -262,6 +244,22 @@ class MunicipalityRules(_Strict):
 
 def rules_path(municipality: str) -> Path:
     return Path(str(resources.files("zerowaste.service") / "rules" / f"{municipality}.yaml"))
+
+
+class RulesMismatch(ValueError):
+    """The rules file is another municipality's than the one the settings name."""
+
+
+def configured_rules(settings: Settings) -> MunicipalityRules:
+    """The rules the settings name: ZEROWASTE_RULES_FILE, or the package's file for the municipality."""
+    path = settings.rules_file or rules_path(settings.municipality)
+    rules = read_rules(path)
+    if rules.municipality != settings.municipality:
+        raise RulesMismatch(
+            f"{path} holds the rules of {rules.municipality!r}, but ZEROWASTE_MUNICIPALITY is "
+            f"{settings.municipality!r}: set both to the same municipality"
+        )
+    return rules
 
 
 def read_rules(path: Path) -> MunicipalityRules:

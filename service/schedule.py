@@ -1,14 +1,40 @@
-"""Is an offer open at a given moment? Weekly slots and "nth weekday of the month" slots."""
+"""Is an offer open at a given moment? Weekly slots and "nth weekday of the month" slots, in the
+municipality's time zone (`ZEROWASTE_TIMEZONE`)."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Any
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ConfigDict, Field
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-LOCAL = ZoneInfo("Europe/Berlin")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeeklySlot(_Strict):
+    days: list[Day]
+    open: HourMinute
+    close: HourMinute
+
+
+class MonthlySlot(_Strict):
+    nth: int = Field(ge=-1, le=5)
+    day: Day
+    open: HourMinute
+    close: HourMinute
+
+
+class Schedule(_Strict):
+    weekly: list[WeeklySlot] = []
+    monthly: list[MonthlySlot] = []
 
 
 def _within(t: dt.time, open_: str, close: str) -> bool:
@@ -22,19 +48,19 @@ def nth_weekday(day: dt.date) -> tuple[int, bool]:
     return n, last
 
 
-def open_at(schedule: dict[str, Any], moment: dt.datetime) -> bool | None:
-    """True/False from a machine-readable schedule; None when the source published none."""
-    weekly, monthly = schedule.get("weekly") or [], schedule.get("monthly") or []
-    if not weekly and not monthly:
+def open_at(schedule: Schedule, moment: dt.datetime, zone: ZoneInfo) -> bool | None:
+    """True/False from a machine-readable schedule; None when the source published none. The slots are
+    local times in `zone`; a moment without a zone is taken as local."""
+    if not schedule.weekly and not schedule.monthly:
         return None
-    local = moment.astimezone(LOCAL) if moment.tzinfo else moment.replace(tzinfo=LOCAL)
+    local = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
     day, t = DAYS[local.weekday()], local.time()
-    for slot in weekly:
-        if day in slot["days"] and _within(t, slot["open"], slot["close"]):
+    for weekly in schedule.weekly:
+        if day in weekly.days and _within(t, weekly.open, weekly.close):
             return True
     n, last = nth_weekday(local.date())
-    for slot in monthly:
-        if slot["day"] == day and (slot["nth"] == n or (slot["nth"] == -1 and last)):
-            if _within(t, slot["open"], slot["close"]):
+    for monthly in schedule.monthly:
+        if monthly.day == day and (monthly.nth == n or (monthly.nth == -1 and last)):
+            if _within(t, monthly.open, monthly.close):
                 return True
     return False

@@ -138,7 +138,7 @@ def weeks_changed(session: Session, neighbourhood_weeks: Iterable[tuple[int, dt.
         return
     table = NeighbourhoodWeekChange.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values([{"neighbourhood_id": n, "week": w, "changes": 1} for n, w in pairs])
+    stmt = insert(NeighbourhoodWeekChange).values([{"neighbourhood_id": n, "week": w, "changes": 1} for n, w in pairs])
     session.execute(
         stmt.on_conflict_do_update(index_elements=["neighbourhood_id", "week"], set_={"changes": table.c.changes + 1})
     )

@@ -192,8 +192,8 @@ def _ingest(
     rows = session.execute(select(Bin, Household.neighbourhood_id).join(Household).where(Bin.id.in_(bin_ids)))
     bins: dict[str, Bin] = {}
     hood_of: dict[str, int] = {}
-    for b, hood in rows:
-        bins[b.id], hood_of[b.id] = b, hood
+    for bin_row, hood in rows:
+        bins[bin_row.id], hood_of[bin_row.id] = bin_row, hood
     seen: dict[str, dict[str, Any]] = {}
     changed: set[tuple[int, dt.date]] = set()  # (neighbourhood, week) whose median moves
     results: list[EventResult] = []

@@ -82,7 +82,7 @@ def _is_one_object(foreground: np.ndarray, frame: np.ndarray) -> bool:
         return False
     rows, cols = np.flatnonzero(foreground.any(axis=1)), np.flatnonzero(foreground.any(axis=0))
     box = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
-    return float(foreground.sum()) / box >= 0.3
+    return bool(float(foreground.sum()) / box >= 0.3)
 
 
 def cut_out(image: Image.Image, feather: float = 1.5) -> Cutout | None:
@@ -106,7 +106,7 @@ def synthetic_surface(rng: np.random.Generator, height: int, width: int) -> np.n
     blotches = ndimage.gaussian_filter(rng.normal(0, 1, size=(height, width)), sigma=rng.uniform(4, 30))
     blotches /= max(float(np.abs(blotches).max()), 1e-6)
     surface = surface + blotches[..., None] * rng.uniform(5, 40) + rng.normal(0, rng.uniform(2, 12), (height, width, 3))
-    return np.clip(np.broadcast_to(surface, (height, width, 3)), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.broadcast_to(surface, (height, width, 3)), 0, 255), dtype=np.uint8)
 
 
 def background_crop(rng: np.random.Generator, photo: Image.Image, size: int) -> np.ndarray:

@@ -22,6 +22,22 @@ from zerowaste.model.scoring import calibration_view, material_top1, predict_all
 from zerowaste.model.uncertainty import SureRule
 
 
+def report_array(report: Mapping[str, object], key: str) -> np.ndarray:
+    """One of the arrays evaluate_model keeps under a `_` key (`_probs`, `_item`) of its report."""
+    value = report[key]
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"report[{key!r}] is a {type(value).__name__}, not an array")
+    return value
+
+
+def report_table(report: Mapping[str, object], key: str) -> dict[str, dict[str, Any]]:
+    """One of the per-part tables of a report (`parts`, `domains`): name → its figures."""
+    value = report[key]
+    if not isinstance(value, dict):
+        raise TypeError(f"report[{key!r}] is a {type(value).__name__}, not a table")
+    return value
+
+
 def right_bins(probs: np.ndarray, labels: list[str], bin_of: Mapping[str, str]) -> np.ndarray:
     keys = [taxonomy.LABELS[int(i)] for i in probs.argmax(1)]
     return np.array(
@@ -38,7 +54,7 @@ def sure_ranking(rule: SureRule, probs: np.ndarray, distance: np.ndarray | None)
     conf = rule.confidence(probs, taxonomy.LABELS)
     if rule.max_distance is None or distance is None:
         return conf
-    return conf - 2.0 * (np.asarray(distance) > rule.max_distance)
+    return np.asarray(conf - 2.0 * (np.asarray(distance) > rule.max_distance))
 
 
 def domain_summary(

@@ -26,7 +26,7 @@ class FeatureDensity:
     def distance(self, features: np.ndarray) -> np.ndarray:
         """(N,) mean squared whitened distance to the nearest cluster: about 1 inside the training data."""
         z = (np.asarray(features, dtype=np.float64) - self.center) @ self.projection.T
-        return (((z[:, None, :] - self.means[None]) ** 2).mean(-1)).min(1)
+        return np.asarray((((z[:, None, :] - self.means[None]) ** 2).mean(-1)).min(1))
 
 
 def fit_density(features: np.ndarray, labels: list[str], k: int = 64, ridge: float = 1e-3) -> FeatureDensity:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -11,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def confusion_png(confusion: dict[str, list], path: Path, title: str) -> None:
+def confusion_png(confusion: dict[str, list[Any]], path: Path, title: str) -> None:
     names = confusion["labels"]  # predicted classes; true rows may add a group label ("glass")
     true_names = confusion.get("rows", names)
     cm = np.asarray(confusion["matrix"], dtype=float)

@@ -93,7 +93,8 @@ class ClassificationPresetTrain:
                 with Image.open(self.backgrounds[int(self.rng.integers(len(self.backgrounds)))]) as bg:
                     background = bg.convert("RGB")
             img = composite(self.rng, main, background, others)
-        return self.transforms(img)
+        out: torch.Tensor = self.transforms(img)
+        return out
 
 
 class ClassificationPresetEval:
@@ -109,4 +110,5 @@ class ClassificationPresetEval:
         )
 
     def __call__(self, img: Image.Image) -> torch.Tensor:
-        return self.transforms(img)
+        out: torch.Tensor = self.transforms(img)
+        return out

@@ -27,7 +27,7 @@ from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.model.spec import INPUT_NAME
 
 
-class PhotoCalibrationReader(CalibrationDataReader):
+class PhotoCalibrationReader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime ships no stubs
     """Batches of preprocessed photos; `set_range` lets ONNX Runtime calibrate on a slice at a time."""
 
     def __init__(self, entries: list[Entry], preprocessing: Preprocessing, batch_size: int = 16) -> None:

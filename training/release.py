@@ -8,6 +8,7 @@ import logging
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -22,7 +23,7 @@ from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
 from zerowaste.model.scoring import predict_all
 from zerowaste.model.spec import ModelSpec
 from zerowaste.model.uncertainty import SureRule
-from zerowaste.training.evaluate import evaluate_model
+from zerowaste.training.evaluate import evaluate_model, report_array, report_table
 from zerowaste.training.export import Deployable, export_onnx, export_original, write_metadata
 from zerowaste.training.fusion import Calibration
 from zerowaste.training.item_calibration import fit_on_validation
@@ -68,9 +69,8 @@ def file_metrics(
     report: dict[str, object], orig_item: np.ndarray, sources: np.ndarray, path: Path
 ) -> dict[str, object]:
     """What metrics.json and the model card keep of one file's test report."""
-    parts = report["parts"]
-    assert isinstance(parts, dict)
-    item_agree = report["_item"].argmax(1) == orig_item  # type: ignore[attr-defined]
+    parts = report_table(report, "parts")
+    item_agree = report_array(report, "_item").argmax(1) == orig_item
     return {
         "all": report["all"],
         "domains": report["domains"],
@@ -81,8 +81,9 @@ def file_metrics(
 
 
 def int8_vs_fp32(reports: dict[str, dict[str, object]]) -> dict[str, float]:
-    agree = reports["int8"]["_probs"].argmax(1) == reports["fp32"]["_probs"].argmax(1)  # type: ignore[attr-defined]
-    item_agree = reports["int8"]["_item"].argmax(1) == reports["fp32"]["_item"].argmax(1)  # type: ignore[attr-defined]
+    int8, fp32 = reports["int8"], reports["fp32"]
+    agree = report_array(int8, "_probs").argmax(1) == report_array(fp32, "_probs").argmax(1)
+    item_agree = report_array(int8, "_item").argmax(1) == report_array(fp32, "_item").argmax(1)
     return {"waste_top1_agreement": float(agree.mean()), "item_top1_agreement": float(item_agree.mean())}
 
 
@@ -141,7 +142,7 @@ def release(
         name: evaluate_model(path, test, out / f"eval-{name}", bin_of=None if name == "original" else bin_of)
         for name, path in (("fp32", fp32), ("int8", int8), ("original", original_path))
     }
-    orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[union-attr]
+    orig_item = report_array(reports["original"], "_item").argmax(1)
     sources = np.array([e.source for e in test])
     metrics: dict[str, object] = {
         "test": {},
@@ -169,7 +170,7 @@ def release(
         },
     }
     for name, path in (("fp32", fp32), ("int8", int8)):
-        metrics["test"][name] = file_metrics(reports[name], orig_item, sources, path)  # type: ignore[index]
+        cast(dict[str, object], metrics["test"])[name] = file_metrics(reports[name], orig_item, sources, path)
     metrics["int8_vs_fp32"] = int8_vs_fp32(reports)
     original_path.unlink()
 

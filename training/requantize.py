@@ -20,7 +20,7 @@ import numpy as np
 
 from zerowaste.datasets.manifest import Entry
 from zerowaste.model.runtime import SHIPPED_FILES, read_spec
-from zerowaste.training.evaluate import evaluate_model
+from zerowaste.training.evaluate import evaluate_model, report_array, report_table
 from zerowaste.training.export import export_original, write_metadata
 from zerowaste.training.model_card import model_card
 from zerowaste.training.quantize import calibration_subset, quantize_int8
@@ -66,7 +66,7 @@ def requantize(
         for name, path in (("fp32", fp32), ("int8", int8), ("original", original))
     }
     original.unlink()
-    orig_item = reports["original"]["_item"].argmax(1)  # type: ignore[attr-defined]
+    orig_item = report_array(reports["original"], "_item").argmax(1)
     sources = np.array([e.source for e in test])
     metrics = json.loads(json.dumps(spec.metrics))  # a copy
     metrics["test"]["int8"] = file_metrics(reports["int8"], orig_item, sources, int8)
@@ -74,10 +74,8 @@ def requantize(
     metrics.setdefault("sure_validation", {})["int8"] = fit
     metrics["requantized"] = {"at": timestamp(), "from_fp32": fp32.name, "calibration_images": calibration_images}
 
-    drops = {
-        source: reports["fp32"]["parts"][source]["top1"] - reports["int8"]["parts"][source]["top1"]  # type: ignore[index]
-        for source in reports["fp32"]["parts"]  # type: ignore[attr-defined]
-    }
+    fp32_parts, int8_parts = report_table(reports["fp32"], "parts"), report_table(reports["int8"], "parts")
+    drops = {source: fp32_parts[source]["top1"] - int8_parts[source]["top1"] for source in fp32_parts}
     log.info("INT8 below FP32 per test source: %s", drops)
     worst = max(drops.values())
     if worst > MAX_DROP:

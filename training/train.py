@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -274,8 +275,9 @@ def main(args: argparse.Namespace) -> dict[str, object]:
             row = {"epoch": epoch, **stats, **{k: v for k, v in ev.items() if k not in ("logits", "item_logits")}}
             history.append(row)
             log.info("epoch %d: %s", epoch, {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()})
-            if float(ev["selection"]) > best_acc:  # type: ignore[arg-type]
-                best_acc, best_state, stale = float(ev["selection"]), copy.deepcopy(model.state_dict()), 0  # type: ignore[arg-type]
+            selection = float(cast(float, ev["selection"]))
+            if selection > best_acc:
+                best_acc, best_state, stale = selection, copy.deepcopy(model.state_dict()), 0
             else:
                 stale += 1
             save_checkpoint(
@@ -334,7 +336,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         calibration.to_dict(),
         ece_before,
         ece_after,
-        {d: round(float(ev[f"acc_domain_{d}"]), 4) for d in fused_acc},  # type: ignore[arg-type]
+        {d: round(float(cast(float, ev[f"acc_domain_{d}"])), 4) for d in fused_acc},
         {d: round(a, 4) for d, a in fused_acc.items()},
     )
     torch.save(
@@ -393,7 +395,7 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         from zerowaste.staff_api import staff_client
         from zerowaste.training.upload import upload_candidate
 
-        note = f"{command_line()} (data {training['manifest_sha256'][:12]})"
+        note = f"{command_line()} (data {str(training['manifest_sha256'])[:12]})"
         with staff_client(args.upload, args.token_file) as client:
             record = upload_candidate(
                 client, args.output / SHIPPED_FILES[args.upload_precision], args.output / "MODEL_CARD.md", note

@@ -63,7 +63,7 @@ def distillation(student: torch.Tensor, teacher: torch.Tensor, temperature: floa
 
 
 def set_correct(probs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return mask[np.arange(len(probs)), probs.argmax(axis=1)]
+    return np.asarray(mask[np.arange(len(probs)), probs.argmax(axis=1)])
 
 
 def fit_temperature(logits: torch.Tensor, mask: torch.Tensor) -> float:

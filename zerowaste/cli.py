@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST
 from zerowaste.datasets.dedup import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_COSINE
@@ -19,6 +19,7 @@ from zerowaste.model.items import DEFAULT_CATEGORY_THRESHOLD, DEFAULT_ITEM_THRES
 if TYPE_CHECKING:  # the service extra is not installed on an edge device
     from sqlalchemy.orm import Session
 
+    from zerowaste.edge.scales import ScaleReader
     from zerowaste.service.config import Settings
 
 
@@ -125,14 +126,14 @@ def _evaluate(args: argparse.Namespace) -> int:
             for k, v in s.items()
             if k in ("n", "top1", "material_top1", "right_bin", "sure_coverage", "sure_right_bin")
         }
-        for d, s in summary["domains"].items()
-    }  # type: ignore[union-attr]
+        for d, s in cast(dict[str, dict[str, object]], summary["domains"]).items()
+    }
     print(
         json.dumps(
             {
                 "model": summary["model"],
                 "all": summary["all"],
-                **{f"{k}_top1": v["top1"] for k, v in summary["parts"].items()},  # type: ignore[union-attr]
+                **{f"{k}_top1": v["top1"] for k, v in cast(dict[str, dict[str, object]], summary["parts"]).items()},
                 "domains": domains,
             },
             indent=2,
@@ -273,10 +274,10 @@ def _scale_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _median_raw(scale: object, samples: int) -> float:
+def _median_raw(scale: ScaleReader, samples: int) -> float:
     import statistics
 
-    return float(statistics.median(scale.read().raw for _ in range(samples)))  # type: ignore[attr-defined]
+    return float(statistics.median(scale.read().raw for _ in range(samples)))
 
 
 def _scale_calibrate(args: argparse.Namespace) -> int:
@@ -417,10 +418,13 @@ def _database() -> Iterator[tuple[Settings, Session]]:
 
 
 def _rules_load(args: argparse.Namespace) -> int:
-    from zerowaste.service.rules import load_rules, read_rules, rules_path
+    from zerowaste.service.rules import configured_rules, load_rules, read_rules, rules_path
 
     with _database() as (settings, session):
-        rules = read_rules(args.file or rules_path(args.municipality or settings.municipality))
+        if args.file or args.municipality:
+            rules = read_rules(args.file or rules_path(args.municipality))
+        else:
+            rules = configured_rules(settings)
         written = load_rules(session, rules, replace=args.replace)
     print(f"{rules.municipality}: wrote {written}")
     return 0

@@ -75,7 +75,7 @@ def route_template(scope: Scope) -> str:
         return "unmatched"
     template = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
     pattern = getattr(route, "path_regex", None)
-    path = scope["path"]
+    path = str(scope["path"])
     if pattern is not None:
         for i, char in enumerate(path):
             if char == "/" and pattern.fullmatch(path[i:]):

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column
 
+from zerowaste.service.schedule import Schedule
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -99,6 +101,11 @@ class Offer(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # an event's last day; then hidden
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    @property
+    def opening_hours(self) -> Schedule:
+        """The schedule as the rules file's model (the column holds its JSON, validated on load)."""
+        return Schedule.model_validate(self.schedule)
 
 
 class Classification(Base):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -11,32 +12,39 @@ from zerowaste.model import taxonomy
 from zerowaste.service.db.models import Offer
 from zerowaste.service.offers import haversine_km, rank_offers
 from zerowaste.service.rules import read_rules, rules_path
-from zerowaste.service.schedule import LOCAL, nth_weekday, open_at
+from zerowaste.service.schedule import Schedule, nth_weekday, open_at
 
-REPAIR_CAFE = {"monthly": [{"nth": 2, "day": "fri", "open": "16:30", "close": "19:30"}]}
-LAST_FRIDAY = {"monthly": [{"nth": -1, "day": "fri", "open": "15:00", "close": "17:00"}]}
-SHOP = {"weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "open": "10:00", "close": "17:00"}]}
+BERLIN = ZoneInfo("Europe/Berlin")  # Wuppertal's, as ZEROWASTE_TIMEZONE gives it
+REPAIR_CAFE = Schedule.model_validate({"monthly": [{"nth": 2, "day": "fri", "open": "16:30", "close": "19:30"}]})
+LAST_FRIDAY = Schedule.model_validate({"monthly": [{"nth": -1, "day": "fri", "open": "15:00", "close": "17:00"}]})
+SHOP = Schedule.model_validate(
+    {"weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "open": "10:00", "close": "17:00"}]}
+)
 
 
 def at(y: int, m: int, d: int, hh: int, mm: int = 0) -> dt.datetime:
-    return dt.datetime(y, m, d, hh, mm, tzinfo=LOCAL)
+    return dt.datetime(y, m, d, hh, mm, tzinfo=BERLIN)
 
 
 def test_second_friday_of_the_month() -> None:
-    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 17)) is True  # 13 Nov 2026 is the 2nd Friday
-    assert open_at(REPAIR_CAFE, at(2026, 11, 6, 17)) is False  # 1st Friday
-    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 19, 30)) is False  # closing time is exclusive
+    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 17), BERLIN) is True  # 13 Nov 2026 is the 2nd Friday
+    assert open_at(REPAIR_CAFE, at(2026, 11, 6, 17), BERLIN) is False  # 1st Friday
+    assert open_at(REPAIR_CAFE, at(2026, 11, 13, 19, 30), BERLIN) is False  # closing time is exclusive
     # A UTC moment is compared in Wuppertal's local time (UTC+1 in November).
-    assert open_at(REPAIR_CAFE, dt.datetime(2026, 11, 13, 16, 0, tzinfo=dt.UTC)) is True
+    assert open_at(REPAIR_CAFE, dt.datetime(2026, 11, 13, 16, 0, tzinfo=dt.UTC), BERLIN) is True
+    # Another municipality's time zone: the same moment is 11:00 in New York, before the café opens.
+    assert open_at(REPAIR_CAFE, dt.datetime(2026, 11, 13, 16, 0, tzinfo=dt.UTC), ZoneInfo("America/New_York")) is False
 
 
 def test_last_friday_and_weekly_hours() -> None:
     assert nth_weekday(dt.date(2026, 11, 27)) == (4, True)
-    assert open_at(LAST_FRIDAY, at(2026, 11, 27, 16)) is True
-    assert open_at(LAST_FRIDAY, at(2026, 11, 20, 16)) is False
-    assert open_at(SHOP, at(2026, 11, 23, 9, 59)) is False and open_at(SHOP, at(2026, 11, 23, 10)) is True
-    assert open_at(SHOP, at(2026, 11, 22, 12)) is False  # Sunday
-    assert open_at({}, at(2026, 11, 22, 12)) is None
+    assert open_at(LAST_FRIDAY, at(2026, 11, 27, 16), BERLIN) is True
+    assert open_at(LAST_FRIDAY, at(2026, 11, 20, 16), BERLIN) is False
+    assert (
+        open_at(SHOP, at(2026, 11, 23, 9, 59), BERLIN) is False and open_at(SHOP, at(2026, 11, 23, 10), BERLIN) is True
+    )
+    assert open_at(SHOP, at(2026, 11, 22, 12), BERLIN) is False  # Sunday
+    assert open_at(Schedule(), at(2026, 11, 22, 12), BERLIN) is None
 
 
 def _offer(key: str, cats: list[str], **kw: object) -> Offer:
@@ -58,12 +66,17 @@ def test_the_kind_of_offer_that_suits_the_thing_comes_first() -> None:
     shop = _offer("second-hand", ["small-electrical", "textile"], kind="second-hand", district="Barmen")
     for category, first in (("textile", "second-hand"), ("small-electrical", "repair-cafe")):
         ranked = rank_offers(
-            [repair, shop], [], preferred=[category], district="Elberfeld", kinds=item_map().offer_kinds([category])
+            [repair, shop],
+            [],
+            preferred=[category],
+            district="Elberfeld",
+            zone=BERLIN,
+            kinds=item_map().offer_kinds([category]),
         )
         # fit beats nearness: the shop in another district comes first for a jacket, not for a toaster
         assert ranked[0].offer.key == first, category
     # without kinds (no item), the nearer one
-    assert rank_offers([repair, shop], ["textile"], district="Barmen")[0].offer.key == "second-hand"
+    assert rank_offers([repair, shop], ["textile"], district="Barmen", zone=BERLIN)[0].offer.key == "second-hand"
 
 
 def test_ranking_fit_then_distance_then_district() -> None:
@@ -74,7 +87,7 @@ def test_ranking_fit_then_distance_then_district() -> None:
     retired = _offer("old", ["bicycle", "tool"], active=False)
     unrelated = _offer("books", ["book"], kind="book-shelf")
     offers = [far, nearby_district, mirke, everything, retired, unrelated]
-    ranked = rank_offers(offers, ["bicycle", "tool"], lat=51.2667, lon=7.1453, district="Cronenberg")
+    ranked = rank_offers(offers, ["bicycle", "tool"], lat=51.2667, lon=7.1453, district="Cronenberg", zone=BERLIN)
     assert [r.offer.key for r in ranked] == ["all", "mirke", "cron", "far"]
     assert ranked[1].distance_km is not None and ranked[1].distance_km < 0.1
     assert ranked[2].distance_km is None
@@ -82,10 +95,10 @@ def test_ranking_fit_then_distance_then_district() -> None:
 
 
 def test_open_offers_rank_before_closed_ones_of_equal_fit() -> None:
-    a = _offer("a", ["textile"], schedule=SHOP, kind="second-hand")
-    b = _offer("b", ["textile"], schedule=REPAIR_CAFE)
+    a = _offer("a", ["textile"], schedule=SHOP.model_dump(), kind="second-hand")
+    b = _offer("b", ["textile"], schedule=REPAIR_CAFE.model_dump())
     monday_noon = at(2026, 11, 23, 12)
-    assert [r.offer.key for r in rank_offers([b, a], ["textile"], now=monday_noon)] == ["a", "b"]
+    assert [r.offer.key for r in rank_offers([b, a], ["textile"], now=monday_noon, zone=BERLIN)] == ["a", "b"]
 
 
 def test_wuppertal_rules_cover_every_class_and_enough_items() -> None:
@@ -130,7 +143,11 @@ def test_offers_for_the_item_come_before_offers_for_the_material() -> None:
     scrap = _offer("scrap", ["tool", "household"], district="Cronenberg")
     repair = _offer("repair", ["small-electrical"], district="Barmen")
     ranked = rank_offers(
-        [scrap, repair], ["tool", "household"], preferred=["small-electrical", "kitchenware"], district="Cronenberg"
+        [scrap, repair],
+        ["tool", "household"],
+        preferred=["small-electrical", "kitchenware"],
+        district="Cronenberg",
+        zone=BERLIN,
     )
     assert [(r.offer.key, r.for_item) for r in ranked] == [("repair", True), ("scrap", False)]
 

@@ -11,7 +11,7 @@ from zerowaste.service import main
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import upgrade
 from zerowaste.service.db.models import AbcItem, Offer
-from zerowaste.service.rules import load_rules, read_rules, rules_path
+from zerowaste.service.rules import RulesMismatch, load_rules, read_rules, rules_path
 
 
 def test_loading_twice_keeps_staff_edits_unless_replaced(database_url: str) -> None:
@@ -63,11 +63,25 @@ def test_the_citizen_page_addresses_people_as_the_rules_file_says(settings, tmp_
     data["form_of_address"] = "du"
     du = tmp_path / "du.yaml"
     du.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setattr(main, "rules_path", lambda municipality: du)
-    with TestClient(main.create_app(settings)) as c:
+    with TestClient(main.create_app(settings.model_copy(update={"rules_file": du}))) as c:
         page = c.get("/").text
         assert '"du" === "du"' in page and "Fotografiere einen Gegenstand. Wir sagen dir" in page
     data["form_of_address"] = "ihr"
     du.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValidationError, match="form_of_address"):
         read_rules(du)
+
+
+def test_another_city_runs_from_its_own_rules_file_without_a_fork(settings, tmp_path) -> None:
+    """ZEROWASTE_RULES_FILE names a file outside the package; its municipality must be the configured one."""
+    data = yaml.safe_load(rules_path("wuppertal").read_text(encoding="utf-8"))
+    data["municipality"], data["name"] = "solingen", "Solingen (test copy)"
+    data["abc"][0]["synonyms"] = [*data["abc"][0].get("synonyms", []), "Klingenstadt-Testwort"]
+    other = tmp_path / "solingen.yaml"
+    other.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    city = settings.model_copy(update={"rules_file": other, "municipality": "solingen"})
+    with TestClient(main.create_app(city)) as c:
+        hits = c.get("/v1/search", params={"q": "Klingenstadt-Testwort"}).json()
+        assert hits["results"][0]["key"] == data["abc"][0]["key"]
+    with pytest.raises(RulesMismatch, match="solingen"):
+        main.create_app(settings.model_copy(update={"rules_file": other}))  # still "wuppertal"

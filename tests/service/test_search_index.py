@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,7 +46,7 @@ def guide() -> Iterator[Guide]:
     with Session(engine) as session:
         load_rules(session, read_rules(rules_path("wuppertal")))
         session.commit()
-        yield Guide(session, "wuppertal")
+        yield Guide(session, "wuppertal", ZoneInfo("Europe/Berlin"))
 
 
 def queries(guide: Guide) -> list[str]:

@@ -46,7 +46,7 @@ def join_challenge(
     household: HouseholdDep,
     lang: Annotated[schemas.Lang, Query()] = "de",
 ) -> schemas.ChallengePublic:
-    municipality = session.get(Neighbourhood, household.neighbourhood_id).municipality  # type: ignore[union-attr]
+    municipality = session.get_one(Neighbourhood, household.neighbourhood_id).municipality
     challenge = session.scalars(
         select(Challenge).where(Challenge.municipality == municipality, Challenge.key == key)
     ).first()

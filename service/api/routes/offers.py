@@ -44,6 +44,7 @@ def list_offers(
         lat=lat,
         lon=lon,
         open_now=open_now,
+        zone=guide.zone,
         limit=limit,
     )
     return schemas.OffersResponse(offers=[offer_public(o, lang) for o in found], location_note=note)

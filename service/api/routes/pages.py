@@ -108,5 +108,5 @@ def offers_page(
     district: Annotated[str | None, Query(max_length=100)] = None,
     lang: Annotated[schemas.Lang, Query()] = "de",
 ) -> HTMLResponse:
-    found = browse_offers(guide.offers, kind=kind, district=district or None)
+    found = browse_offers(guide.offers, kind=kind, district=district or None, zone=guide.zone)
     return _answers(request, guide, lang, TEXT[lang]["kinds"][kind], offers=[offer_public(o, lang) for o in found])

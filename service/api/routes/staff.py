@@ -76,7 +76,7 @@ def review(feedback_id: str, body: schemas.Review, session: SessionDep, key: Sta
         raise HTTPException(404, f"no feedback {feedback_id!r}")
     if fb.photo_key is None:
         raise HTTPException(409, "this feedback has no (or a withdrawn) photo to review")
-    predicted = session.get(Classification, fb.classification_id).label  # type: ignore[union-attr]
+    predicted = session.get_one(Classification, fb.classification_id).label
     if body.action == "relabel":
         if body.label not in taxonomy.LABELS:
             raise HTTPException(422, f"relabel needs a label from: {', '.join(taxonomy.LABELS)}")

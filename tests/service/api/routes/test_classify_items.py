@@ -7,6 +7,7 @@ heap of white carrier bags that the waste head (wrongly) calls residual waste.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -141,7 +142,7 @@ def _weigh(client: TestClient, label: str, sure: bool, category: str, p: float, 
         LabelProbability(label="trash", name="Restmüll", probability=0.3),
     ]
     with client.app.state.sessionmaker() as session:
-        guide = Guide(session, "wuppertal")
+        guide = Guide(session, "wuppertal", ZoneInfo("Europe/Berlin"))
         return weigh_item(
             guide, Recognition(None, CategoryGuess(category, p)), top, candidate_labels(top, sure), sure, 0.8, lang
         )
