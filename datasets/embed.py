@@ -12,7 +12,6 @@ Features are cached by file sha256, so rebuilding a manifest embeds only new pho
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from zerowaste import atomic
 from zerowaste.datasets.manifest import Entry
 from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.image_io import load_image
@@ -63,11 +63,10 @@ def _read_cache(path: Path | None) -> dict[str, np.ndarray]:
 
 
 def _write_cache(path: Path, cached: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
     keys = sorted(cached)
-    np.savez(tmp, sha256=np.array(keys), features=np.stack([cached[k] for k in keys]).astype(np.float16))
-    os.replace(tmp, path)  # a crash mid-write leaves the old cache, never half a file
+    # a crash mid-write leaves the old cache, never half a file
+    with atomic.atomic_path(path, suffix=".npz", durable=False) as tmp:
+        np.savez(tmp, sha256=np.array(keys), features=np.stack([cached[k] for k in keys]).astype(np.float16))
 
 
 def _turned(image: Image.Image, turn: str) -> Image.Image:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from zerowaste import atomic
 from zerowaste.datasets.manifest import scan_image_folder, write_manifest
 from zerowaste.model import taxonomy
 
@@ -69,10 +69,7 @@ def export_feedback(client: httpx.Client, out: Path) -> ExportResult:
         if r.status_code != 200:
             problems.append(f"{fid}: photo answered {r.status_code}")
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(r.content)
-        os.replace(tmp, path)
+        atomic.write_bytes(path, r.content, durable=False)  # the service keeps the photo
     removed = 0
     for old in out.glob("*/*.jpg"):
         if old not in wanted:

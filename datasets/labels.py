@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zerowaste import atomic
 from zerowaste.model import taxonomy
 
 FORMAT = "zerowaste-labels-v1"
@@ -167,13 +168,11 @@ def write_labels(
         "photos": len(result.labels),
     }
     result.meta = header
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
+    # a crash mid-write leaves the previous version, never half a file
+    with atomic.atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         f.write(json.dumps({"_meta": header}, ensure_ascii=False, sort_keys=True) + "\n")
         for p in result.labels.values():
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    tmp.replace(path)  # a crash mid-write leaves the previous version, never half a file
     return result
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
+from zerowaste import atomic
 from zerowaste.model import taxonomy
 
 log = logging.getLogger(__name__)
@@ -147,12 +148,9 @@ def scan_image_folder(
 
 
 def write_manifest(path: Path, entries: Iterable[Entry]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
+    with atomic.atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:  # never half a manifest
         for e in entries:
             f.write(json.dumps(asdict(e), ensure_ascii=False) + "\n")
-    tmp.replace(path)  # a crash mid-write never leaves half a manifest
 
 
 def read_manifest(path: Path) -> list[Entry]:
@@ -181,11 +179,8 @@ def read_splits(path: Path) -> dict[str, str]:
 
 def write_splits(path: Path, entries: Iterable[Entry]) -> None:
     """The split of every photo, by sha256, sorted: small enough to keep in the repository."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     rows = sorted({(e.sha256, e.split) for e in entries})
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps({"sha256": sha, "split": split}) + "\n" for sha, split in rows), encoding="utf-8")
-    tmp.replace(path)
+    atomic.write_text(path, "".join(json.dumps({"sha256": sha, "split": split}) + "\n" for sha, split in rows))
 
 
 def manifest_hash(entries: Iterable[Entry]) -> str:

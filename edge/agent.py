@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 import time
 import uuid
@@ -19,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from zerowaste import __version__
+from zerowaste import __version__, atomic
 from zerowaste.edge.calibration import Calibration
 from zerowaste.edge.link import ServiceLink
 from zerowaste.edge.queue import EventQueue
@@ -64,12 +63,8 @@ def load_config(path: Path) -> AgentConfig:
 
 def save_config(path: Path, config: AgentConfig) -> None:
     """Atomic: a power cut leaves the old file or the new one, never half of each."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), f, sort_keys=False, allow_unicode=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    text = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True)
+    atomic.write_text(path, text)
 
 
 def _iso(t: float) -> str:

@@ -16,7 +16,6 @@ the device before a downloaded file leaves incoming/.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -31,8 +30,10 @@ import httpx
 import yaml
 from pydantic import Field, ValidationError
 
+from zerowaste import atomic
 from zerowaste.edge.link import ServiceLink
 from zerowaste.model import signing
+from zerowaste.model.spec import file_sha256
 from zerowaste.wire import MODEL_OFFER_PATH, MODEL_REPORT_PATH, ModelOffer, ModelReport, ModelStatus
 
 log = logging.getLogger(__name__)
@@ -91,25 +92,12 @@ class Result:
 
 
 def smoke_check(path: Path, photos: list[Path] | None = None, timeout_s: float = 120.0) -> tuple[bool, str]:
-    """Load the model and classify in a child process: a file that crashes ONNX Runtime (an
-    instruction this CPU lacks, a corrupt graph) fails the check instead of killing the updater."""
-    code = (
-        "import json, sys\n"
-        "import numpy as np\n"
-        "from zerowaste.model import taxonomy\n"
-        "from zerowaste.model.runtime import OnnxClassifier\n"
-        "from zerowaste.model.image_io import load_image\n"
-        "clf = OnnxClassifier(sys.argv[1])\n"
-        "assert list(clf.spec.labels) == list(taxonomy.LABELS), 'labels differ from this release'\n"
-        "s = clf.spec.preprocessing.crop_size\n"
-        "images = [load_image(p) for p in sys.argv[2:]] or [np.full((s, s, 3), 128, np.uint8)]\n"
-        "p = clf.predict_images(images).waste\n"
-        "assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-3), 'outputs are not probabilities'\n"
-        "print(json.dumps([taxonomy.LABELS[i] for i in p.argmax(1)]))\n"
-    )
+    """Load the model and classify in a child process (`zerowaste.edge.smoke_check`): a file that
+    crashes ONNX Runtime (an instruction this CPU lacks, a corrupt graph) fails the check instead of
+    killing the updater."""
     try:
         run = subprocess.run(
-            [sys.executable, "-c", code, str(path), *map(str, photos or [])],
+            [sys.executable, "-m", "zerowaste.edge.smoke_check", str(path), *map(str, photos or [])],
             capture_output=True,
             text=True,
             timeout=timeout_s,
@@ -152,12 +140,7 @@ class ModelUpdater:
             return State()
 
     def _save(self, state: State) -> None:
-        tmp = self.folder / "state.json.tmp"
-        with tmp.open("w") as f:
-            json.dump(asdict(state), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.folder / "state.json")
+        atomic.write_text(self.folder / "state.json", json.dumps(asdict(state)))
 
     def current(self) -> Path | None:
         """The model in use, or None before the first update (the device then runs the shipped model)."""
@@ -168,7 +151,7 @@ class ModelUpdater:
         tmp.unlink(missing_ok=True)
         tmp.symlink_to(Path("models") / f"{sha256}.onnx")
         os.replace(tmp, self.current_link)  # rename(2): atomic
-        _fsync_dir(self.folder)
+        atomic.fsync_dir(self.folder)
 
     # --- talking to the service -------------------------------------------------------------------
     def _client(self) -> httpx.Client:
@@ -227,15 +210,11 @@ class ModelUpdater:
     def verify(self, offer: ModelOffer, part: Path) -> None:
         """Size, sha256 of the bytes on disk, and a trusted signature; a bad file is deleted."""
         size = part.stat().st_size
-        h = hashlib.sha256()
-        with part.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
         problem, error = None, UpdateError
         if size != offer.size:
             problem = f"size {size} != {offer.size}"
-        elif h.hexdigest() != offer.sha256:
-            problem = f"sha256 {h.hexdigest()[:12]}… != {offer.sha256[:12]}…"
+        elif (digest := file_sha256(part)) != offer.sha256:
+            problem = f"sha256 {digest[:12]}… != {offer.sha256[:12]}…"
         else:
             try:
                 signing.verify(self.trusted_keys, offer.sha256, offer.size, offer.signature)
@@ -337,14 +316,6 @@ class ModelUpdater:
         for f in (self.folder / "incoming").glob("*.part"):
             if f.stem not in keep:
                 f.unlink()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def status(folder: Path) -> dict[str, Any]:

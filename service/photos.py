@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import uuid
 from pathlib import Path
 
 from PIL import Image
+
+from zerowaste import atomic
 
 
 class PhotoStore:
@@ -41,11 +42,7 @@ class PhotoStore:
         return key if self.exists(key) else self._write(key, data)
 
     def _write(self, key: str, data: bytes) -> str:
-        tmp = self._path(key).with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, self._path(key))  # readers never see half a file
+        atomic.write_bytes(self._path(key), data, mode=0o600)  # readers never see half a file
         return key
 
     def get(self, key: str) -> bytes:

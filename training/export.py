@@ -8,6 +8,7 @@ import onnx
 import torch
 from torch import nn
 
+from zerowaste import atomic
 from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.spec import DISTANCE_OUTPUT, INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
 from zerowaste.training.fusion import Calibration, MaterialFusion
@@ -49,9 +50,8 @@ def write_metadata(path: Path, spec: ModelSpec) -> None:
     entry = model.metadata_props.add()
     entry.key, entry.value = METADATA_KEY, spec.to_json()
     model.producer_name = "zerowaste"
-    tmp = path.with_suffix(".tmp.onnx")
-    onnx.save(model, str(tmp))
-    tmp.replace(path)
+    with atomic.atomic_path(path, suffix=".onnx") as tmp:
+        onnx.save(model, str(tmp))
 
 
 def export_onnx(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from zerowaste import atomic
 from zerowaste.datasets.manifest import Entry, manifest_hash
 from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.spec import INPUT_NAME
@@ -153,8 +153,6 @@ def compute_features(
         trunks.append(t.astype(np.float16))
         logits.append(z.astype(np.float16))
     result = FeatureCache(np.concatenate(trunks), np.concatenate(logits), views)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_suffix(".tmp.npz")
-    np.savez(tmp_path, trunk=result.trunk, teacher=result.teacher)
-    os.replace(tmp_path, path)
+    with atomic.atomic_path(path, suffix=".npz", durable=False) as tmp:  # a cache: made again if lost
+        np.savez(tmp, trunk=result.trunk, teacher=result.teacher)
     return result

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from zerowaste import atomic
 from zerowaste.datasets.manifest import Entry, manifest_hash, read_manifest
 from zerowaste.model import taxonomy
 from zerowaste.model.architecture import EfficientNetLite0, num_blocks
@@ -207,9 +208,8 @@ def fit_train_density(
 
 
 def save_checkpoint(path: Path, **state: object) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)  # an interrupted save never corrupts the last good checkpoint
+    with atomic.atomic_path(path) as tmp:  # an interrupted save never corrupts the last good checkpoint
+        torch.save(state, tmp)
 
 
 def main(args: argparse.Namespace) -> dict[str, object]:
