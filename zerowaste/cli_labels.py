@@ -21,7 +21,7 @@ from typing import Any
 
 
 def _import(args: argparse.Namespace) -> int:
-    from zerowaste.cli import _database
+    from zerowaste.cli_common import database
     from zerowaste.model.runtime import OnnxClassifier, shipped_model_path
     from zerowaste.service.labelling import LabellingError, import_folder
     from zerowaste.service.photos import PhotoStore
@@ -31,7 +31,7 @@ def _import(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: cannot load the model: {exc}", file=sys.stderr)
         return 2
-    with _database() as (settings, session):
+    with database() as (settings, session):
         try:
             result = import_folder(
                 session, PhotoStore(settings.photo_dir), classifier, args.folder, args.queue, batch_size=args.batch_size
@@ -54,10 +54,10 @@ def _pct(x: float | None) -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from zerowaste.cli import _database
+    from zerowaste.cli_common import database
     from zerowaste.service.labelling import LabellingError, report
 
-    with _database() as (_settings, session):
+    with database() as (_settings, session):
         try:
             r = report(session, args.queue)
         except LabellingError as exc:
@@ -117,11 +117,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from zerowaste.cli import _database
+    from zerowaste.cli_common import database
     from zerowaste.service.labelling import LabellingError, export_labels, parse_meta
 
     out = args.out or Path("datasets/labels") / f"{args.queue}.jsonl"
-    with _database() as (_settings, session):
+    with database() as (_settings, session):
         try:
             written = export_labels(session, args.queue, out, version=args.version, meta=parse_meta(args.meta))
         except LabellingError as exc:
@@ -155,7 +155,7 @@ def _read_ballots(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
 
 
 def _vote(args: argparse.Namespace) -> int:
-    from zerowaste.cli import _database
+    from zerowaste.cli_common import database
     from zerowaste.service.labelling import Ballot, LabellingError, photo_ids, submit_votes
 
     rows, errors = _read_ballots(args.file)
@@ -166,7 +166,7 @@ def _vote(args: argparse.Namespace) -> int:
             print(e, file=sys.stderr)
         print(f"nothing saved: {len(errors)} bad lines", file=sys.stderr)
         return 2
-    with _database() as (_settings, session):
+    with database() as (_settings, session):
         try:
             ids = photo_ids(session, args.queue, (sha for _, sha, _ in rows))
             ballots = [(n, Ballot(ids[sha], args.pass_no, label)) for n, sha, label in rows if sha in ids]

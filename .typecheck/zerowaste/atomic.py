@@ -1,0 +1,1 @@
+../../zerowaste/atomic.py

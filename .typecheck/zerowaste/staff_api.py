@@ -1,0 +1,1 @@
+../../zerowaste/staff_api.py
