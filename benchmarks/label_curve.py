@@ -54,16 +54,15 @@ def main() -> None:
     import torch
 
     from zerowaste.model import taxonomy
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
     from zerowaste.training.args import get_args_parser
-    from zerowaste.training.train import Split, load_data
+    from zerowaste.training.splits import Split, load_data
 
     train_args = get_args_parser().parse_args(
         ["--epochs", str(args.epochs), "--seed", str(args.seed), *shlex.split(args.recipe)]
     )
     torch.set_num_threads(torch.get_num_threads())
-    base = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS), dropout=train_args.dropout))
+    base = pretrained(len(taxonomy.LABELS), train_args.backbone, dropout=train_args.dropout)
     train, val, _ = load_data(train_args, base)
     pool = [i for i, e in enumerate(train.entries) if e.source == args.source]
     if not pool:
@@ -113,7 +112,7 @@ def select_rows(data, rows: list[int]):  # noqa: ANN001, ANN201 - training.train
     """A Split of some photos of `data`, all their cached views kept."""
     from zerowaste.training import utils
     from zerowaste.training.features import FeatureCache
-    from zerowaste.training.train import Split
+    from zerowaste.training.splits import Split
 
     v = data.features.views
     view_rows = (np.asarray(rows)[:, None] * v + np.arange(v)[None]).ravel()

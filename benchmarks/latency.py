@@ -33,12 +33,11 @@ def measure(backend: str, threads: int, runs: int) -> dict[str, float]:
     if backend == "pytorch-eager":
         import torch
 
-        from zerowaste.model.architecture import EfficientNetLite0
-        from zerowaste.model.pretrained import load_imagenet
+        from zerowaste.model.pretrained import pretrained
 
         torch.set_num_threads(threads)
         # Same architecture and size as the shipped model; the weights do not change the speed.
-        model = load_imagenet(EfficientNetLite0(12)).eval()
+        model = pretrained(12).eval()
 
         def run(x: np.ndarray) -> None:
             with torch.inference_mode():

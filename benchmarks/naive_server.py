@@ -14,15 +14,14 @@ import torch
 import uvicorn
 from fastapi import FastAPI, File, UploadFile
 
-from zerowaste.model.architecture import EfficientNetLite0
 from zerowaste.model.image_io import decode_image
 from zerowaste.model.preprocess import preprocess
-from zerowaste.model.pretrained import load_imagenet
+from zerowaste.model.pretrained import pretrained
 from zerowaste.model.taxonomy import LABELS
 
 app = FastAPI()
 torch.set_num_threads(2)
-model = load_imagenet(EfficientNetLite0(len(LABELS))).eval()
+model = pretrained(len(LABELS)).eval()
 
 
 @app.post("/v1/classify")

@@ -22,10 +22,10 @@ from tqdm import tqdm
 
 from zerowaste import atomic
 from zerowaste.datasets.manifest import Entry
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.model.image_io import load_image
 from zerowaste.model.preprocess import preprocess
-from zerowaste.model.pretrained import load_imagenet
+from zerowaste.model.pretrained import pretrained
 from zerowaste.model.spec import INPUT_NAME
 from zerowaste.model.torch_session import cpu_session
 
@@ -47,7 +47,7 @@ TURNS: dict[str, tuple[Image.Transpose, ...]] = {
 
 
 class _Pooled(torch.nn.Module):
-    def __init__(self, model: EfficientNetLite0) -> None:
+    def __init__(self, model: EfficientNetLite) -> None:
         super().__init__()
         self.model = model
 
@@ -86,7 +86,7 @@ def imagenet_embeddings(
     cached = _read_cache(cache_path)
     todo = list({e.sha256: e for e in entries if e.sha256 not in cached}.values())
     if todo:
-        session = cpu_session(_Pooled(load_imagenet(EfficientNetLite0(num_classes=1))), ["pooled"], threads)
+        session = cpu_session(_Pooled(pretrained(1)), ["pooled"], threads)
         for start in tqdm(range(0, len(todo), batch_size), desc="embed", unit="batch", leave=False):
             batch = todo[start : start + batch_size]
             x = np.stack([preprocess(_turned(load_image(e.path), turn)) for e in batch])

@@ -1,17 +1,28 @@
-"""EfficientNet-Lite0 with two heads: waste classes and the kept ImageNet item classes.
+"""EfficientNet-Lite with two heads: waste classes and the kept ImageNet item classes.
 
 Lite variants drop squeeze-excite and use ReLU6, which keeps INT8 accurate. Padding follows
 TensorFlow's "same" rule the pretrained weights were trained with: for a stride-2 convolution on an
 even-sized input that is one pixel less on the top/left than on the bottom/right.
+
+Lite0 to Lite4 differ only in width, depth and input size (`LiteConfig`), scaled as TensorFlow's
+efficientnet_lite_builder does: channels rounded to multiples of 8, repeats rounded up, and the
+stem, the head and the first and last stages' repeats left unscaled. `model/backbones.py` names
+them and says where their ImageNet weights lie.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
+from zerowaste.model.preprocess import Preprocessing, for_resolution
+
 # (repeats, kernel, stride, expand ratio, in channels, out channels) per stage, width/depth 1.0
-STAGES: tuple[tuple[int, int, int, int, int, int], ...] = (
+Stage = tuple[int, int, int, int, int, int]
+STAGES: tuple[Stage, ...] = (
     (1, 3, 1, 1, 32, 16),
     (2, 3, 2, 6, 16, 24),
     (2, 5, 2, 6, 24, 40),
@@ -20,10 +31,48 @@ STAGES: tuple[tuple[int, int, int, int, int, int], ...] = (
     (4, 5, 2, 6, 112, 192),
     (1, 3, 1, 6, 192, 320),
 )
+STEM = 32
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.01
 FEATURES = 1280
 IMAGENET_CLASSES = 1000
+
+
+@dataclass(frozen=True)
+class LiteConfig:
+    """One EfficientNet-Lite variant: width and depth multipliers and its input size."""
+
+    width: float = 1.0
+    depth: float = 1.0
+    resolution: int = 224
+
+    def channels(self, c: int) -> int:
+        scaled = c * self.width
+        rounded = max(8, int(scaled + 4) // 8 * 8)
+        return rounded + 8 if rounded < 0.9 * scaled else rounded
+
+    def stages(self) -> tuple[Stage, ...]:
+        out: list[Stage] = []
+        for i, (repeats, kernel, stride, expand, cin, cout) in enumerate(STAGES):
+            fixed = i in (0, len(STAGES) - 1)
+            n = repeats if fixed else math.ceil(self.depth * repeats)
+            out.append((n, kernel, stride, expand, STEM if i == 0 else self.channels(cin), self.channels(cout)))
+        return tuple(out)
+
+    def blocks(self) -> int:
+        return sum(s[0] for s in self.stages())
+
+    def preprocessing(self) -> Preprocessing:
+        return for_resolution(self.resolution)
+
+
+LITE0 = LiteConfig()
+
+
+def onnx_block_prefix(index: int) -> str:
+    """The node-name prefix torch's ONNX exporter gives block `index` (the module path model.blocks.N):
+    what quantisation selects blocks by."""
+    return f"/model/blocks.{index}/"
 
 
 def conv_bn(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
@@ -55,18 +104,20 @@ class MBConv(nn.Module):
         return out
 
 
-class EfficientNetLite0(nn.Module):
+class EfficientNetLite(nn.Module):
     """`forward` returns (waste logits, item logits); `item_head` is the ImageNet classifier."""
 
-    def __init__(self, num_classes: int, dropout: float = 0.2) -> None:
+    def __init__(self, num_classes: int, dropout: float = 0.2, config: LiteConfig = LITE0) -> None:
         super().__init__()
-        self.stem = conv_bn(3, 32, 3, 2)
+        self.config = config
+        self.stem = conv_bn(3, STEM, 3, 2)
         blocks: list[nn.Module] = []
-        for repeats, kernel, stride, expand, cin, cout in STAGES:
+        stages = config.stages()
+        for repeats, kernel, stride, expand, cin, cout in stages:
             for i in range(repeats):
                 blocks.append(MBConv(cin if i == 0 else cout, cout, kernel, stride if i == 0 else 1, expand))
         self.blocks = nn.Sequential(*blocks)
-        self.head = conv_bn(320, FEATURES, 1)
+        self.head = conv_bn(stages[-1][5], FEATURES, 1)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(dropout)
         self.waste_head = nn.Linear(FEATURES, num_classes)
@@ -93,5 +144,5 @@ class EfficientNetLite0(nn.Module):
         return (*heads, features) if with_features else heads
 
 
-def num_blocks() -> int:
-    return sum(s[0] for s in STAGES)
+def num_blocks(config: LiteConfig = LITE0) -> int:
+    return config.blocks()

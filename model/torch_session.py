@@ -16,9 +16,11 @@ from zerowaste.model.runtime import session_options
 from zerowaste.model.spec import INPUT_NAME
 
 
-def cpu_session(module: torch.nn.Module, output_names: Sequence[str], threads: int = 0) -> ort.InferenceSession:
-    """Export `module` (input: a batch of preprocessed photos) to a temporary ONNX file and open it."""
-    size = DEFAULT.crop_size
+def cpu_session(
+    module: torch.nn.Module, output_names: Sequence[str], threads: int = 0, size: int = DEFAULT.crop_size
+) -> ort.InferenceSession:
+    """Export `module` (input: a batch of preprocessed photos, `size` px square) to a temporary ONNX
+    file and open it."""
     batch = {name: {0: "n"} for name in (INPUT_NAME, *output_names)}
     # dynamo=False as in training/export.py: a tenth of the export time, for a file that lives one session.
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from zerowaste.datasets.build import DEFAULT_CACHE_DIR, DEFAULT_MANIFEST
+from zerowaste.model.backbones import BACKBONES, DEFAULT_BACKBONE
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
@@ -45,6 +46,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         " model_best.pth of another run (e.g. a GPU run with --no-export) instead of the"
         " ImageNet weights; with --test-only only the item refit, calibration and release"
         " run (default: ImageNet)",
+    )
+    parser.add_argument(
+        "--backbone",
+        choices=sorted(BACKBONES),
+        default=DEFAULT_BACKBONE,
+        help="the network (model/backbones.py); Lite0 is the edge model, Lite1/2 are for a server model"
+        f" (default: {DEFAULT_BACKBONE})",
     )
     parser.add_argument("--dropout", type=float, default=0.2, help="dropout before the waste head (default: 0.2)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import torch
 
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.training.onnx_import import load_exported, other_frozen_blocks, refuse_other_labels
 
 
 @torch.no_grad()
-def load_checkpoint(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> float:
+def load_checkpoint(model: EfficientNetLite, path: Path, *, frozen_blocks: int) -> float:
     """Load `path` (a `model_best.pth`) into `model` and return its temperature.
 
     As for an exported file, the stem and the first `frozen_blocks` blocks must equal `model`'s own.
@@ -39,7 +39,7 @@ def load_checkpoint(model: EfficientNetLite0, path: Path, *, frozen_blocks: int)
     return float(ckpt["temperature"])
 
 
-def load_init(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> float:
+def load_init(model: EfficientNetLite, path: Path, *, frozen_blocks: int) -> float:
     """An exported FP32 ONNX file or a `model_best.pth`, by its suffix."""
     if not path.is_file():
         raise SystemExit(f"--init {path}: no such file")

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from zerowaste import atomic
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.model.spec import DISTANCE_OUTPUT, INPUT_NAME, ITEM_OUTPUT, METADATA_KEY, WASTE_OUTPUT, ModelSpec
 from zerowaste.training.fusion import Calibration, MaterialFusion
 from zerowaste.training.ood import DistanceHead, FeatureDensity
@@ -22,7 +22,7 @@ class Deployable(nn.Module):
     `training/fusion.py`) and ImageNet item probabilities."""
 
     def __init__(
-        self, model: EfficientNetLite0, calibration: Calibration | float, density: FeatureDensity | None = None
+        self, model: EfficientNetLite, calibration: Calibration | float, density: FeatureDensity | None = None
     ) -> None:
         super().__init__()
         if not isinstance(calibration, Calibration):
@@ -55,7 +55,7 @@ def write_metadata(path: Path, spec: ModelSpec) -> None:
 
 
 def export_onnx(
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     calibration: Calibration | float,
     spec: ModelSpec,
     path: Path,
@@ -89,7 +89,7 @@ def export_onnx(
 
 def export_original(spec: ModelSpec, path: Path) -> Path:
     """The untouched ImageNet model (random waste head) as ONNX: what the kept item head is measured against."""
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
 
-    original = load_imagenet(EfficientNetLite0(len(spec.labels))).eval()
+    original = pretrained(len(spec.labels), spec.architecture).eval()
     return export_onnx(original, 1.0, spec, path)

@@ -23,7 +23,8 @@ from tqdm import tqdm
 
 from zerowaste import atomic
 from zerowaste.datasets.manifest import Entry, manifest_hash
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import LITE0, EfficientNetLite, LiteConfig
+from zerowaste.model.preprocess import Preprocessing
 from zerowaste.model.spec import INPUT_NAME
 from zerowaste.model.torch_session import cpu_session
 from zerowaste.training.presets import ClassificationPresetEval, ClassificationPresetTrain
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 class _Teacher(nn.Module):
-    def __init__(self, model: EfficientNetLite0, cut: int) -> None:
+    def __init__(self, model: EfficientNetLite, cut: int) -> None:
         super().__init__()
         self.model = model
         self.cut = cut
@@ -43,13 +44,16 @@ class _Teacher(nn.Module):
 
 
 class _Views(Dataset[tuple[torch.Tensor, int]]):
-    def __init__(self, entries: list[Entry], views: int, train: bool, seed: int, aug: Augmentation) -> None:
+    def __init__(
+        self, entries: list[Entry], views: int, train: bool, seed: int, aug: Augmentation, preprocessing: Preprocessing
+    ) -> None:
         self.entries = entries
+        self.preprocessing = preprocessing
         self.views = views
         self.train = train
         self.seed = seed
         self.aug = aug
-        self.eval_tf = ClassificationPresetEval()
+        self.eval_tf = ClassificationPresetEval(preprocessing=preprocessing)
         # Studio photos of the same label: the companions a composite may put beside the object.
         self.same_label: dict[str, list[int]] = {}
         for i, e in enumerate(entries):
@@ -72,6 +76,8 @@ class _Views(Dataset[tuple[torch.Tensor, int]]):
         torch.manual_seed(view_seed)
         studio = entry.domain == "studio"
         preset = ClassificationPresetTrain(
+            crop_size=self.preprocessing.crop_size,
+            preprocessing=self.preprocessing,
             composite_prob=self.aug.composite_prob if studio else 0.0,
             companion_prob=self.aug.companion_prob,
             backgrounds=self.backgrounds,
@@ -107,7 +113,14 @@ class FeatureCache:
 
 
 def cache_key(
-    entries: list[Entry], *, cut: int, views: int, train: bool, seed: int, aug: Augmentation | None = None
+    entries: list[Entry],
+    *,
+    cut: int,
+    views: int,
+    train: bool,
+    seed: int,
+    aug: Augmentation | None = None,
+    config: LiteConfig = LITE0,
 ) -> str:
     spec = json.dumps(
         {
@@ -118,6 +131,8 @@ def cache_key(
             "seed": seed,
             "v": 3,
             **({"aug": asdict(aug)} if train and aug is not None else {}),
+            # another backbone makes other features (Lite0's key stays as it was)
+            **({"backbone": asdict(config)} if config != LITE0 else {}),
         }
     )
     return hashlib.sha256(spec.encode()).hexdigest()[:16]
@@ -125,7 +140,7 @@ def cache_key(
 
 def compute_features(
     entries: list[Entry],
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     *,
     cut: int,
     views: int,
@@ -138,14 +153,19 @@ def compute_features(
     aug: Augmentation | None = None,
 ) -> FeatureCache:
     aug = aug or Augmentation()
-    key = cache_key(entries, cut=cut, views=views, train=train, seed=seed, aug=aug)
+    key = cache_key(entries, cut=cut, views=views, train=train, seed=seed, aug=aug, config=model.config)
     path = cache_dir / f"features-{key}.npz"
     if path.exists():
         data = np.load(path)
         log.info("features from cache %s", path)
         return FeatureCache(data["trunk"], data["teacher"], views)
-    session = cpu_session(_Teacher(model, cut), ["trunk", "teacher"], threads)
-    loader = DataLoader(_Views(entries, views, train, seed, aug), batch_size=32, num_workers=workers, shuffle=False)
+    session = cpu_session(_Teacher(model, cut), ["trunk", "teacher"], threads, size=model.config.resolution)
+    loader = DataLoader(
+        _Views(entries, views, train, seed, aug, model.config.preprocessing()),
+        batch_size=32,
+        num_workers=workers,
+        shuffle=False,
+    )
     trunks: list[np.ndarray] = []
     logits: list[np.ndarray] = []
     for x, _ in tqdm(loader, desc=desc, unit="batch"):

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.model.items import item_map
 from zerowaste.training.features import FeatureCache
 from zerowaste.training.utils import distillation, set_nll
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @torch.no_grad()
 def pooled_features(
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     cut: int,
     trunk: np.ndarray,
     *,
@@ -87,7 +87,7 @@ def _score(
 
 
 def refit_item_head(
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     cut: int,
     train: FeatureCache,
     val: FeatureCache,

@@ -17,7 +17,7 @@ from onnx import numpy_helper
 from torch import nn
 
 from zerowaste.model import taxonomy
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.model.spec import METADATA_KEY, ModelSpec
 
 
@@ -36,11 +36,11 @@ def other_frozen_blocks(path: Path, frozen_blocks: int) -> SystemExit:
     )
 
 
-def _pairs(model: EfficientNetLite0) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
+def _pairs(model: EfficientNetLite) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     if len(convs) != len(norms):
-        raise AssertionError("every convolution of EfficientNetLite0 is followed by a batch norm")
+        raise AssertionError("every convolution of EfficientNetLite is followed by a batch norm")
     return list(zip(convs, norms, strict=True))
 
 
@@ -52,7 +52,7 @@ def _folded(conv: nn.Conv2d, norm: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.
 
 
 @torch.no_grad()
-def load_exported(model: EfficientNetLite0, path: Path, *, frozen_blocks: int) -> float:
+def load_exported(model: EfficientNetLite, path: Path, *, frozen_blocks: int) -> float:
     """Load `path` (an FP32 file `zerowaste train` exported) into `model` and return its temperature.
 
     The stem and the first `frozen_blocks` blocks must equal `model`'s own (`other_frozen_blocks`).

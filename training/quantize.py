@@ -22,6 +22,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from zerowaste.datasets.manifest import Entry
+from zerowaste.model.architecture import onnx_block_prefix
 from zerowaste.model.image_io import load_image
 from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.model.spec import INPUT_NAME
@@ -92,7 +93,8 @@ FLOAT_BLOCKS = 3
 def float_block_nodes(nodes: Sequence[onnx.NodeProto], blocks: int) -> list[str]:
     """Every node of the first `blocks` MBConv blocks, found by the module path torch's exporter puts
     in node names (`/model/blocks.2/...`)."""
-    chosen = [n.name for n in nodes if any(n.name.startswith(f"/model/blocks.{i}/") for i in range(blocks))]
+    prefixes = tuple(onnx_block_prefix(i) for i in range(blocks))
+    chosen = [n.name for n in nodes if n.name.startswith(prefixes)]
     if blocks and not chosen:
         raise ValueError("no node named /model/blocks.N/...: was this model exported by `zerowaste train`?")
     return chosen

@@ -15,10 +15,10 @@ import torch
 
 from zerowaste.datasets.manifest import Entry, manifest_hash
 from zerowaste.model import taxonomy
-from zerowaste.model.architecture import EfficientNetLite0
+from zerowaste.model.architecture import EfficientNetLite
 from zerowaste.model.image_io import load_image
 from zerowaste.model.items import imagenet_labels
-from zerowaste.model.preprocess import DEFAULT, preprocess
+from zerowaste.model.preprocess import preprocess
 from zerowaste.model.runtime import SHIPPED_FILES, OnnxClassifier
 from zerowaste.model.scoring import predict_all
 from zerowaste.model.spec import ModelSpec
@@ -29,23 +29,23 @@ from zerowaste.training.fusion import Calibration
 from zerowaste.training.item_calibration import fit_on_validation
 from zerowaste.training.model_card import model_card
 from zerowaste.training.ood import FeatureDensity
+from zerowaste.training.provenance import command_line, timestamp
 from zerowaste.training.quantize import calibration_subset, quantize_int8
 from zerowaste.training.sure import fit_sure_rule, municipality_bins
-from zerowaste.training.train import command_line, timestamp
 
 log = logging.getLogger(__name__)
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "model" / "shipped"
 
 
 def parity(
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     calibration: Calibration,
     onnx_path: Path,
     entries: list[Entry],
     density: FeatureDensity | None = None,
 ) -> dict[str, float]:
     """ONNX Runtime against PyTorch on the same real photos."""
-    x = np.stack([preprocess(load_image(e.path)) for e in entries])
+    x = np.stack([preprocess(load_image(e.path), model.config.preprocessing()) for e in entries])
     with torch.no_grad():
         tw, ti, *_ = Deployable(model, calibration, density).eval()(torch.from_numpy(x))
     pred = OnnxClassifier(onnx_path).predict(x)
@@ -88,7 +88,7 @@ def int8_vs_fp32(reports: dict[str, dict[str, object]]) -> dict[str, float]:
 
 
 def release(
-    model: EfficientNetLite0,
+    model: EfficientNetLite,
     calibration: Calibration,
     entries: list[Entry],
     args: argparse.Namespace,
@@ -103,7 +103,8 @@ def release(
         label_names={c.key: {"de": c.de, "en": c.en} for c in taxonomy.CLASSES},
         item_labels=list(imagenet_labels()),
         taxonomy_version=taxonomy.TAXONOMY_VERSION,
-        preprocessing=DEFAULT,
+        architecture=args.backbone,
+        preprocessing=model.config.preprocessing(),
         temperature=calibration.temperature,
         fusion={"beta": calibration.beta, "lambda": calibration.lam} if calibration.beta else {},
         manifest_sha256=manifest_hash(entries),
@@ -116,7 +117,7 @@ def release(
     log.info("ONNX parity on 64 test photos: %s", checks)
 
     int8 = quantize_int8(
-        fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images), DEFAULT
+        fp32, out / SHIPPED_FILES["int8"], calibration_subset(entries, args.calibration_images), spec.preprocessing
     )
     sure_rules: dict[str, dict[str, object]] = {}
     item_temperatures: dict[str, float] = {}

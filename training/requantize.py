@@ -23,11 +23,11 @@ from zerowaste.model.runtime import SHIPPED_FILES, read_spec
 from zerowaste.training.evaluate import evaluate_model, report_array, report_table
 from zerowaste.training.export import export_original, write_metadata
 from zerowaste.training.model_card import model_card
+from zerowaste.training.provenance import timestamp
 from zerowaste.training.quantize import calibration_subset, quantize_int8
 from zerowaste.training.release import file_metrics, fit_file_rule, int8_vs_fp32
 from zerowaste.training.release import ship as ship_files
 from zerowaste.training.sure import municipality_bins
-from zerowaste.training.train import timestamp
 
 log = logging.getLogger(__name__)
 MAX_DROP = 0.01  # INT8 top-1 may fall at most one point below FP32's, per test source

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime
 import json
 import logging
 import math
-import shlex
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -26,20 +22,23 @@ from torch import nn
 from tqdm import tqdm
 
 from zerowaste import atomic
-from zerowaste.datasets.manifest import Entry, manifest_hash, read_manifest
+from zerowaste.datasets.manifest import manifest_hash
 from zerowaste.model import taxonomy
-from zerowaste.model.architecture import EfficientNetLite0, num_blocks
-from zerowaste.model.pretrained import load_imagenet
+from zerowaste.model.architecture import EfficientNetLite, num_blocks
+from zerowaste.model.backbones import get_backbone
+from zerowaste.model.pretrained import pretrained
 from zerowaste.model.scoring import calibration_view, expected_calibration_error
 from zerowaste.model.spec import file_sha256
 from zerowaste.training import utils
 from zerowaste.training.args import get_args_parser
 from zerowaste.training.checkpoint_import import load_init
 from zerowaste.training.export import Deployable
-from zerowaste.training.features import Augmentation, FeatureCache, compute_features
 from zerowaste.training.fusion import domain_weights, fit_calibration
 from zerowaste.training.item_head import item_targets, pooled_features, refit_item_head
 from zerowaste.training.ood import FeatureDensity, fit_density
+from zerowaste.training.provenance import command_line
+from zerowaste.training.release import release
+from zerowaste.training.splits import Split, load_data
 from zerowaste.training.sure import fit_sure_rule, municipality_bins
 
 log = logging.getLogger(__name__)
@@ -48,22 +47,13 @@ log = logging.getLogger(__name__)
 class Tail(nn.Module):
     """The trainable part: blocks from `cut` on, the head convolution and both heads."""
 
-    def __init__(self, model: EfficientNetLite0, cut: int) -> None:
+    def __init__(self, model: EfficientNetLite, cut: int) -> None:
         super().__init__()
         self.model = model
         self.cut = cut
 
     def forward(self, trunk: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.model.tail(trunk, self.cut)
-
-
-@dataclass
-class Split:
-    entries: list[Entry]
-    features: FeatureCache
-    mask: torch.Tensor
-    weights: torch.Tensor  # per-sample loss weight (class balancing when sampling is not balanced)
-    sampling: torch.Tensor | None = None  # per-sample draw probability of an epoch (balanced sampling)
 
 
 def train_one_epoch(
@@ -151,52 +141,8 @@ def evaluate(tail: Tail, data: Split, batch_size: int = 128) -> dict[str, object
     return result
 
 
-def load_data(args: argparse.Namespace, model: EfficientNetLite0) -> tuple[Split, Split, list[Entry]]:
-    entries = read_manifest(args.manifest)
-    if args.extra:
-        from zerowaste.datasets.build import build_manifest
-
-        extra = build_manifest({"extra": Path(args.extra)}).entries
-        for e in extra:
-            e.split = "train"
-        entries += extra
-    train = [e for e in entries if e.split == "train"]
-    val = [e for e in entries if e.split == "val"]
-    if args.limit:
-        train, val = train[: args.limit], val[: max(args.limit // 4, 8)]
-    if not train or not val:
-        raise SystemExit(f"{args.manifest}: the manifest needs photos in both train and val splits")
-    common = {
-        "cut": args.cut,
-        "cache_dir": args.cache_dir,
-        "seed": args.seed,
-        "workers": args.workers,
-        "threads": args.threads,
-    }
-    aug = Augmentation(
-        composite_prob=args.composite_prob,
-        companion_prob=args.companion_prob,
-        min_scale=args.min_scale,
-        camera=not args.no_camera,
-    )
-    train_feats = compute_features(
-        train, model, views=args.views, train=True, desc="cache train views", aug=aug, **common
-    )
-    val_feats = compute_features(val, model, views=1, train=False, desc="cache val", **common)
-
-    balanced = args.balance == "source-label"
-    weight = utils.class_weights([e.label for e in train])
-
-    def split(part: list[Entry], feats: FeatureCache, sampling: torch.Tensor | None = None) -> Split:
-        loss_weights = [1.0 if balanced else weight.get(e.label, 1.0) for e in part]
-        return Split(part, feats, utils.label_masks([e.label for e in part]), torch.tensor(loss_weights), sampling)
-
-    sampling = utils.balanced_sampling([(e.source, e.label) for e in train]) if balanced else None
-    return split(train, train_feats, sampling), split(val, val_feats), entries
-
-
 def fit_train_density(
-    model: EfficientNetLite0, cut: int, train: Split, dims: int, *, seed: int, most: int = 12_000
+    model: EfficientNetLite, cut: int, train: Split, dims: int, *, seed: int, most: int = 12_000
 ) -> FeatureDensity:
     """The training photos' feature clusters (training/ood.py), from up to `most` cached training views."""
     rows = np.arange(len(train.features.trunk))
@@ -221,10 +167,11 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     if args.device != "cpu" and not torch.cuda.is_available():
         raise SystemExit(f"--device {args.device} asked for, but torch sees no CUDA device")
     device = torch.device(args.device)
-    if not 0 < args.cut < num_blocks():
-        raise SystemExit(f"--cut must be between 1 and {num_blocks() - 1}")
+    blocks = num_blocks(get_backbone(args.backbone).config())
+    if not 0 < args.cut < blocks:
+        raise SystemExit(f"--cut must be between 1 and {blocks - 1}")
 
-    model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS), dropout=args.dropout))
+    model = pretrained(len(taxonomy.LABELS), args.backbone, dropout=args.dropout)
     train, val, all_entries = load_data(args, model)
     if args.init:
         # After load_data: the cached teacher logits must be the original ImageNet head's.
@@ -387,8 +334,6 @@ def main(args: argparse.Namespace) -> dict[str, object]:
     if args.no_export:
         return training
 
-    from zerowaste.training.release import release
-
     metrics = release(model, calibration, all_entries, args, training, density=density)
     if args.upload:
         from zerowaste.model.runtime import SHIPPED_FILES
@@ -403,14 +348,6 @@ def main(args: argparse.Namespace) -> dict[str, object]:
         log.info("registry model %d: %s %s", record["id"], record["status"], "; ".join(record["reasons"]))
         metrics["registry"] = record
     return metrics
-
-
-def command_line() -> str:
-    return "zerowaste train " + shlex.join(sys.argv[2:]) if len(sys.argv) > 1 else "zerowaste train"
-
-
-def timestamp() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 __all__ = ["evaluate", "get_args_parser", "load_data", "main", "train_one_epoch"]

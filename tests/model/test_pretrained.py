@@ -71,10 +71,9 @@ CLOTHES = {
 
 @pytest.fixture(scope="module")
 def imagenet_model():
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
 
-    return load_imagenet(EfficientNetLite0(12)).eval()
+    return pretrained(12).eval()
 
 
 def _top1(model, files) -> list[str]:
@@ -104,8 +103,8 @@ def test_clothes_are_garments(imagenet_model) -> None:
 
 
 def test_every_pretrained_tensor_is_used(imagenet_model) -> None:
-    from zerowaste.model.pretrained import weights_path
+    from zerowaste.model.backbones import get_backbone
 
-    source = torch.load(weights_path(), map_location="cpu", weights_only=True)
+    source = torch.load(get_backbone().weights_path(), map_location="cpu", weights_only=True)
     state = imagenet_model.state_dict()
     assert len(source) == len([k for k in state if not k.startswith("waste_head.")])

@@ -14,16 +14,15 @@ pytest.importorskip("onnx")
 
 def test_onnx_matches_pytorch_on_real_photos(tmp_path: Path) -> None:
     from zerowaste.model import taxonomy
-    from zerowaste.model.architecture import EfficientNetLite0
     from zerowaste.model.items import imagenet_labels
     from zerowaste.model.preprocess import DEFAULT, preprocess
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
     from zerowaste.model.runtime import OnnxClassifier
     from zerowaste.model.spec import ModelSpec
     from zerowaste.training.export import Deployable, export_onnx
 
     torch.manual_seed(0)
-    model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
+    model = pretrained(len(taxonomy.LABELS)).eval()
     spec = ModelSpec(
         labels=list(taxonomy.LABELS),
         label_names={},

@@ -45,13 +45,12 @@ def test_refit_brings_the_item_head_back_on_unseen_photos_and_leaves_the_waste_h
     import numpy as np
 
     from zerowaste.model import taxonomy
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
     from zerowaste.training.features import FeatureCache
     from zerowaste.training.item_head import agreement, pooled_features, refit_item_head
 
     torch.manual_seed(0)
-    model = load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
+    model = pretrained(len(taxonomy.LABELS)).eval()
     per_class = [photos("garbage12", c, n=30) for c in CLASSES]
     fit, val, held = ([p for ps in per_class for p in ps[a:b]] for a, b in ((0, 20), (20, 25), (25, 30)))
 

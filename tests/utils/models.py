@@ -14,10 +14,9 @@ from zerowaste.model.spec import METADATA_KEY
 
 def imagenet_model():  # noqa: ANN201 - torch is imported only by the tests that train
     """EfficientNet-Lite0 with this release's classes on the untouched ImageNet weights, in eval mode."""
-    from zerowaste.model.architecture import EfficientNetLite0
-    from zerowaste.model.pretrained import load_imagenet
+    from zerowaste.model.pretrained import pretrained
 
-    return load_imagenet(EfficientNetLite0(len(taxonomy.LABELS))).eval()
+    return pretrained(len(taxonomy.LABELS)).eval()
 
 
 def suppressed(dst: Path, *classes: str) -> Path:
