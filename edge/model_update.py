@@ -151,7 +151,7 @@ class ModelUpdater:
         tmp.unlink(missing_ok=True)
         tmp.symlink_to(Path("models") / f"{sha256}.onnx")
         os.replace(tmp, self.current_link)  # rename(2): atomic
-        atomic.fsync_dir(self.folder)
+        atomic.fsync(self.folder)
 
     # --- talking to the service -------------------------------------------------------------------
     def _client(self) -> httpx.Client:

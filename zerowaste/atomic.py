@@ -14,16 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (POSIX: the directory entry is data of the directory)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_file(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Flush a file, or a folder: a rename in a folder is durable once the folder is (POSIX: the
+    directory entry is data of the directory)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -42,10 +35,10 @@ def atomic_path(path: Path, *, suffix: str = "", durable: bool = True) -> Iterat
     try:
         yield tmp
         if durable:
-            _fsync_file(tmp)
+            fsync(tmp)
         os.replace(tmp, path)
         if durable:
-            fsync_dir(path.parent)
+            fsync(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
