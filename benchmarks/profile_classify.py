@@ -32,7 +32,7 @@ PARTS = {
     "decode (Pillow)": "decode_image (",
     "preprocess (resize, normalise)": "preprocess (",
     "database (rules revision, insert, commit)": "sqlalchemy/",
-    "decision (items, sure rule, guidance, offers)": "classify (service/api/routes/classify.py",
+    "decision (items, sure rule, guidance, offers)": "answer_photo (",
     "multipart parsing": "formparsers.py",
     "HTTP, middleware, event loop": "",
 }
