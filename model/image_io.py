@@ -47,6 +47,9 @@ def decoded_bytes(image: Image.Image) -> int:
     return w * h * bits.get(image.mode, 32) // 8
 
 
+DECODED_BYTES = "zerowaste_decoded_bytes"  # Image.info key: the bytes the full decode took
+
+
 def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Image:
     """Bytes -> upright RGB image, or ImageRejected with a reason."""
     if not data:
@@ -78,11 +81,13 @@ def decode_image(data: bytes, limits: ImageLimits = ImageLimits()) -> Image.Imag
         raise ImageRejected("not an image in a known format") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRejected(f"image could not be decoded (truncated or corrupt?): {exc}") from exc
+    cost = decoded_bytes(image)  # as decoded (a JPEG's draft is already smaller)
     # In place, and no conversion of what is RGB already: two full-size copies less per photo.
     ImageOps.exif_transpose(image, in_place=True)
     upright = image if image.mode == "RGB" else image.convert("RGB")
     if limits.reduce_to and max(upright.size) > limits.reduce_to:
         upright.thumbnail((limits.reduce_to, limits.reduce_to), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    upright.info[DECODED_BYTES] = cost  # what the decode held in memory at its peak, for the caller
     return upright
 
 
