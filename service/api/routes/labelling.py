@@ -1,6 +1,6 @@
 """The staff labelling queue over HTTP: queues and their progress, batches to label, votes, report, export.
 
-The rules live in service/labelling.py; this file parses, calls, and maps its errors to status codes.
+The rules live in service/labelling/; this file parses, calls, and maps its errors to status codes.
 """
 
 from __future__ import annotations
