@@ -113,6 +113,9 @@ class OfferRule(_Strict):
     quarter: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+    # Where the point comes from when not from `source` (an OpenStreetMap object, from `zerowaste rules
+    # geocode`): a point is never invented.
+    position_source: str | None = None
     categories: list[str]
     schedule: Schedule = Schedule()
     schedule_text: Text
@@ -215,6 +218,11 @@ class MunicipalityRules(_Strict):
                 unknown = set(row.categories) - set(imap.categories)
                 if unknown:
                     raise ValueError(f"{kind} {row.key}: unknown categories {sorted(unknown)}")
+        for o in self.offers:
+            if (o.lat is None) != (o.lon is None) or (o.position_source and o.lat is None):
+                raise ValueError(f"offer {o.key}: give lat and lon together (and position_source only with them)")
+            if o.lat is not None and o.lon is not None and self.bounds and not self.bounds.contains(o.lat, o.lon):
+                raise ValueError(f"offer {o.key}: {o.lat}, {o.lon} lies outside the municipality's bounds")
         if self.districts:
             unknown_districts = {o.district for o in self.offers if o.district} - set(self.districts)
             if unknown_districts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from zerowaste.cli_common import database
@@ -57,6 +58,37 @@ def _rules_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rules_geocode(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from zerowaste import atomic
+    from zerowaste.service import geocode
+    from zerowaste.service.config import get_settings
+    from zerowaste.service.rules import read_rules, rules_path
+
+    path = args.file or get_settings().rules_file or rules_path(get_settings().municipality)
+    rules = read_rules(path)
+    with geocode.client(args.geocoder_url, args.user_agent) as http:
+        results = geocode.geocode_offers(rules, geocode.Geocoder(http, interval_s=args.interval))
+    found = [r for r in results if isinstance(r, geocode.Position)]
+    for r in results:
+        if isinstance(r, geocode.Position):
+            print(f"{r.key}: {r.lat}, {r.lon}  {r.source}  ({r.found_as})")
+        else:
+            print(f"{r.key}: no point: {r.reason}", file=sys.stderr)
+    if args.write and found:
+        text = geocode.with_positions(path.read_text(encoding="utf-8"), found)
+        atomic.write_text(path, text)
+        try:
+            read_rules(path)  # the file still validates; the points lie inside the municipality
+        except ValidationError as exc:
+            raise SystemExit(f"{path} no longer validates after writing the points: {exc}") from exc
+        print(f"{len(found)} points written to {path}; check them, then `zerowaste rules load --replace`")
+    elif found:
+        print(f"{len(found)} points found; --write adds them to {path}")
+    return 0
+
+
 def _keys_create(args: argparse.Namespace) -> int:
     from zerowaste.service.keys import create_key
 
@@ -81,6 +113,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rl.add_argument("--file", type=Path, default=None, help="a rules YAML file instead of a shipped one")
     rl.add_argument("--replace", action="store_true", help="the file wins over staff edits (default: keep edits)")
     rl.set_defaults(func=_rules_load)
+    rg = rules.add_parser(
+        "geocode", help="points for offers without one, from OpenStreetMap (needs internet; service/geocode.py)"
+    )
+    rg.add_argument("--file", type=Path, default=None, help="the rules YAML (default: the configured one)")
+    rg.add_argument("--write", action="store_true", help="add the points to the file (default: print them)")
+    rg.add_argument("--geocoder-url", default="https://nominatim.openstreetmap.org", help="a Nominatim server")
+    rg.add_argument("--user-agent", default=None, help="who asks (Nominatim's policy wants one that names you)")
+    rg.add_argument("--interval", type=float, default=1.0, help="seconds between requests (default: 1, the policy)")
+    rg.set_defaults(func=_rules_geocode)
 
     pilot = sub.add_parser("pilot", help="the weighing pilot's data").add_subparsers(
         dest="pilot_command", required=True
