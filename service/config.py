@@ -7,6 +7,7 @@
 | ZEROWASTE_MODEL_PATH | the shipped INT8 model | ONNX file to serve |
 | ZEROWASTE_MODEL_THREADS | 0 (ONNX Runtime decides) | inference threads per worker |
 | ZEROWASTE_MUNICIPALITY | wuppertal | which rules file is loaded at start-up |
+| ZEROWASTE_MAP_TILES | OpenStreetMap's tiles | tiles ({z}/{x}/{y}) of the offers map the browser loads; empty: no map |
 | ZEROWASTE_RULES_FILE | rules/<municipality>.yaml | another city's rules file; its municipality must be the one above |
 | ZEROWASTE_MAX_UPLOAD_BYTES | 10485760 | largest accepted photo |
 | ZEROWASTE_MAX_UPLOAD_PIXELS | 40000000 | decompression-bomb guard |
@@ -95,6 +96,10 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     rate_limit_storage: str = "memory://"
     timezone: str = "Europe/Berlin"
+    # The offers map: tiles the citizen's browser loads (the service itself never fetches them). A
+    # city with its own tile server names it here; the Content-Security-Policy allows its origin.
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap-Mitwirkende (ODbL)"
     max_batch_events: int = Field(default=500, ge=1, le=5000)
     max_future_s: float = Field(default=300.0, ge=0)
     # Older weighings (after clock correction) are rejected for staff to look at: a device offline
@@ -128,6 +133,21 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tiles(cls, v: str) -> str:
+        if v and not (v.startswith(("https://", "http://")) and all(k in v for k in ("{z}", "{x}", "{y}"))):
+            raise ValueError("a tile URL with {z}, {x} and {y} (or empty for no map)")
+        return v
+
+    @property
+    def map_origin(self) -> str | None:
+        """Where the map's tiles come from, for the Content-Security-Policy; None without a map."""
+        if not self.map_tiles:
+            return None
+        scheme, _, rest = self.map_tiles.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
 
     @property
     def zone(self) -> ZoneInfo:

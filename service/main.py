@@ -118,7 +118,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
         keyed_prefixes=tuple(f"{API_PREFIX}/{p}" for p in ("staff/", "weighings/", "household", "models/")),
     )
-    app.state.metrics = install(app, rate_limit=settings.rate_limit, rate_limit_storage=settings.rate_limit_storage)
+    app.state.metrics = install(
+        app,
+        rate_limit=settings.rate_limit,
+        rate_limit_storage=settings.rate_limit_storage,
+        img_sources=(settings.map_origin,) if settings.map_origin else (),
+    )
     app.include_router(api_router, prefix=API_PREFIX)
     app.include_router(pages.router)
     page = (resources.files("zerowaste.service") / "static" / "index.html").read_text(encoding="utf-8")
@@ -126,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     page = page.replace("__TAXONOMY__", classes)
     page = page.replace("__FORM_OF_ADDRESS__", rules.form_of_address)
     page = page.replace("__DISTRICTS__", json.dumps(rules.districts, ensure_ascii=False))
+    map_config = json.dumps({"tiles": settings.map_tiles, "attribution": settings.map_attribution})
+    page = page.replace("__MAP__", map_config.replace("<", "\\u003c"))  # inside <script>: no "</script>"
     staff_page = (resources.files("zerowaste.service") / "static" / "staff.html").read_text(encoding="utf-8")
     staff_page = staff_page.replace("__TAXONOMY__", classes)
 

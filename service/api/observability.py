@@ -22,18 +22,24 @@ from zerowaste.service.metrics import Metrics
 log = logging.getLogger("zerowaste.access")
 EXEMPT = frozenset({"/v1/health", "/v1/ready", "/metrics"})  # probes and scrapers are not rate limited
 
+
 # On every answer, pages and API alike. The pages carry their own script and style inline and load
 # nothing from another host; a photo's preview is a blob: URL, Swagger UI's icons are data: URLs.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
-}
+def security_headers(img_sources: tuple[str, ...] = ()) -> dict[str, str]:
+    """On every answer, pages and API alike. The pages carry their own script and style inline and
+    load nothing from another host but the offers map's tiles (`img_sources`, ZEROWASTE_MAP_TILES); a
+    photo's preview is a blob: URL, Swagger UI's icons are data: URLs."""
+    images = " ".join(("'self'", "blob:", "data:", *img_sources))
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            f"img-src {images}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    }
 
 
 class JsonFormatter(logging.Formatter):
@@ -88,8 +94,17 @@ class Observe:
     answer. Pure ASGI: Starlette's BaseHTTPMiddleware (`@app.middleware`) costs a task and a stream
     per request, and this runs on every photo."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, rate_limit: str, rate_limit_storage: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        rate_limit: str,
+        rate_limit_storage: str,
+        img_sources: tuple[str, ...] = (),
+    ) -> None:
         self.app, self.metrics, self.rate_limit = app, metrics, rate_limit
+        self.headers = security_headers(img_sources)
         self.limiter = MovingWindowRateLimiter(storage_from_string(rate_limit_storage))
         self.limit = parse(rate_limit)
 
@@ -108,7 +123,7 @@ class Observe:
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = rid
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers[name] = value
             await send(message)
 
@@ -143,10 +158,16 @@ class Observe:
             )
 
 
-def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str) -> Metrics:
+def install(app: FastAPI, *, rate_limit: str, rate_limit_storage: str, img_sources: tuple[str, ...] = ()) -> Metrics:
     """Request bodies are bounded by `zerowaste.service.api.body_limit`, inside this middleware."""
     metrics = Metrics()
-    app.add_middleware(Observe, metrics=metrics, rate_limit=rate_limit, rate_limit_storage=rate_limit_storage)
+    app.add_middleware(
+        Observe,
+        metrics=metrics,
+        rate_limit=rate_limit,
+        rate_limit_storage=rate_limit_storage,
+        img_sources=img_sources,
+    )
 
     # Counts per route and label say how the service is used: a scraper's key (role metrics) or staff's.
     @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_role("metrics"))])

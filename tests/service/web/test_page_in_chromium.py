@@ -132,7 +132,7 @@ def test_the_bins_question_is_answered_with_a_button_and_no_empty_offer_card(ser
     assert violations == []
 
 
-def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
+def test_search_on_the_page_gives_the_same_answer_card(server: str, tiles) -> None:
     """Type-ahead: a few letters list entries; choosing one shows offers first, then the bin."""
     need_browser()
     from playwright.sync_api import sync_playwright
@@ -166,6 +166,19 @@ def test_search_on_the_page_gives_the_same_answer_card(server: str) -> None:
         wait_until(page, "document.getElementById('offers-title').innerText === 'Repair in Wuppertal'")
         assert page.locator("#offers .offer").count() >= 5
         assert page.locator("#what-card").is_hidden() and page.locator("#where-card").is_hidden()
+        # the offers with a point on the map, from the configured tile server, each pin to its entry
+        with_point = page.evaluate(
+            "fetch('/v1/offers?kind=repair').then(r => r.json()).then(b => b.offers.filter(o => o.lat != null).length)"
+        )
+        assert with_point >= 2 and page.locator("#offers-map").is_visible()
+        assert page.locator("#offers-map .pin").count() == with_point
+        wait_until(
+            page, "[...document.querySelectorAll('#offers-map img')].some(i => i.complete && i.naturalWidth === 256)"
+        )
+        assert tiles.asked and all(p.endswith(".png") and p.count("/") == 3 for p in tiles.asked)
+        pin = page.locator("#offers-map .pin").first
+        assert page.locator(pin.get_attribute("href") or "#none").count() == 1  # the pin's entry in the list
+        assert "OpenStreetMap" in page.locator("#offers-map small").inner_text()
         page.click("#lang-switch")
         wait_until(page, "document.getElementById('offers-title').innerText === 'Reparieren in Wuppertal'")
         page.screenshot(path=str(ARTIFACTS / "browse-repair-de.png"), full_page=True)
