@@ -31,7 +31,7 @@ class GeocodingError(Exception):
 
 
 @dataclass(frozen=True)
-class Position:
+class Found:
     key: str
     lat: float
     lon: float
@@ -83,9 +83,9 @@ def _query(offer: OfferRule, rules: MunicipalityRules) -> str:
     return f"{streetish[-1] if streetish else offer.address}, {rules.name}"
 
 
-def geocode_offers(rules: MunicipalityRules, geocoder: Geocoder) -> list[Position | Miss]:
+def geocode_offers(rules: MunicipalityRules, geocoder: Geocoder) -> list[Found | Miss]:
     """A point or the reason there is none, for every offer without a point."""
-    out: list[Position | Miss] = []
+    out: list[Found | Miss] = []
     for offer in rules.offers:
         if offer.lat is not None:
             continue
@@ -108,11 +108,11 @@ def geocode_offers(rules: MunicipalityRules, geocoder: Geocoder) -> list[Positio
         if rules.bounds is not None and not rules.bounds.contains(lat, lon):
             out.append(Miss(offer.key, f"{query!r} was found at {lat:.5f}, {lon:.5f}, outside {rules.name}"))
             continue
-        out.append(Position(offer.key, round(lat, 6), round(lon, 6), source, str(place.get("display_name", ""))))
+        out.append(Found(offer.key, round(lat, 6), round(lon, 6), source, str(place.get("display_name", ""))))
     return out
 
 
-def with_positions(text: str, positions: list[Position]) -> str:
+def with_positions(text: str, positions: list[Found]) -> str:
     """The rules file's text with `lat`, `lon` and `position_source` after each found offer's address
     line; everything else, comments and layout included, as it was."""
     lines = text.splitlines(keepends=True)

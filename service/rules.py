@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from zerowaste.model.items import item_map
 from zerowaste.service.config import Settings
 from zerowaste.service.db.models import AbcItem, Challenge, Municipality, Neighbourhood, Offer, Stream
 from zerowaste.service.schedule import Schedule
+from zerowaste.service.schedule import Strict as _Strict
 
 # FIWARE WasteContainer storedWasteKind values (smart-data-models dataModel.WasteManagement).
 WasteKind = Literal[
@@ -37,10 +38,6 @@ WasteKind = Literal[
     "other",
 ]
 OfferKind = Literal["repair", "second-hand", "lending", "book-shelf", "food-sharing", "give-away"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Text(_Strict):

@@ -5,34 +5,36 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = get_args(Day)  # Monday first, as datetime.weekday() counts
 HourMinute = Annotated[str, Field(pattern=r"^\d\d:\d\d$")]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A model of the rules file: an unknown key is a typo, refused (service/rules.py builds on it)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class WeeklySlot(_Strict):
+class WeeklySlot(Strict):
     days: list[Day]
     open: HourMinute
     close: HourMinute
 
 
-class MonthlySlot(_Strict):
+class MonthlySlot(Strict):
     nth: int = Field(ge=-1, le=5)
     day: Day
     open: HourMinute
     close: HourMinute
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     weekly: list[WeeklySlot] = []
     monthly: list[MonthlySlot] = []
 

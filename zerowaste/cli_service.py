@@ -70,9 +70,9 @@ def _rules_geocode(args: argparse.Namespace) -> int:
     rules = read_rules(path)
     with geocode.client(args.geocoder_url, args.user_agent) as http:
         results = geocode.geocode_offers(rules, geocode.Geocoder(http, interval_s=args.interval))
-    found = [r for r in results if isinstance(r, geocode.Position)]
+    found = [r for r in results if isinstance(r, geocode.Found)]
     for r in results:
-        if isinstance(r, geocode.Position):
+        if isinstance(r, geocode.Found):
             print(f"{r.key}: {r.lat}, {r.lon}  {r.source}  ({r.found_as})")
         else:
             print(f"{r.key}: no point: {r.reason}", file=sys.stderr)

@@ -23,8 +23,6 @@ log = logging.getLogger("zerowaste.access")
 EXEMPT = frozenset({"/v1/health", "/v1/ready", "/metrics"})  # probes and scrapers are not rate limited
 
 
-# On every answer, pages and API alike. The pages carry their own script and style inline and load
-# nothing from another host; a photo's preview is a blob: URL, Swagger UI's icons are data: URLs.
 def security_headers(img_sources: tuple[str, ...] = ()) -> dict[str, str]:
     """On every answer, pages and API alike. The pages carry their own script and style inline and
     load nothing from another host but the offers map's tiles (`img_sources`, ZEROWASTE_MAP_TILES); a
@@ -113,6 +111,7 @@ class Observe:
             await self.app(scope, receive, send)
             return
         rid = Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex
+        client = client_key(scope)
         scope.setdefault("state", {})["request_id"] = rid
         start = time.perf_counter()
         status = 500  # what the server answers when the app raises before it starts a response
@@ -128,7 +127,7 @@ class Observe:
             await send(message)
 
         try:
-            if scope["path"] not in EXEMPT and not self.limiter.hit(self.limit, client_key(scope)):
+            if scope["path"] not in EXEMPT and not self.limiter.hit(self.limit, client):
                 self.metrics.rate_limited.inc()
                 refused = JSONResponse(
                     {"detail": f"rate limit exceeded: {self.rate_limit} per client"},
@@ -152,7 +151,7 @@ class Observe:
                         "path": template,
                         "status": status,
                         "ms": round(elapsed * 1000, 1),
-                        "client": client_key(scope),
+                        "client": client,
                     }
                 },
             )

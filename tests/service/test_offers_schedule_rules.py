@@ -170,3 +170,12 @@ def test_offer_categories_come_from_the_item_map(tmp_path: Path) -> None:
     bad = _broken(tmp_path, lambda d: d["offers"][0].update(categories=["small-electrical", "electronics"]))
     with pytest.raises(ValidationError, match=r"unknown categories \['electronics'\]"):
         read_rules(bad)
+
+
+def test_opening_hours_follow_a_new_schedule_on_the_same_row() -> None:
+    """Ranking reads a row's hours many times; a staff edit that sets a new schedule is seen at once."""
+    offer = _offer("x", ["textile"], schedule=SHOP.model_dump())
+    assert offer.opening_hours is offer.opening_hours  # validated once, not per ranking
+    assert offer.opening_hours == SHOP
+    offer.schedule = REPAIR_CAFE.model_dump()
+    assert offer.opening_hours == REPAIR_CAFE

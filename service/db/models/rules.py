@@ -99,8 +99,15 @@ class Offer(Base):
 
     @property
     def opening_hours(self) -> Schedule:
-        """The schedule as the rules file's model (the column holds its JSON, validated on load)."""
-        return Schedule.model_validate(self.schedule)
+        """The schedule as the rules file's model (the column holds its JSON, validated on load).
+
+        Kept beside the JSON it was made from: every photo and search ranks all offers (up to 330
+        validations a search), and a new value of the column makes it again."""
+        kept = self.__dict__.get("_opening_hours")
+        if kept is None or kept[0] is not self.schedule:
+            kept = (self.schedule, Schedule.model_validate(self.schedule))
+            self.__dict__["_opening_hours"] = kept
+        return kept[1]
 
 
 @event.listens_for(Session, "before_flush")
