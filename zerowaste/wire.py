@@ -19,10 +19,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 WEIGHINGS_PATH = "/v1/weighings/batch"
 MODEL_OFFER_PATH = "/v1/models/current"
 MODEL_REPORT_PATH = "/v1/models/report"
+# A donated frame of one event (the household consented): PUT, the body is the JPEG.
+DONATED_PHOTO_PATH = "/v1/weighings/{event_id}/photo"
 
 ID_CHARS = r"[A-Za-z0-9_.:-]"  # what an event id is made of (the agent makes UUIDs)
 
 EventKind = Literal["deposit", "removal", "emptying"]
+# What a bio-bin camera can find that does not belong in organic waste (model/contamination.py).
+# Wuppertal's Biotonne takes no plastic bag, "compostable" bio-bags included.
+Contaminant = Literal["plastic_bag", "plastic_other", "glass", "metal", "other"]
+CONTAMINANTS: tuple[Contaminant, ...] = ("plastic_bag", "plastic_other", "glass", "metal", "other")
+Camera = Literal["lid", "truck"]
 EventStatus = Literal["accepted", "duplicate", "rejected"]
 ModelStatus = Literal["installed", "rolled-back", "refused"]
 
@@ -30,6 +37,49 @@ ModelStatus = Literal["installed", "rolled-back", "refused"]
 def printable(text: str) -> str:
     """Without control characters (NUL among them, which PostgreSQL refuses in text)."""
     return "".join(c for c in text if c.isprintable())
+
+
+class Finding(BaseModel):
+    """One contaminant the camera saw, with where (a box in fractions of the frame, 0..1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Contaminant
+    confidence: float = Field(ge=0.0, le=1.0)
+    box: tuple[float, float, float, float] | None = Field(
+        default=None, description="x0, y0, x1, y1 as fractions of the frame's width and height"
+    )
+
+    @field_validator("box")
+    @classmethod
+    def _box(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
+        if v is not None and not (0.0 <= v[0] < v[2] <= 1.0 and 0.0 <= v[1] < v[3] <= 1.0):
+            raise ValueError("a box is x0 < x1 and y0 < y1, each within 0..1")
+        return v
+
+
+class BinQuality(BaseModel):
+    """How clean a bio bin looked when the deposit settled (lid camera) or the bin was emptied (truck).
+
+    The device runs the contamination model on the frame and sends only this; the frame itself stays
+    on the device unless the household consented to donating it (`photo_donated`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contaminated: bool
+    findings: list[Finding] = Field(default=[], max_length=len(CONTAMINANTS))
+    scores: dict[Contaminant, float] = Field(description="each contaminant's probability, 0..1")
+    model_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    camera: Camera
+    captured_at: AwareDatetime
+    photo_donated: bool = False
+
+    @field_validator("scores")
+    @classmethod
+    def _scores(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(not (math.isfinite(p) and 0.0 <= p <= 1.0) for p in v.values()):
+            raise ValueError("scores are probabilities within 0..1")
+        return v
 
 
 class WeighingEvent(BaseModel):
@@ -47,6 +97,7 @@ class WeighingEvent(BaseModel):
     measured_at: dt.datetime
     firmware: str = Field(default="", max_length=64)
     calibration_version: int = Field(default=0, ge=0)
+    quality: BinQuality | None = Field(default=None, description="the bio-bin camera's result, where there is one")
 
     @field_validator("device", "bin", "stream", "firmware")
     @classmethod
