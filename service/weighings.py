@@ -251,6 +251,8 @@ def _ingest(
                 received_at=now,
                 firmware=event.firmware,
                 calibration_version=event.calibration_version,
+                quality=None if event.quality is None else event.quality.model_dump(mode="json"),
+                contaminated=None if event.quality is None else event.quality.contaminated,
             )
         )
         results.append(EventResult(id=event_id, status="accepted"))
@@ -337,6 +339,7 @@ def void_weighing(
             "measured_at": device_time.isoformat(),
             "firmware": weighing.firmware,
             "calibration_version": weighing.calibration_version,
+            **({"quality": weighing.quality} if weighing.quality is not None else {}),
         },
         reasons=[f"voided by {by}: {reason}"],
         received_at=utc(weighing.received_at),

@@ -19,6 +19,7 @@ from zerowaste.service.db.models.pilot import (
     RejectedEvent,
     Weighing,
 )
+from zerowaste.service.db.models.quality import QualityDispute
 from zerowaste.service.db.models.registry import ChannelAssignment, ModelAudit, ModelVersion
 from zerowaste.service.db.models.rules import AbcItem, Municipality, Offer, Stream
 
@@ -44,6 +45,7 @@ __all__ = [
     "NeighbourhoodWeek",
     "NeighbourhoodWeekChange",
     "Offer",
+    "QualityDispute",
     "RejectedEvent",
     "Stream",
     "Weighing",

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -119,6 +120,11 @@ class Weighing(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     firmware: Mapped[str] = mapped_column(String(64), default="")
     calibration_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The bio-bin camera's result as the device sent it (wire.BinQuality), where there is one (issue 25).
+    quality: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # What counts: the device's verdict, or staff's after a dispute (service/disputes.py); None: not assessed.
+    contaminated: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    photo_key: Mapped[str | None] = mapped_column(String(80), default=None)  # the donated frame, if any
 
 
 class NeighbourhoodWeek(Base):
