@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from zerowaste import __version__, atomic
+from zerowaste.edge import photos
 from zerowaste.edge.calibration import Calibration
+from zerowaste.edge.camera import BinCamera, CameraConfig, ContaminationConfig, open_cameras
 from zerowaste.edge.link import ServiceLink
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.scales import DriverConfig, ScaleReader, SimulatedConfig, open_scale
@@ -38,6 +40,7 @@ class BinConfig(BaseModel):
     stream: str = Field(min_length=1, max_length=64, description="waste stream key, e.g. restmuell")
     driver: DriverConfig
     calibration: Calibration = Calibration()
+    camera: CameraConfig | None = Field(default=None, description="a bio-bin camera at this bin (lid or truck)")
 
 
 class AgentConfig(ServiceLink):
@@ -47,7 +50,11 @@ class AgentConfig(ServiceLink):
     upload_interval_s: float = Field(default=60.0, gt=0)
     batch_size: int = Field(default=100, ge=1, le=500)
     detector: DetectorConfig = DetectorConfig()
+    contamination: ContaminationConfig = ContaminationConfig()
     bins: list[BinConfig] = Field(min_length=1)
+
+    def photo_dir(self) -> Path:
+        return self.contamination.photo_dir or photos.default_folder(self.queue_path)
 
     def bin(self, bin_id: str) -> BinConfig:
         for b in self.bins:
@@ -72,9 +79,20 @@ def _iso(t: float) -> str:
 
 
 class ScaleAgent:
-    def __init__(self, config: AgentConfig, queue: EventQueue, scales: dict[str, ScaleReader] | None = None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        queue: EventQueue,
+        scales: dict[str, ScaleReader] | None = None,
+        cameras: dict[str, BinCamera] | None = None,
+    ) -> None:
         self.config, self.queue = config, queue
         self.scales = scales if scales is not None else {b.id: open_scale(b.driver) for b in config.bins}
+        if cameras is None:
+            cameras = open_cameras([(b.id, b.camera) for b in config.bins], config.contamination)
+        self.cameras = cameras
+        self.photo_dir = config.photo_dir()
+        photos.sweep(self.photo_dir, queue)
         self.detectors: dict[str, StableWeightDetector] = {}
         self.last_t: dict[str, float] = {}  # time of each bin's latest reading
         self._persisted: dict[str, float | None] = {}
@@ -104,13 +122,15 @@ class ScaleAgent:
             return None
         if change is not None:
             fields = self._event(b, change)
+            photo = self._look(bin_id, change, fields)
             try:
-                event, problem = WeighingEvent.model_validate(fields).model_dump(mode="json"), ""
+                # Without a camera the event is what it was before cameras existed (no "quality": null).
+                event, problem = WeighingEvent.model_validate(fields).model_dump(mode="json", exclude_none=True), ""
             except ValidationError as exc:
                 # A faulty load cell (NaN) makes an event the service would refuse: kept on the
                 # device for `edge scale status`, never sent, and the queue behind it keeps moving.
                 event, problem = fields, f"not a valid weighing: {exc}"
-            self.queue.put(event, {f"bin:{bin_id}": state})
+            self.queue.put(event, {f"bin:{bin_id}": state}, photo)
             if problem:
                 self.queue.quarantine([event["id"]], problem)
                 log.error("%s: %s", bin_id, problem[:300])
@@ -122,6 +142,26 @@ class ScaleAgent:
             self.queue.set_state({f"bin:{bin_id}": state})
             self._persisted[bin_id] = det.reference
         return change
+
+    def _look(self, bin_id: str, change: Change, fields: dict[str, Any]) -> Path | None:
+        """The camera's quality into the event's fields; the donated frame's file, where one was kept."""
+        camera = self.cameras.get(bin_id)
+        if camera is None or not camera.wants(change.kind):
+            return None
+        seen = camera.observe(dt.datetime.fromtimestamp(change.t, dt.UTC))
+        if seen is None:
+            return None
+        quality, path = seen.quality, None
+        if seen.jpeg is not None:
+            try:
+                path = photos.save(self.photo_dir, fields["id"], seen.jpeg)
+            except OSError as exc:  # a full card costs the photo, never the weighing
+                log.error("%s: donated frame not kept (%s)", bin_id, exc)
+                quality = quality.model_copy(update={"photo_donated": False})
+        fields["quality"] = quality.model_dump(mode="json")
+        found = ", ".join(f.kind for f in quality.findings) or "clean"
+        log.info("%s %s camera: %s (%.0f ms)", bin_id, quality.camera, found, seen.ms)
+        return path
 
     def replay_until(self, t: float) -> None:
         """Step every bin until its readings reach time t or its trace ends (replays run as fast as they go)."""
@@ -173,6 +213,8 @@ class ScaleAgent:
         finally:
             for scale in self.scales.values():
                 scale.close()
+            for camera in self.cameras.values():
+                camera.close()
             if thread is not None and uploader is not None:
                 stop.set()
                 thread.join(timeout=60)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from zerowaste.edge.camera import camera_frames as camera_frames  # its one definition; benchmarks import it here
 from zerowaste.model.classify import classify_files, print_result, result_for
 from zerowaste.model.items import DEFAULT_THRESHOLDS, ItemThresholds
 from zerowaste.model.runtime import OnnxClassifier, Precision, shipped_model_path
@@ -83,29 +84,6 @@ def load(model: Path | None, precision: Precision | None, threads: int, runs: in
         c = OnnxClassifier(shipped_model_path(precision), threads)
         return Choice(c, precision, {}, f"asked for {precision}")
     return choose_model(threads, runs)
-
-
-def camera_frames(source: str, every_s: float, limit: int) -> Iterator[tuple[str, np.ndarray]]:
-    """RGB frames from a camera index ("0"), a device path, a stream URL or a video file."""
-    import cv2
-
-    cap = cv2.VideoCapture(int(source) if source.isdigit() else source)
-    if not cap.isOpened():
-        raise OSError(f"cannot open camera {source!r}")
-    try:
-        n, last = 0, -float("inf")
-        while limit <= 0 or n < limit:
-            ok, frame = cap.read()
-            if not ok:
-                return
-            now = time.monotonic()
-            if now - last < every_s:
-                continue
-            last = now
-            yield f"{source}#{n}", cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            n += 1
-    finally:
-        cap.release()
 
 
 def run(

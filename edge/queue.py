@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason TEXT NOT NULL,
     at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- A donated frame (the household consented) waiting beside the queue: it may go once its event has
+-- left the queue as accepted, and its file is deleted when the service has it.
+CREATE TABLE IF NOT EXISTS photo (event_id TEXT PRIMARY KEY, path TEXT NOT NULL);
 """
 
 
@@ -43,7 +46,8 @@ class EventQueue:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
 
-    def put(self, event: dict[str, Any], state: dict[str, Any] | None = None) -> None:
+    def put(self, event: dict[str, Any], state: dict[str, Any] | None = None, photo: Path | None = None) -> None:
+        """`photo`: the event's donated frame, already written; referenced in the event's transaction."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -51,6 +55,10 @@ class EventQueue:
                     "INSERT OR IGNORE INTO event (id, payload) VALUES (?, ?)",
                     (event["id"], json.dumps(event, separators=(",", ":"))),
                 )
+                if photo is not None:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO photo (event_id, path) VALUES (?, ?)", (event["id"], str(photo))
+                    )
                 self._set_state(state or {})
                 self._db.execute("COMMIT")
             except BaseException:
@@ -113,6 +121,28 @@ class EventQueue:
         with self._lock:
             rows = self._db.execute("SELECT id, payload, reason, at FROM quarantine ORDER BY at, id").fetchall()
         return [{"id": i, "event": json.loads(p), "reason": r, "at": a} for i, p, r, a in rows]
+
+    def photos_ready(self, n: int) -> list[tuple[str, Path]]:
+        """Donated frames whose event the service has answered for (no longer queued or quarantined)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT event_id, path FROM photo WHERE event_id NOT IN (SELECT id FROM event) "
+                "AND event_id NOT IN (SELECT id FROM quarantine) ORDER BY rowid LIMIT ?",
+                (n,),
+            ).fetchall()
+        return [(i, Path(p)) for i, p in rows]
+
+    def photos(self) -> list[tuple[str, Path]]:
+        """Every donated frame still on the device, whether its event went yet or not."""
+        with self._lock:
+            rows = self._db.execute("SELECT event_id, path FROM photo ORDER BY rowid").fetchall()
+        return [(i, Path(p)) for i, p in rows]
+
+    def forget_photos(self, event_ids: list[str]) -> None:
+        """The references only; the caller deletes the files after (a crash between leaves a file
+        that no row names, which the agent sweeps away at its next start)."""
+        with self._lock:
+            self._db.executemany("DELETE FROM photo WHERE event_id = ?", [(i,) for i in event_ids])
 
     def __len__(self) -> int:
         with self._lock:

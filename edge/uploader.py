@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from zerowaste.edge import photos
 from zerowaste.edge.queue import EventQueue
 from zerowaste.wire import WEIGHINGS_PATH, BatchResult
 
@@ -52,6 +53,7 @@ class Outcome:
     error: str | None = None
     retry_in_s: float = 0.0
     clock_offset_s: float | None = None
+    photos: int = 0  # donated frames the service acknowledged
 
     @property
     def ok(self) -> bool:
@@ -103,10 +105,12 @@ class Uploader:
             # Nothing is acknowledged from an answer that cannot be read: the events go again, and the
             # service answers a resend "duplicate".
             return self._failed(len(events), f"unreadable answer: {str(exc)[:300]}")
+        rejected = [res.id for res in answer.results if res.status == "rejected"]
         for res in answer.results:
             if res.status == "rejected":
                 log.warning("event %s rejected, kept for staff review: %s", res.id, "; ".join(res.reasons))
         acked = self.queue.ack([res.id for res in answer.results])
+        photos.drop(self.queue, rejected)  # the service keeps no photo for an event it did not take
         self.backoff.reset()
         offset = answer.clock_offset_s
         if abs(offset) > 60:
@@ -144,7 +148,13 @@ class Uploader:
                 total.error, total.retry_in_s = out.error, out.retry_in_s
                 return total
             if out.sent == 0:
-                return total
+                break
+        # After the events: a frame may go only once the service has its event.
+        sent = photos.upload(self.queue, self.client)
+        total.photos = sent.sent
+        if sent.error is not None:
+            total.error, total.retry_in_s = sent.error, self.backoff.next_delay()
+            log.warning("photo upload failed (%s); retry in %.0f s", sent.error, total.retry_in_s)
         return total
 
     def run(self, stop: threading.Event, interval_s: float) -> None:

@@ -185,6 +185,59 @@ def _scale_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _camera_check(args: argparse.Namespace) -> int:
+    """What a pilot installer runs after mounting a camera: one frame, the model on it, the result."""
+    import datetime as dt
+    import time
+
+    from PIL import Image
+
+    from zerowaste.edge.agent import load_config
+    from zerowaste.edge.camera import CameraError, load_model, open_camera
+
+    config = load_config(args.config)
+    with_camera = [b for b in config.bins if b.camera is not None and args.bin in (None, b.id)]
+    if not with_camera:
+        where = f"bin {args.bin}" if args.bin else "any bin"
+        print(f"{args.config}: no camera at {where}", file=sys.stderr)
+        return 2
+    b = with_camera[0]
+    camera = b.camera
+    assert camera is not None  # chosen for having one
+    try:
+        model = load_model(config.contamination)
+    except (OSError, ValueError) as exc:
+        print(f"contamination model {config.contamination.model_path()}: {exc}", file=sys.stderr)
+        return 1
+    source = open_camera(camera)
+    started = time.perf_counter()
+    try:
+        frame = source.grab()
+    except CameraError as exc:
+        print(f"{b.id}: camera failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+    grabbed = time.perf_counter()
+    (assessment,) = model.assess([frame])
+    assessed = time.perf_counter()
+    if args.save is not None:  # the installer asked for it, to see what the camera sees; never uploaded
+        Image.fromarray(frame).save(args.save)
+    quality = assessment.to_wire(model.sha256, camera.role, dt.datetime.now(dt.UTC), donated=False)
+    report = {
+        "bin": b.id,
+        "camera": camera.kind,
+        "role": camera.role,
+        "donate_photos": camera.donate_photos,
+        "frame": {"width": int(frame.shape[1]), "height": int(frame.shape[0])},
+        "ms": {"frame": round((grabbed - started) * 1000, 1), "model": round((assessed - grabbed) * 1000, 1)},
+        "model": str(config.contamination.model_path()),
+        "quality": quality.model_dump(mode="json"),
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
 def _scale_trace(args: argparse.Namespace) -> int:
     from zerowaste.edge.trace import TraceSpec, generate_trace, write_trace
 
@@ -281,3 +334,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     st.add_argument("--deposits-per-day", type=float, default=1.0, help="bags per day (default: 1)")
     st.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     st.set_defaults(func=_scale_trace)
+
+    camera = edge.add_parser("camera", help="the bio-bin camera at a bin").add_subparsers(
+        dest="camera_command", required=True
+    )
+    cc = camera.add_parser("check", help="take one frame with a bin's camera, run the model on it, print the result")
+    cc.add_argument("--config", type=Path, default=Path("/etc/zerowaste/scale.yaml"), help=config_help)
+    cc.add_argument("--bin", default=None, help="bin id from the config (default: the first bin with a camera)")
+    cc.add_argument(
+        "--save", type=Path, default=None, help="also write the frame to this file, to aim the camera (default: none)"
+    )
+    cc.set_defaults(func=_camera_check)
