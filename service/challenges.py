@@ -3,7 +3,8 @@
 A challenge compares a household with its own baseline: "10 % less residual waste in 4 weeks" is
 met when the mean of the 4 complete weeks after joining is at most 90 % of the baseline.
 Points: 10 for each complete week after the baseline in which a stream stayed below its baseline,
-plus a challenge's points once it is met. Badges mark milestones.
+10 for each complete clean bio-bin week (assessed by a bin camera, nothing contaminated: see
+service/quality.py), plus a challenge's points once it is met. Badges mark milestones.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from zerowaste.service.db.models import Challenge
+from zerowaste.service.quality import WeekQuality
 from zerowaste.service.weekly import WEEK, StreamFigures, complete_weeks
 
 POINTS_PER_WEEK_BELOW = 10
+POINTS_PER_CLEAN_WEEK = 10
 Status = Literal["running", "completed", "missed"]
 BADGES = {
     "first-weighing": {"de": "Erste Wiegung", "en": "First weighing"},
     "baseline": {"de": "Ausgangswert steht", "en": "Baseline set"},
     "four-weeks-below": {"de": "4 Wochen in Folge unter dem Ausgangswert", "en": "4 weeks in a row below baseline"},
+    "four-clean-weeks": {"de": "4 saubere Wochen in Folge", "en": "4 clean weeks in a row"},
 }
 
 
@@ -64,6 +68,7 @@ def points_and_badges(
     figures: list[StreamFigures],
     challenges: list[ChallengeProgress],
     current: dt.date,
+    quality: dict[dt.date, WeekQuality] | None = None,
 ) -> tuple[int, list[str]]:
     points, badges = 0, []
     if weeks:
@@ -82,8 +87,17 @@ def points_and_badges(
             four_below = four_below or run >= 4
     if four_below:
         badges.append("four-weeks-below")
+    clean = clean_weeks(quality or {}, current)
+    points += POINTS_PER_CLEAN_WEEK * len(clean)
+    if any(all(w + i * WEEK in clean for i in range(4)) for w in clean):
+        badges.append("four-clean-weeks")
     for c in challenges:
         if c.status == "completed":
             points += c.challenge.points
             badges.append(f"challenge:{c.challenge.key}")
     return points, badges
+
+
+def clean_weeks(quality: dict[dt.date, WeekQuality], current: dt.date) -> set[dt.date]:
+    """Complete weeks with assessed events and none contaminated (the current week may still change)."""
+    return {w for w, q in quality.items() if q.clean and w < current}

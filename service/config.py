@@ -24,6 +24,7 @@
 | ZEROWASTE_MAX_FUTURE_S | 300 | events later than this past the server's clock (after skew correction) are rejected |
 | ZEROWASTE_BASELINE_WEEKS | 3 | a household's first complete weeks with data form its baseline |
 | ZEROWASTE_MIN_GROUP_SIZE | 5 | neighbourhood figures only where at least this many households contribute |
+| ZEROWASTE_QUALITY_QUEUE | biobin-disputes | the labelling queue disputed bio-bin frames go into |
 | ZEROWASTE_RETENTION_WEEKS | 104 | `zerowaste pilot purge` deletes weighings older than this |
 | ZEROWASTE_MODEL_STORE | ZEROWASTE_DATA_DIR/models | registry model files (shared by all workers) |
 | ZEROWASTE_MODEL_SIGNING_KEY | DATA_DIR/model-signing.key | Ed25519 key (PEM), made on first start if missing |
@@ -108,6 +109,8 @@ class Settings(BaseSettings):
     baseline_weeks: int = Field(default=3, ge=1, le=12)
     min_group_size: int = Field(default=5, ge=2)
     retention_weeks: int = Field(default=104, ge=1)
+    # Donated frames of disputed bio-bin events are labelled here (service/disputes.py).
+    quality_queue: str = Field(default="biobin-disputes", pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
     photo_dir_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_PHOTO_DIR"))
     model_store_override: Path | None = Field(default=None, validation_alias=AliasChoices("ZEROWASTE_MODEL_STORE"))
     model_signing_key: Path | None = None

@@ -8,11 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zerowaste.service import schemas
-from zerowaste.service.challenges import BADGES, ChallengeProgress, points_and_badges, progress
+from zerowaste.service.challenges import BADGES, ChallengeProgress, clean_weeks, points_and_badges, progress
 from zerowaste.service.config import Settings
 from zerowaste.service.db.models import Bin, Challenge, ChallengeEnrolment, Household, Neighbourhood, Stream
+from zerowaste.service.disputes import dispute_public, frame_state
+from zerowaste.service.quality import (
+    WeekQuality,
+    finding_text,
+    household_findings,
+    household_quality,
+    neighbourhood_quality,
+)
 from zerowaste.service.weekly import WEEK, household_weeks, neighbourhood_medians, stream_figures
-from zerowaste.service.weighings import week_of
+from zerowaste.service.weighings import utc, week_of
 
 SHOWN_WEEKS = 52
 
@@ -96,7 +104,11 @@ def summarise(
             )
             progresses.append(p)
         challenges.append(challenge_public(c, lang, p))
-    points, badge_keys = points_and_badges(weeks, figures, progresses, current)
+    quality = household_quality(session, household.id)
+    hood_quality = (
+        neighbourhood_quality(session, [hood.id], shown[0], shown[-1], settings.min_group_size) if shown else {}
+    )
+    points, badge_keys = points_and_badges(weeks, figures, progresses, current, quality)
     challenge_names = {c.key: c.name for c in challenges}
     badges = [
         schemas.Badge(key=k, name=BADGES[k][lang] if k in BADGES else challenge_names.get(k.split(":", 1)[1], k))
@@ -125,10 +137,54 @@ def summarise(
                 complete=w < current,
                 kg=weeks.get(w, {}),
                 neighbourhood_median_kg={s: m for (mw, s), (m, _n) in medians.items() if mw == w},
+                contamination=_week_quality(quality.get(w)),
+                neighbourhood_contamination_rate=q.rate if (q := hood_quality.get((hood.id, w))) else None,
             )
             for w in shown
         ],
         challenges=challenges,
         points=points,
         badges=badges,
+        quality=_household_quality(session, household, settings, lang, quality, current),
+    )
+
+
+def _week_quality(q: WeekQuality | None) -> schemas.WeekQualityPublic | None:
+    if q is None:
+        return None
+    return schemas.WeekQualityPublic(assessed=q.assessed, contaminated=q.contaminated, rate=q.rate)
+
+
+def _household_quality(
+    session: Session,
+    household: Household,
+    settings: Settings,
+    lang: schemas.Lang,
+    quality: dict[dt.date, WeekQuality],
+    current: dt.date,
+) -> schemas.HouseholdQuality | None:
+    """Its own rate and what was found, as its page shows them; None where no bin camera ever reported."""
+    if not quality:
+        return None
+    done = [w for w in sorted(quality) if w < current]
+    return schemas.HouseholdQuality(
+        last_week=_week_quality(quality[done[-1]]) if done else None,
+        clean_weeks=len(clean_weeks(quality, current)),
+        findings=[
+            schemas.FindingPublic(
+                device=f.weighing.device_id,
+                event_id=f.weighing.event_id,
+                measured_at=utc(f.weighing.measured_at).isoformat(),
+                day=f.day.isoformat(),
+                stream=f.weighing.stream,
+                kinds=f.kinds,
+                text=finding_text(f.kinds, f.day, lang),
+                counted_as_contaminated=bool(f.weighing.contaminated),
+                photo_donated=f.quality.photo_donated,
+                dispute=None
+                if f.dispute is None
+                else dispute_public(f.dispute, settings.quality_queue, frame_state(f.weighing)),
+            )
+            for f in household_findings(session, household.id, settings.zone)
+        ],
     )

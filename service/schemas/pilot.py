@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from zerowaste.service.schemas.quality import HouseholdQuality, WeekQualityPublic
+
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -77,6 +79,10 @@ class WeekFigures(BaseModel):
     neighbourhood_median_kg: dict[str, float] = Field(
         description="per stream, only where enough households contribute (ZEROWASTE_MIN_GROUP_SIZE)"
     )
+    contamination: WeekQualityPublic | None = Field(default=None, description="bio-bin camera results, if any")
+    neighbourhood_contamination_rate: float | None = Field(
+        default=None, description="pooled over the quarter, only where enough households contribute"
+    )
 
 
 class StreamSummary(BaseModel):
@@ -119,3 +125,4 @@ class HouseholdSummary(BaseModel):
     challenges: list[ChallengePublic]
     points: int
     badges: list[Badge]
+    quality: HouseholdQuality | None = Field(default=None, description="only where a bin camera reports")

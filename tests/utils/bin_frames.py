@@ -92,3 +92,11 @@ def build_frames(
         Image.fromarray(paste(bg, obj, rng)).save(path, quality=95)
         frames.append(Frame(path, True, CONTAMINANT_SOURCES[folder]))
     return frames
+
+
+def frame_folder(folder: Path, frames: list[Frame]) -> Path:
+    """A camera's folder showing these frames in this order (links: the pool is not copied)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(frames):
+        (folder / f"{i:05d}{frame.path.suffix}").symlink_to(frame.path)
+    return folder

@@ -1,0 +1,182 @@
+"""The bio-bin frame never leaves the device without the household's consent (issue 25).
+
+The real agent (simulated scale and camera, the shipped contamination model), its SQLite queue and
+the real uploader talk HTTP to a real service process. Every request that leaves the device is
+recorded on the wire. Without consent no request carries image bytes and no frame is ever written
+on the device; with consent each assessed event's frame arrives exactly once, through a dropped
+network and lost answers, and the device's copy is gone once the service acknowledged it."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import shared_folder
+from tests.utils.pilot import Enrolled, bearer, enrol
+from tests.utils.server import Server
+from zerowaste.edge.agent import AgentConfig, ScaleAgent
+from zerowaste.edge.queue import EventQueue
+from zerowaste.edge.trace import TraceSpec
+from zerowaste.edge.uploader import Backoff, Uploader
+from zerowaste.model.contamination import ContaminationModel
+from zerowaste.service.db.migrate import upgrade
+from zerowaste.service.db.models import Weighing
+from zerowaste.service.keys import create_key
+
+pytestmark = pytest.mark.timeout(300)
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"BM")
+QUEUE_FILES = {"queue.db", "queue.db-wal", "queue.db-shm"}
+
+
+@dataclass
+class Wire(httpx.HTTPTransport):
+    """The device's connection, recording what leaves it; it can be cut, and it can lose answers after
+    the service acted on a request."""
+
+    rng: random.Random = field(default_factory=lambda: random.Random(25))
+    down: bool = False
+    lose_answers: float = 0.0
+    sent: list[tuple[str, str, bytes]] = field(default_factory=list)  # method, path, body
+    lost: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        self.sent.append((request.method, request.url.path, body))
+        if self.down:
+            raise httpx.ConnectError("network outage")
+        response = super().handle_request(request)
+        if self.rng.random() < self.lose_answers:
+            response.read()
+            response.close()
+            self.lost += 1
+            raise httpx.ReadError("answer lost on the way back")
+        return response
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        staff = bearer(create_key(session, "staff", "staff"))
+    engine.dispose()
+    srv = Server(url, tmp_path / "service")
+    (tmp_path / "service").mkdir()
+    srv.start()
+    yield srv, staff
+    srv.stop(signal.SIGKILL)
+
+
+def device(tmp_path: Path, srv: Server, home: Enrolled, consent: bool) -> tuple[AgentConfig, Wire, Uploader]:
+    days = 4
+    config = AgentConfig.model_validate(
+        {
+            "device_id": home.device,
+            "server_url": srv.base,
+            "queue_path": str(tmp_path / "device" / "queue.db"),
+            "bins": [
+                {
+                    "id": home.bins["bio"],
+                    "stream": "bio",
+                    "calibration": {"zero": 8400.0, "factor": -1 / 21000},
+                    "driver": {
+                        "type": "simulated",
+                        "start": time.time() - days * 86_400,
+                        "generate": TraceSpec(seed=4, days=days, deposits_per_day=2).model_dump(),
+                    },
+                    "camera": {
+                        "kind": "simulated",
+                        "frames": str(shared_folder("garbage12", "biological")),
+                        "order": "random",
+                        "seed": 2,
+                        "donate_photos": consent,
+                    },
+                }
+            ],
+        }
+    )
+    wire = Wire()
+    client = httpx.Client(base_url=srv.base, headers=bearer(home.device_token), transport=wire, timeout=30)
+    queue = EventQueue(config.queue_path)
+    return config, wire, Uploader(queue, client, batch_size=3, backoff=Backoff(base_s=0, cap_s=0))
+
+
+def stored(srv: Server, ids: set[str]) -> dict[str, Weighing]:
+    engine = create_engine(srv.env["ZEROWASTE_DATABASE_URL"])
+    with Session(engine) as session:
+        rows = {w.event_id: w for w in session.scalars(select(Weighing).where(Weighing.event_id.in_(ids)))}
+        session.expunge_all()
+    engine.dispose()
+    return rows
+
+
+def files_on_device(tmp_path: Path) -> set[str]:
+    return {str(p.relative_to(tmp_path / "device")) for p in (tmp_path / "device").rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("consent", [False, True], ids=["no-consent", "consent"])
+def test_the_frame_leaves_the_device_only_with_consent(
+    service: tuple[Server, dict[str, str]], tmp_path: Path, contamination_model: ContaminationModel, consent: bool
+) -> None:
+    srv, staff = service
+    with httpx.Client(base_url=srv.base, timeout=30) as c:
+        home = enrol(c, staff, streams=("bio",))
+    config, wire, uploader = device(tmp_path, srv, home, consent)
+    agent = ScaleAgent(config, uploader.queue)
+    agent.replay_until(float("inf"))
+    events = {e["id"]: e for e in agent.queue.peek(10_000)}
+    assessed = {i for i, e in events.items() if "quality" in e}
+    assert assessed and all(e["quality"]["photo_donated"] is consent for e in events.values() if "quality" in e)
+    assert all(e["kind"] == "deposit" for i, e in events.items() if i in assessed)
+
+    wire.down = True  # the uplink is down: nothing goes, nothing is lost
+    assert not uploader.drain().ok
+    wire.down, wire.lose_answers = False, 0.3  # back, but answers get lost after the service acted
+    for _ in range(30):
+        uploader.drain()
+    wire.lose_answers = 0.0
+    out = uploader.drain()
+    assert out.ok and len(uploader.queue) == 0, out
+
+    rows = stored(srv, set(events))
+    assert set(rows) == set(events)  # every event, with its quality, once
+    for event_id in assessed:
+        assert rows[event_id].quality is not None
+        assert rows[event_id].quality["model_sha256"] == contamination_model.sha256
+    puts = [(path, body) for method, path, body in wire.sent if method == "PUT"]
+    carrying_images = [path for _, path, body in wire.sent if any(m in body for m in IMAGE_MAGIC)]
+
+    if not consent:
+        assert puts == [] and carrying_images == []
+        assert all(w.photo_key is None for w in rows.values())
+        assert files_on_device(tmp_path) <= QUEUE_FILES  # no frame was ever written on the device
+        assert not config.photo_dir().exists()
+        return
+
+    # Consent: one frame per assessed event stored by the service, sent again only where an answer was lost.
+    assert wire.lost > 0
+    assert {w.event_id for w in rows.values() if w.photo_key is not None} == assessed
+    assert {path.split("/")[-2] for path, _ in puts} == assessed
+    assert set(carrying_images) == {path for path, _ in puts}  # frames travel only in their own PUT
+    assert all(body[:3] == b"\xff\xd8\xff" for _, body in puts)
+    # Each event's resends carry the same frame.
+    by_event: dict[str, set[bytes]] = {}
+    for path, body in puts:
+        by_event.setdefault(path, set()).add(body)
+    assert all(len(bodies) == 1 for bodies in by_event.values())
+    # Acknowledged: the device keeps no copy.
+    assert uploader.queue.photos() == []
+    assert files_on_device(tmp_path) <= QUEUE_FILES
