@@ -18,7 +18,9 @@ from zerowaste.service.db.models import (
     RejectedEvent,
     Weighing,
 )
+from zerowaste.service.disputes import delete_unreferenced, forget_household_photos
 from zerowaste.service.keys import new_key
+from zerowaste.service.photos import PhotoStore
 from zerowaste.service.weekly import forget_weeks_before, weeks_changed
 
 
@@ -38,13 +40,15 @@ def register_household(session: Session, neighbourhood: Neighbourhood) -> tuple[
     return household, token
 
 
-def delete_household(session: Session, household_id: str) -> dict[str, int]:
-    """Everything that belongs to the household goes: weighings, bins, challenges, its key, and rejected
-    events that name its bins; the weeks it weighed in count as changed, so its neighbourhood's
-    medians are computed again without it."""
+def delete_household(session: Session, household_id: str, photos: PhotoStore | None = None) -> dict[str, int]:
+    """Everything that belongs to the household goes: weighings, bins, challenges, its key, rejected
+    events that name its bins, its disputes, and its donated bio-bin frames (from the labelling queue
+    too; the files where `photos` is given); the weeks it weighed in count as changed, so its
+    neighbourhood's medians are computed again without it."""
     household = session.get(Household, household_id)
     if household is None:
         return {}
+    frames = forget_household_photos(session, household_id)
     bins = list(session.scalars(select(Bin).where(Bin.household_id == household_id)))
     bin_ids = {b.id for b in bins}
     weeks = session.scalars(select(Weighing.week).where(Weighing.household_id == household_id).distinct())
@@ -61,6 +65,7 @@ def delete_household(session: Session, household_id: str) -> dict[str, int]:
     session.flush()
     session.execute(delete(ApiKey).where(ApiKey.id == key_id))
     session.commit()
+    counts["photos"] = delete_unreferenced(session, photos, frames) if photos is not None else 0
     return counts
 
 
@@ -71,14 +76,21 @@ def _deleted(session: Session, statement: Delete) -> int:
     return int(result.rowcount)
 
 
-def purge_expired(session: Session, retention_weeks: int, today: dt.date | None = None) -> dict[str, int]:
-    """Delete weighings and rejected events older than the retention period."""
+def purge_expired(
+    session: Session, retention_weeks: int, today: dt.date | None = None, photos: PhotoStore | None = None
+) -> dict[str, int]:
+    """Delete weighings and rejected events older than the retention period, and the donated frames of
+    those weighings (a frame in the labelling queue stays there: it was donated for labelling)."""
     cutoff = (today or dt.date.today()) - dt.timedelta(weeks=retention_weeks)
     cutoff_t = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
+    old = select(Weighing.photo_key).where(Weighing.week < cutoff, Weighing.photo_key.is_not(None))
+    frames = {k for k in session.scalars(old) if k is not None}
     counts = {
         "weighings": _deleted(session, delete(Weighing).where(Weighing.week < cutoff)),
         "rejected_events": _deleted(session, delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)),
     }
     forget_weeks_before(session, cutoff)
     session.commit()
+    if photos is not None:
+        counts["photos"] = delete_unreferenced(session, photos, frames)
     return counts

@@ -24,6 +24,8 @@ from zerowaste.service.errors import InvalidInput, TooLarge, UnsupportedFormat
 T = TypeVar("T")
 
 UPLOAD_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "HEIF"})
+# A bin camera's donated frame (wire.DONATED_PHOTO_PATH): what a device's camera writes, nothing else.
+DEVICE_PHOTO_FORMATS = frozenset({"JPEG", "PNG"})
 
 
 class AsyncReader(Protocol):
@@ -81,14 +83,19 @@ def _decode(data: bytes, limits: ImageLimits, slots: threading.BoundedSemaphore,
                 _trim()
 
 
-async def _read(upload: AsyncReader, settings: Settings, then: Callable[[Image.Image], T]) -> T:
+async def _read(
+    upload: AsyncReader,
+    settings: Settings,
+    then: Callable[[Image.Image], T],
+    formats: frozenset[str] = UPLOAD_FORMATS,
+) -> T:
     """TooLarge over the byte limit, UnsupportedFormat for an image in another format (GIF, BMP, TIFF, …),
     InvalidInput for anything that is not a readable photo."""
     data = await read_bounded(upload, settings.max_upload_bytes)
     limits = ImageLimits(
         max_bytes=settings.max_upload_bytes,
         max_pixels=settings.max_upload_pixels,
-        formats=UPLOAD_FORMATS,
+        formats=formats,
         max_decoded_bytes=settings.max_decoded_mb << 20,
         reduce_to=settings.decode_max_side,
     )
@@ -101,9 +108,9 @@ async def _read(upload: AsyncReader, settings: Settings, then: Callable[[Image.I
         raise InvalidInput(str(exc)) from exc
 
 
-async def read_photo(upload: AsyncReader, settings: Settings) -> Image.Image:
-    """The upright RGB photo (see `_read` for the errors)."""
-    return await _read(upload, settings, lambda image: image)
+async def read_photo(upload: AsyncReader, settings: Settings, formats: frozenset[str] = UPLOAD_FORMATS) -> Image.Image:
+    """The upright RGB photo in one of `formats` (see `_read` for the errors)."""
+    return await _read(upload, settings, lambda image: image, formats)
 
 
 async def read_model_input(upload: AsyncReader, settings: Settings, p: Preprocessing) -> np.ndarray:

@@ -12,10 +12,11 @@ from zerowaste.cli_common import database
 
 def _pilot_purge(args: argparse.Namespace) -> int:
     from zerowaste.service.households import purge_expired
+    from zerowaste.service.photos import PhotoStore
 
     with database() as (settings, session):
         weeks = args.weeks or settings.retention_weeks
-        counts = purge_expired(session, weeks)
+        counts = purge_expired(session, weeks, photos=PhotoStore(settings.photo_dir))
     print(json.dumps({"deleted": counts, "retention_weeks": weeks}))
     return 0
 

@@ -9,6 +9,7 @@ from zerowaste.service.api.routes import (
     models,
     offers,
     pilot_staff,
+    quality,
     search,
     staff,
     weighings,
@@ -25,5 +26,7 @@ api_router.include_router(pilot_staff.router)
 api_router.include_router(labelling.router)
 api_router.include_router(weighings.router)
 api_router.include_router(household.router)
+api_router.include_router(quality.staff)
+api_router.include_router(quality.public)
 api_router.include_router(models.staff)
 api_router.include_router(models.devices)

@@ -10,5 +10,6 @@ class Tags(StrEnum):
     labelling = "labelling"
     weighings = "weighings"
     household = "household"
+    quality = "quality"
     models = "models"
     health = "health"

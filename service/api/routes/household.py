@@ -8,12 +8,13 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy import select
 
 from zerowaste.service import schemas
-from zerowaste.service.api.deps import SessionDep, SettingsDep
+from zerowaste.service.api.deps import PhotosDep, SessionDep, SettingsDep
 from zerowaste.service.api.responses import Responses
 from zerowaste.service.api.security import HouseholdDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.challenges import progress
 from zerowaste.service.db.models import Challenge, ChallengeEnrolment, Neighbourhood
+from zerowaste.service.disputes import dispute_public, frame_state, open_dispute
 from zerowaste.service.household_summary import challenge_public, current_week, summarise
 from zerowaste.service.households import delete_household
 from zerowaste.service.weekly import WEEK, household_weeks, stream_figures
@@ -71,6 +72,32 @@ def join_challenge(
 
 
 @router.delete("", status_code=204, summary="Delete this household and all its weighings (cannot be undone)")
-def delete_me(session: SessionDep, household: HouseholdDep) -> Response:
-    delete_household(session, household.id)
+def delete_me(session: SessionDep, photos: PhotosDep, household: HouseholdDep) -> Response:
+    delete_household(session, household.id, photos)
     return Response(status_code=204)
+
+
+@router.post(
+    "/quality/disputes",
+    status_code=201,
+    response_model=schemas.DisputePublic,
+    summary="Dispute a flagged bio-bin event: staff look at it (its donated frame in the labelling queue)",
+    responses={
+        200: {"description": "disputed before: the first dispute, unchanged"},
+        404: {"description": "no such event of this household"},
+        409: {"description": "the event is not flagged as contaminated"},
+    },
+)
+def dispute(
+    body: schemas.DisputeIn,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    photos: PhotosDep,
+    household: HouseholdDep,
+) -> schemas.DisputePublic:
+    d, weighing, created = open_dispute(
+        session, photos, household, body.device, body.event_id, body.reason, settings.quality_queue
+    )
+    response.status_code = 201 if created else 200
+    return dispute_public(d, settings.quality_queue, frame_state(weighing))

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import Numeric, cast, func, select
 
 from zerowaste.service import schemas
-from zerowaste.service.api.deps import RowId, SessionDep, SettingsDep
+from zerowaste.service.api.deps import PhotosDep, RowId, SessionDep, SettingsDep
 from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.security import StaffDep
 from zerowaste.service.api.tags import Tags
@@ -98,8 +98,8 @@ def create_household(
     summary="Delete a household and all its data on its request",
     responses={404: {"description": "no such household"}},
 )
-def remove_household(household_id: str, session: SessionDep, _key: StaffDep) -> dict[str, int]:
-    counts = delete_household(session, household_id)
+def remove_household(household_id: str, session: SessionDep, photos: PhotosDep, _key: StaffDep) -> dict[str, int]:
+    counts = delete_household(session, household_id, photos)
     if not counts:
         raise HTTPException(404, f"no household {household_id!r}")
     return counts
