@@ -118,7 +118,8 @@ def background_crop(rng: np.random.Generator, photo: Image.Image, size: int) -> 
     return np.asarray(crop.resize((size, size), Image.Resampling.BILINEAR))
 
 
-def _resized(cut: Cutout, longest: int) -> Cutout:
+def resized(cut: Cutout, longest: int) -> Cutout:
+    """The cut-out scaled so that its longest side is `longest` pixels."""
     h, w = cut.alpha.shape
     scale = longest / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -127,26 +128,37 @@ def _resized(cut: Cutout, longest: int) -> Cutout:
     return Cutout(rgb, alpha.astype(np.float32) / 255.0)
 
 
+def blend(canvas: np.ndarray, cut: Cutout, top: int, left: int, gain_power: float = 0.0) -> np.ndarray | None:
+    """Alpha-blend `cut` (already at its size) with its corner at (top, left), in place; its brightness
+    pulled `gain_power` of the way towards the covered region's (lighting). Returns the cut's alpha in
+    canvas coordinates (H, W), or None where it lands outside."""
+    h, w = cut.alpha.shape
+    t0, l0 = max(top, 0), max(left, 0)
+    t1, l1 = min(top + h, canvas.shape[0]), min(left + w, canvas.shape[1])
+    if t1 <= t0 or l1 <= l0:
+        return None
+    obj = cut.rgb[t0 - top : t1 - top, l0 - left : l1 - left].astype(np.float32)
+    a = cut.alpha[t0 - top : t1 - top, l0 - left : l1 - left, None]
+    region = canvas[t0:t1, l0:l1].astype(np.float32)
+    gain = (region.mean() + 1.0) / (float((obj * a).sum() / max(a.sum(), 1.0)) + 1.0)
+    obj = obj * gain**gain_power
+    canvas[t0:t1, l0:l1] = np.clip(a * obj + (1 - a) * region, 0, 255).astype(np.uint8)
+    placed = np.zeros(canvas.shape[:2], dtype=np.float32)
+    placed[t0:t1, l0:l1] = a[..., 0]
+    return placed
+
+
 def paste(
     canvas: np.ndarray, cut: Cutout, rng: np.random.Generator, scale: tuple[float, float], harmonise: float = 0.3
 ) -> np.ndarray:
     """Alpha-blend `cut` onto `canvas` (in place and returned), its longest side a random share of the
     canvas, mostly inside it; its brightness pulled part of the way towards the canvas's (lighting)."""
     size = min(canvas.shape[:2])
-    cut = _resized(cut, max(8, int(size * rng.uniform(*scale))))
+    cut = resized(cut, max(8, int(size * rng.uniform(*scale))))
     h, w = cut.alpha.shape
     top = int(rng.integers(-h // 6, max(canvas.shape[0] - h + h // 6, 1 - h // 6) + 1))
     left = int(rng.integers(-w // 6, max(canvas.shape[1] - w + w // 6, 1 - w // 6) + 1))
-    t0, l0 = max(top, 0), max(left, 0)
-    t1, l1 = min(top + h, canvas.shape[0]), min(left + w, canvas.shape[1])
-    if t1 <= t0 or l1 <= l0:
-        return canvas
-    obj = cut.rgb[t0 - top : t1 - top, l0 - left : l1 - left].astype(np.float32)
-    a = cut.alpha[t0 - top : t1 - top, l0 - left : l1 - left, None]
-    region = canvas[t0:t1, l0:l1].astype(np.float32)
-    gain = (region.mean() + 1.0) / (float((obj * a).sum() / max(a.sum(), 1.0)) + 1.0)
-    obj = obj * gain ** rng.uniform(0.0, harmonise)
-    canvas[t0:t1, l0:l1] = np.clip(a * obj + (1 - a) * region, 0, 255).astype(np.uint8)
+    blend(canvas, cut, top, left, rng.uniform(0.0, harmonise))
     return canvas
 
 
