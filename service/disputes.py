@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from PIL import Image
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -234,6 +234,15 @@ def forget_household_photos(session: Session, household_id: str) -> set[str]:
     )
     session.execute(delete(LabelPhoto).where(LabelPhoto.id.in_(queued)))
     return {k for k in keys if k is not None}
+
+
+def forget_orphan_disputes(session: Session) -> None:
+    """Disputes whose event is gone (purged after the retention period). The caller commits; a photo
+    they put into the labelling queue stays there, donated for labelling."""
+    counted = exists().where(
+        Weighing.device_id == QualityDispute.device_id, Weighing.event_id == QualityDispute.event_id
+    )
+    session.execute(delete(QualityDispute).where(~counted))
 
 
 def delete_unreferenced(session: Session, photos: PhotoStore, keys: Iterable[str]) -> int:

@@ -18,7 +18,7 @@ from zerowaste.service.db.models import (
     RejectedEvent,
     Weighing,
 )
-from zerowaste.service.disputes import delete_unreferenced, forget_household_photos
+from zerowaste.service.disputes import delete_unreferenced, forget_household_photos, forget_orphan_disputes
 from zerowaste.service.keys import new_key
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.weekly import forget_weeks_before, weeks_changed
@@ -90,6 +90,7 @@ def purge_expired(
         "rejected_events": _deleted(session, delete(RejectedEvent).where(RejectedEvent.received_at < cutoff_t)),
     }
     forget_weeks_before(session, cutoff)
+    forget_orphan_disputes(session)
     session.commit()
     if photos is not None:
         counts["photos"] = delete_unreferenced(session, photos, frames)
