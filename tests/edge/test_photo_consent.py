@@ -8,11 +8,9 @@ network and lost answers, and the device's copy is gone once the service acknowl
 
 from __future__ import annotations
 
-import random
 import signal
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,6 +19,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
+from tests.utils.network import Wire
 from tests.utils.pilot import Enrolled, bearer, enrol
 from tests.utils.server import Server
 from zerowaste.edge.agent import AgentConfig, ScaleAgent
@@ -35,34 +34,6 @@ from zerowaste.service.keys import create_key
 pytestmark = pytest.mark.timeout(300)
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"BM")
 QUEUE_FILES = {"queue.db", "queue.db-wal", "queue.db-shm"}
-
-
-@dataclass
-class Wire(httpx.HTTPTransport):
-    """The device's connection, recording what leaves it; it can be cut, and it can lose answers after
-    the service acted on a request."""
-
-    rng: random.Random = field(default_factory=lambda: random.Random(25))
-    down: bool = False
-    lose_answers: float = 0.0
-    sent: list[tuple[str, str, bytes]] = field(default_factory=list)  # method, path, body
-    lost: int = 0
-
-    def __post_init__(self) -> None:
-        super().__init__()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        self.sent.append((request.method, request.url.path, body))
-        if self.down:
-            raise httpx.ConnectError("network outage")
-        response = super().handle_request(request)
-        if self.rng.random() < self.lose_answers:
-            response.read()
-            response.close()
-            self.lost += 1
-            raise httpx.ReadError("answer lost on the way back")
-        return response
 
 
 @pytest.fixture
