@@ -167,6 +167,7 @@ def _scale_status(args: argparse.Namespace) -> int:
                 "device": config.device_id,
                 "queued": len(queue),
                 "quarantined": queue.quarantined(),  # refused as malformed; kept, never sent again
+                "donated_frames_waiting": len(queue.photos()),  # consented frames not yet with the service
                 "queue": str(config.queue_path),
                 "bins": {
                     b.id: {
@@ -174,6 +175,9 @@ def _scale_status(args: argparse.Namespace) -> int:
                         "driver": b.driver.type,
                         "calibration_version": b.calibration.version,
                         "calibrated": b.calibration.is_set,  # an uncalibrated bin uploads nothing
+                        "camera": None
+                        if b.camera is None
+                        else {"kind": b.camera.kind, "role": b.camera.role, "donate_photos": b.camera.donate_photos},
                         "state": queue.state(f"bin:{b.id}"),
                     }
                     for b in config.bins

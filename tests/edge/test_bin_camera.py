@@ -261,3 +261,8 @@ def test_camera_check_prints_one_assessment(
     assert quality.model_sha256 == contamination_model.sha256 and not quality.photo_donated
     assert (tmp_path / "seen.jpg").is_file()
     assert cli(["edge", "camera", "check", "--config", str(path), "--bin", "rest-1"]) == 2
+    capsys.readouterr()
+    assert cli(["edge", "scale", "status", "--config", str(path)]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["bins"]["bio-1"]["camera"] == {"kind": "simulated", "role": "lid", "donate_photos": False}
+    assert status["bins"]["rest-1"]["camera"] is None and status["donated_frames_waiting"] == 0
