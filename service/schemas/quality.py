@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from zerowaste.wire import BinQuality, Contaminant
+from zerowaste.wire import BinQuality, Contaminant, printable
+
+# A text a person typed in: without control characters (PostgreSQL takes no NUL in a text; a
+# direction override would turn what staff read around), as stored and shown.
+Typed = Annotated[str, AfterValidator(printable)]
 
 DisputeStatus = Literal["open", "upheld", "dismissed"]
 
@@ -58,7 +62,7 @@ class HouseholdQuality(BaseModel):
 class DisputeIn(BaseModel):
     device: str = Field(max_length=64)
     event_id: str = Field(max_length=64)
-    reason: str = Field(default="", max_length=500, description="what the household says was in the bin")
+    reason: Typed = Field(default="", max_length=500, description="what the household says was in the bin")
 
 
 class DonatedPhotoReceipt(BaseModel):
@@ -86,7 +90,7 @@ class DisputeResolution(BaseModel):
     verdict: Literal["clean", "contaminated"] = Field(
         description="clean: the dispute is upheld and the event no longer counts as contaminated"
     )
-    note: str = Field(default="", max_length=500)
+    note: Typed = Field(default="", max_length=500)
 
 
 class NeighbourhoodWeekQuality(BaseModel):

@@ -1,0 +1,42 @@
+"""Bio-bin quality under attack and at its edges (issue 25 audit), through real HTTP on SQLite and
+PostgreSQL: texts a household or staff type in cannot break PostgreSQL; the quarter's rate of the
+running week is never shown (each new event would move it: a neighbour's single deposit could be read
+off the difference); a voided weighing's donated frame never outlives the household; two frames for one
+event at once leave no file behind that nothing names."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.api.routes.test_disputes import dispute, frame, own_frame, put_photo, uploaded  # noqa: F401
+from tests.utils.pilot import enrol, staff_headers_for
+from tests.utils.quality import bio_event
+from zerowaste.service.db.models import Weighing
+
+QUEUE = "biobin-disputes"
+
+
+@pytest.fixture(scope="module")
+def staff(client: TestClient) -> dict[str, str]:
+    return staff_headers_for(client)
+
+
+def frame_key(client: TestClient, device: str, event_id: str) -> str | None:
+    with client.app.state.sessionmaker() as session:
+        w = session.get(Weighing, (device, event_id))
+        return None if w is None else w.photo_key
+
+
+def test_texts_with_control_characters_are_stored_without_them(client, staff) -> None:
+    home = enrol(client, staff, streams=("bio",))
+    e = bio_event(home, "glass")
+    uploaded(client, home, e)
+    r = dispute(client, home, e, reason="only\x00 peelings\u202e, no\x1b bag")
+    assert r.status_code == 201, r.text  # PostgreSQL takes no NUL in a text: a 500 before
+    assert r.json()["reason"] == "only peelings, no bag"
+    d = r.json()["id"]
+    body = {"verdict": "clean", "note": "looked\x00 at it"}
+    resolved = client.post(f"/v1/staff/quality/disputes/{d}/resolve", json=body, headers=staff)
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["dispute"]["note"] == "looked at it"
