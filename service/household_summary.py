@@ -105,8 +105,10 @@ def summarise(
             progresses.append(p)
         challenges.append(challenge_public(c, lang, p))
     quality = household_quality(session, household.id)
+    # Complete weeks only: the running week's rate moves with every deposit, so a neighbour who saw one
+    # would read what the camera found in it off the difference, whatever k is.
     hood_quality = (
-        neighbourhood_quality(session, [hood.id], shown[0], shown[-1], settings.min_group_size) if shown else {}
+        neighbourhood_quality(session, [hood.id], shown[0], current - WEEK, settings.min_group_size) if shown else {}
     )
     points, badge_keys = points_and_badges(weeks, figures, progresses, current, quality)
     challenge_names = {c.key: c.name for c in challenges}

@@ -6,13 +6,16 @@ event at once leave no file behind that nothing names."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.api.routes.test_disputes import dispute, frame, own_frame, put_photo, uploaded  # noqa: F401
 from tests.utils.pilot import enrol, staff_headers_for
 from tests.utils.quality import bio_event
-from zerowaste.service.db.models import Weighing
+from zerowaste.service.db.models import Neighbourhood, Weighing
 
 QUEUE = "biobin-disputes"
 
@@ -40,3 +43,24 @@ def test_texts_with_control_characters_are_stored_without_them(client, staff) ->
     resolved = client.post(f"/v1/staff/quality/disputes/{d}/resolve", json=body, headers=staff)
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["dispute"]["note"] == "looked at it"
+
+
+def test_the_quarters_rate_of_the_running_week_is_never_shown(client, staff, settings) -> None:
+    quarter = f"audit-{uuid.uuid4().hex[:8]}"  # a quarter of its own: other tests' weeks stay as they expect
+    with client.app.state.sessionmaker() as session:
+        session.add(
+            Neighbourhood(
+                municipality=settings.municipality, key=quarter, name=quarter, district="", lat=51.25, lon=7.15
+            )
+        )
+        session.commit()
+    homes = [enrol(client, staff, quarter, streams=("bio",)) for _ in range(5)]
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    for i, home in enumerate(homes):
+        uploaded(client, home, bio_event(home, *(["glass"] if i % 2 else []), at=now))
+    r = client.get("/v1/household/summary", headers=homes[0].household_headers)
+    running = r.json()["weeks"][-1]
+    assert running["complete"] is False and running["contamination"] == {"assessed": 1, "contaminated": 0, "rate": 0.0}
+    # Five households weighed this week, but the week is not over: a figure that moves with every
+    # deposit tells the neighbour who saw one what the camera found in it.
+    assert running["neighbourhood_contamination_rate"] is None
