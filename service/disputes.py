@@ -232,8 +232,19 @@ def forget_household_photos(session: Session, household_id: str) -> set[str]:
     queued = select(QualityDispute.label_photo_id).where(
         QualityDispute.household_id == household_id, QualityDispute.label_photo_id.is_not(None)
     )
+    # A queued frame whose weighing was voided is named by its queue photo alone.
+    keys.update(session.scalars(select(LabelPhoto.photo_key).where(LabelPhoto.id.in_(queued))))
     session.execute(delete(LabelPhoto).where(LabelPhoto.id.in_(queued)))
     return {k for k in keys if k is not None}
+
+
+def event_frames(session: Session, event_id: str, device_id: str | None = None) -> set[str]:
+    """The stored frames of the weighings with this event id (of this device): to be deleted, once
+    unreferenced, when a weighing is voided (service/weighings.void_weighing keeps no photo)."""
+    q = select(Weighing.photo_key).where(Weighing.event_id == event_id, Weighing.photo_key.is_not(None))
+    if device_id is not None:
+        q = q.where(Weighing.device_id == device_id)
+    return {k for k in session.scalars(q) if k is not None}
 
 
 def forget_orphan_disputes(session: Session) -> None:

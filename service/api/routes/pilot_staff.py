@@ -18,6 +18,7 @@ from zerowaste.service.api.responses import AUTH
 from zerowaste.service.api.security import StaffDep
 from zerowaste.service.api.tags import Tags
 from zerowaste.service.db.models import Bin, Device, Household, Neighbourhood, RejectedEvent, Stream, Weighing
+from zerowaste.service.disputes import delete_unreferenced, event_frames
 from zerowaste.service.households import delete_household, register_device, register_household
 from zerowaste.service.ngsi import waste_containers
 from zerowaste.service.weekly import COUNTED
@@ -205,15 +206,20 @@ def void(
     event_id: str,
     body: schemas.VoidIn,
     session: SessionDep,
+    photos: PhotosDep,
     key: StaffDep,
     device: Annotated[str | None, Query(max_length=64, description="the device, where several used the id")] = None,
 ) -> schemas.RejectedPublic:
+    frames = event_frames(session, event_id, device)
     try:
-        return _rejected_public(void_weighing(session, event_id, by=key.name, reason=body.reason, device_id=device))
+        kept = void_weighing(session, event_id, by=key.name, reason=body.reason, device_id=device)
     except UnknownWeighing as exc:
         raise HTTPException(404, str(exc)) from exc
     except AmbiguousWeighing as exc:
         raise HTTPException(409, str(exc)) from exc
+    # The record keeps no photo: the voided event's donated frame goes, unless the labelling queue holds it.
+    delete_unreferenced(session, photos, frames)
+    return _rejected_public(kept)
 
 
 def _cell(v: object) -> object:

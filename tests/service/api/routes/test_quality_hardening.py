@@ -12,10 +12,11 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.api.routes.test_disputes import dispute, frame, own_frame, put_photo, uploaded  # noqa: F401
+from tests.conftest import shared_folder
+from tests.service.api.routes.test_disputes import dispute, own_frame, put_photo, uploaded
 from tests.utils.pilot import enrol, staff_headers_for
 from tests.utils.quality import bio_event
-from zerowaste.service.db.models import Neighbourhood, Weighing
+from zerowaste.service.db.models import LabelPhoto, Neighbourhood, QualityDispute, Weighing
 
 QUEUE = "biobin-disputes"
 
@@ -23,6 +24,11 @@ QUEUE = "biobin-disputes"
 @pytest.fixture(scope="module")
 def staff(client: TestClient) -> dict[str, str]:
     return staff_headers_for(client)
+
+
+@pytest.fixture(scope="module")
+def frame() -> bytes:
+    return (shared_folder("garbage12", "biological") / "biological_10.jpg").read_bytes()
 
 
 def frame_key(client: TestClient, device: str, event_id: str) -> str | None:
@@ -64,3 +70,30 @@ def test_the_quarters_rate_of_the_running_week_is_never_shown(client, staff, set
     # Five households weighed this week, but the week is not over: a figure that moves with every
     # deposit tells the neighbour who saw one what the camera found in it.
     assert running["neighbourhood_contamination_rate"] is None
+
+
+def test_a_voided_weighings_frame_does_not_outlive_it(client, staff, frame) -> None:
+    home = enrol(client, staff, streams=("bio",))
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    plain = bio_event(home, "plastic_bag", donated=True, at=at)
+    queued = bio_event(home, "glass", donated=True, at=at + dt.timedelta(minutes=1))
+    uploaded(client, home, plain, queued)
+    for e in (plain, queued):
+        assert put_photo(client, home, e["id"], own_frame(frame)).json()["status"] == "stored"
+    d = dispute(client, home, queued).json()
+    assert d["in_labelling_queue"] is True
+    keys = {e["id"]: frame_key(client, home.device, e["id"]) for e in (plain, queued)}
+    photos = client.app.state.photos
+
+    for e in (plain, queued):
+        r = client.post(f"/v1/staff/weighings/{e['id']}/void", json={"reason": "test weighing"}, headers=staff)
+        assert r.status_code == 200, r.text
+    assert not photos.exists(keys[plain["id"]])  # no weighing names it any more: gone with it
+    assert photos.exists(keys[queued["id"]])  # in the labelling queue, donated for labelling
+
+    r = client.delete(f"/v1/staff/households/{home.household}", headers=staff)
+    assert r.status_code == 200 and r.json()["photos"] == 1
+    assert not photos.exists(keys[queued["id"]])  # the household's frames go with it, voided or not
+    with client.app.state.sessionmaker() as session:
+        assert session.get(LabelPhoto, d["label_photo_id"]) is None
+        assert session.get(QualityDispute, d["id"]) is None
