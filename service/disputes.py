@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from PIL import Image
-from sqlalchemy import delete, exists, select
+from sqlalchemy import CursorResult, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,9 +98,23 @@ def attach_photo(
     session: Session, photos: PhotoStore, w: Weighing, image: Image.Image, queue: str
 ) -> schemas.DonatedPhotoReceipt:
     """Store the event's frame once; a disputed event's frame goes into the labelling queue."""
+    unchanged = schemas.DonatedPhotoReceipt(event_id=w.event_id, status="unchanged", queued=False)
     if w.photo_key is not None:
-        return schemas.DonatedPhotoReceipt(event_id=w.event_id, status="unchanged", queued=False)
-    w.photo_key = photos.put_shared(image)
+        return unchanged
+    key = photos.put_shared(image)
+    # Only where no other request stored a frame for the event since this one read it: the loser's
+    # file would otherwise be named by nothing, never deleted, not even with the household.
+    won = session.execute(
+        update(Weighing)
+        .where(Weighing.device_id == w.device_id, Weighing.event_id == w.event_id, Weighing.photo_key.is_(None))
+        .values(photo_key=key)
+        .execution_options(synchronize_session=False)
+    )
+    if not isinstance(won, CursorResult) or won.rowcount != 1:
+        session.rollback()
+        delete_unreferenced(session, photos, [key])
+        return unchanged
+    session.expire(w, ["photo_key"])
     dispute = _dispute_of(session, w)
     if dispute is not None and dispute.label_photo_id is None:
         enqueue(session, photos, w, dispute, queue)

@@ -7,16 +7,19 @@ event at once leave no file behind that nothing names."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from tests.conftest import shared_folder
 from tests.service.api.routes.test_disputes import dispute, own_frame, put_photo, uploaded
 from tests.utils.pilot import enrol, staff_headers_for
 from tests.utils.quality import bio_event
 from zerowaste.service.db.models import LabelPhoto, Neighbourhood, QualityDispute, Weighing
+from zerowaste.service.disputes import attach_photo
 
 QUEUE = "biobin-disputes"
 
@@ -97,3 +100,19 @@ def test_a_voided_weighings_frame_does_not_outlive_it(client, staff, frame) -> N
     with client.app.state.sessionmaker() as session:
         assert session.get(LabelPhoto, d["label_photo_id"]) is None
         assert session.get(QualityDispute, d["id"]) is None
+
+
+def test_two_frames_for_one_event_at_once_keep_one_and_leave_no_stray_file(client, staff, frame) -> None:
+    home = enrol(client, staff, streams=("bio",))
+    e = bio_event(home, "metal", donated=True)
+    uploaded(client, home, e)
+    photos = client.app.state.photos
+    before = set(photos.root.iterdir())
+    first, second = (Image.open(io.BytesIO(own_frame(frame))) for _ in range(2))
+    maker = client.app.state.sessionmaker
+    with maker() as a, maker() as b:  # two requests that both read the event before either stored
+        wa, wb = a.get_one(Weighing, (home.device, e["id"])), b.get_one(Weighing, (home.device, e["id"]))
+        assert attach_photo(a, photos, wa, first, QUEUE).status == "stored"
+        assert attach_photo(b, photos, wb, second, QUEUE).status == "unchanged"
+    key = frame_key(client, home.device, e["id"])
+    assert key is not None and set(photos.root.iterdir()) - before == {photos.root / f"{key}.jpg"}
