@@ -11,6 +11,7 @@ photo, so retrying is harmless. Acknowledged or finally refused, the local copy 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +19,15 @@ import httpx
 
 from zerowaste import atomic
 from zerowaste.edge.queue import EventQueue
-from zerowaste.wire import DONATED_PHOTO_PATH
+from zerowaste.wire import DONATED_PHOTO_PATH, ID_CHARS
 
 log = logging.getLogger(__name__)
 
 # Answers after which sending the same photo again cannot succeed: the service does not know the
 # event, its quality does not say donated, or the file is not a photo it takes.
 FINAL_REFUSALS = frozenset({400, 403, 404, 409, 410, 413, 415, 422})
+FRAME_NAME = re.compile(rf"{ID_CHARS}{{8,64}}\.jpg")
+FRAME_TEMP = re.compile(rf"\.{ID_CHARS}{{8,64}}\.jpg\.[0-9a-f]{{8}}\.tmp")
 
 
 def default_folder(queue_path: Path) -> Path:
@@ -38,14 +41,21 @@ def save(folder: Path, event_id: str, jpeg: bytes) -> Path:
     return path
 
 
+def _is_frame(name: str) -> bool:
+    """A name `save` writes (`<event id>.jpg`), or its temporary file (zerowaste.atomic) a crash left."""
+    return FRAME_NAME.fullmatch(name) is not None or FRAME_TEMP.fullmatch(name) is not None
+
+
 def sweep(folder: Path, queue: EventQueue) -> int:
-    """Delete the frames no queued reference names (left by a crash between writing and queueing)."""
+    """Delete the frames no queued reference names (left by a crash between writing and queueing).
+    Only files named like frames: a photo folder set to a folder other files live in (the agent's
+    own, with its queue and config) loses nothing else."""
     if not folder.is_dir():
         return 0
     kept = {path.resolve() for _, path in queue.photos()}
     gone = 0
     for path in folder.iterdir():
-        if path.is_file() and path.resolve() not in kept:
+        if _is_frame(path.name) and path.is_file() and path.resolve() not in kept:
             path.unlink(missing_ok=True)
             gone += 1
     if gone:

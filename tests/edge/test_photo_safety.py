@@ -1,0 +1,41 @@
+"""Donated frames on the device against a wrong answer or a wrong folder (issue 25 audit): the service's
+answer acknowledges or drops only the events of the batch it answers, never another queued event or its
+frame; the sweep at start deletes frames nobody names and nothing else, even where the photo folder is
+a folder other files live in. No model and no service process: a scripted transport answers."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from zerowaste.edge import photos
+from zerowaste.edge.queue import EventQueue
+
+JPEG = b"\xff\xd8\xff\xe0 a frame"
+
+
+def queued(queue: EventQueue, folder: Path, *, frame: bool) -> str:
+    event_id = str(uuid.uuid4())
+    path = photos.save(folder, event_id, JPEG) if frame else None
+    queue.put({"id": event_id, "kind": "deposit"}, None, path)
+    return event_id
+
+
+def test_the_sweep_deletes_stray_frames_and_nothing_else(tmp_path: Path) -> None:
+    # photo_dir set to the agent's own folder: the queue, its config and its model live there too
+    queue = EventQueue(tmp_path / "queue.db")
+    kept = queued(queue, tmp_path, frame=True)
+    stray = photos.save(tmp_path, str(uuid.uuid4()), JPEG)  # crashed between writing and queueing
+    half = tmp_path / f".{uuid.uuid4()}.jpg.0123abcd.tmp"  # crashed mid-write
+    half.write_bytes(JPEG[:3])
+    others = {name: f"{name}\n".encode() for name in ("agent.yaml", "token", "model.onnx", "notes.jpg.bak")}
+    for name, data in others.items():
+        (tmp_path / name).write_bytes(data)
+    sub = tmp_path / "models"
+    sub.mkdir()
+
+    assert photos.sweep(tmp_path, queue) == 2
+    assert not stray.exists() and not half.exists()
+    assert (tmp_path / f"{kept}.jpg").read_bytes() == JPEG
+    assert all((tmp_path / name).read_bytes() == data for name, data in others.items())
+    assert sub.is_dir() and len(queue.peek(10)) == 1  # the queue's database untouched
