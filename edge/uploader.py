@@ -105,11 +105,17 @@ class Uploader:
             # Nothing is acknowledged from an answer that cannot be read: the events go again, and the
             # service answers a resend "duplicate".
             return self._failed(len(events), f"unreadable answer: {str(exc)[:300]}")
-        rejected = [res.id for res in answer.results if res.status == "rejected"]
-        for res in answer.results:
+        # Only what this batch asked: an answer naming another queued event (a faulty or hostile
+        # service) must not acknowledge it unsent, nor cost it its donated frame.
+        asked = {e["id"] for e in events}
+        results = [res for res in answer.results if res.id in asked]
+        if strays := len(answer.results) - len(results):
+            log.warning("the answer names %d events this batch did not send: ignored", strays)
+        rejected = [res.id for res in results if res.status == "rejected"]
+        for res in results:
             if res.status == "rejected":
                 log.warning("event %s rejected, kept for staff review: %s", res.id, "; ".join(res.reasons))
-        acked = self.queue.ack([res.id for res in answer.results])
+        acked = self.queue.ack([res.id for res in results])
         photos.drop(self.queue, rejected)  # the service keeps no photo for an event it did not take
         self.backoff.reset()
         offset = answer.clock_offset_s

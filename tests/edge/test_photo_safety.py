@@ -5,11 +5,17 @@ a folder other files live in. No model and no service process: a scripted transp
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from pathlib import Path
 
+import httpx
+
 from zerowaste.edge import photos
 from zerowaste.edge.queue import EventQueue
+from zerowaste.edge.uploader import Uploader
+from zerowaste.wire import DONATED_PHOTO_PATH, WEIGHINGS_PATH
 
 JPEG = b"\xff\xd8\xff\xe0 a frame"
 
@@ -19,6 +25,39 @@ def queued(queue: EventQueue, folder: Path, *, frame: bool) -> str:
     path = photos.save(folder, event_id, JPEG) if frame else None
     queue.put({"id": event_id, "kind": "deposit"}, None, path)
     return event_id
+
+
+def test_an_answer_acknowledges_and_drops_only_the_events_it_was_sent(tmp_path: Path) -> None:
+    queue, folder = EventQueue(tmp_path / "queue.db"), tmp_path / "queue-photos"
+    sent = queued(queue, folder, frame=True)
+    waiting = queued(queue, folder, frame=True)  # next batch: the service has not seen it
+    put: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            put.append(request.url.path)
+            return httpx.Response(200, json={"status": "stored"})
+        assert request.url.path == WEIGHINGS_PATH
+        ids = [e["id"] for e in json.loads(request.content)["events"]]
+        assert ids == [sent]
+        results = [
+            {"id": sent, "status": "accepted"},
+            {"id": waiting, "status": "rejected", "reasons": ["a service that names what it was not sent"]},
+            {"id": "never-queued-0001", "status": "accepted"},
+        ]
+        body = {"server_time": dt.datetime.now(dt.UTC).isoformat(), "clock_offset_s": 0.0}
+        return httpx.Response(200, json={**body, "accepted": 2, "duplicates": 0, "rejected": 1, "results": results})
+
+    client = httpx.Client(base_url="http://service.test", transport=httpx.MockTransport(answer))
+    out = Uploader(queue, client, batch_size=1).upload_batch()
+    assert out.acked == 1
+    assert [e["id"] for e in queue.peek(10)] == [waiting]  # still queued, as it was
+    assert [i for i, _ in queue.photos()] == [sent, waiting]
+    assert (folder / f"{waiting}.jpg").read_bytes() == JPEG  # its frame kept for when it goes
+    photos.upload(queue, client)
+    assert put == [DONATED_PHOTO_PATH.format(event_id=sent)]
+    assert [i for i, _ in queue.photos()] == [waiting] and (folder / f"{waiting}.jpg").exists()
+    assert not (folder / f"{sent}.jpg").exists()
 
 
 def test_the_sweep_deletes_stray_frames_and_nothing_else(tmp_path: Path) -> None:
