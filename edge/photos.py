@@ -10,6 +10,7 @@ photo, so retrying is harmless. Acknowledged or finally refused, the local copy 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -100,6 +101,12 @@ def _send(queue: EventQueue, client: httpx.Client, event_id: str, path: Path) ->
     except FileNotFoundError:
         log.error("donated frame %s of event %s is gone; forgetting it", path, event_id)
         queue.forget_photos([event_id])
+        return False, None
+    except OSError as exc:  # a card's read error: raised, it ended the upload thread, weighings with it
+        log.error("donated frame %s of event %s cannot be read (%s); forgetting it", path, event_id, exc)
+        queue.forget_photos([event_id])
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         return False, None
     try:
         r = client.put(

@@ -78,3 +78,21 @@ def test_the_sweep_deletes_stray_frames_and_nothing_else(tmp_path: Path) -> None
     assert (tmp_path / f"{kept}.jpg").read_bytes() == JPEG
     assert all((tmp_path / name).read_bytes() == data for name, data in others.items())
     assert sub.is_dir() and len(queue.peek(10)) == 1  # the queue's database untouched
+
+
+def test_an_unreadable_frame_is_forgotten_and_the_uploads_go_on(tmp_path: Path) -> None:
+    queue, folder = EventQueue(tmp_path / "queue.db"), tmp_path / "queue-photos"
+    broken, fine = queued(queue, folder, frame=True), queued(queue, folder, frame=True)
+    (folder / f"{broken}.jpg").unlink()
+    (folder / f"{broken}.jpg").mkdir()  # what an I/O error on the card looks like to read_bytes
+    queue.ack([broken, fine])
+    put: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        put.append(request.url.path)
+        return httpx.Response(200, json={"status": "stored"})
+
+    client = httpx.Client(base_url="http://service.test", transport=httpx.MockTransport(answer))
+    out = photos.upload(queue, client)  # raised before, and the upload thread died with it
+    assert out.sent == 1 and out.error is None
+    assert put == [DONATED_PHOTO_PATH.format(event_id=fine)] and queue.photos() == []
