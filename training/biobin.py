@@ -165,16 +165,17 @@ def make_view(rng: np.random.Generator, pools: Pools, contaminants: Sequence[str
             full[other] *= 1 - alpha
         full[kind] = np.maximum(full.get(kind, 0), alpha)
         pasted[kind] = pasted.get(kind, 0.0) + float(alpha.sum())
-        if rng.random() < 0.7:  # half buried: peels and scraps on top of it
+        if rng.random() < 0.7:  # half buried: peels and scraps on top of it, each smaller than the object
             rows, cols = np.nonzero(alpha > 0.5)
-            for _ in range(int(rng.integers(1, 5))):
+            longest = max(np.ptp(rows), np.ptp(cols)) if len(rows) else size // 4
+            for _ in range(int(rng.integers(1, 4))):
                 i = int(rng.integers(len(rows))) if len(rows) else 0
                 centre = (float(rows[i]), float(cols[i])) if len(rows) else None
                 cover = _place(
                     rng,
                     canvas,
                     pools.organic[int(rng.integers(len(pools.organic)))],
-                    int(size * rng.uniform(0.12, 0.35)),
+                    int(longest * rng.uniform(0.3, 0.8)),
                     centre,
                 )
                 if cover is not None:

@@ -72,6 +72,8 @@ def risk_coverage_png(
     path: Path,
     title: str,
     targets: dict[str, tuple[float, float]] | None = None,
+    xlabel: str = "coverage (share of photos answered without a question)",
+    ylabel: str = "wrong bin among those answered (%)",
 ) -> None:
     """Risk against coverage, one line per photo set; `targets` marks (coverage, risk) points a curve
     should pass below and to the right of."""
@@ -81,8 +83,8 @@ def risk_coverage_png(
     for name, (coverage, risk) in (targets or {}).items():
         ax.plot([coverage], [100 * risk], "k*", markersize=9)
         ax.annotate(name, (coverage, 100 * risk), textcoords="offset points", xytext=(6, 4), fontsize=8)
-    ax.set_xlabel("coverage (share of photos answered without a question)")
-    ax.set_ylabel("wrong bin among those answered (%)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_xlim(0, 1)
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)

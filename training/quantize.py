@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import onnx
@@ -28,10 +29,17 @@ from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.model.spec import INPUT_NAME
 
 
+class HasPath(Protocol):
+    """A photo to calibrate on: a manifest entry, or a composite view."""
+
+    @property
+    def path(self) -> str: ...
+
+
 class PhotoCalibrationReader(CalibrationDataReader):  # type: ignore[misc]  # onnxruntime ships no stubs
     """Batches of preprocessed photos; `set_range` lets ONNX Runtime calibrate on a slice at a time."""
 
-    def __init__(self, entries: list[Entry], preprocessing: Preprocessing, batch_size: int = 16) -> None:
+    def __init__(self, entries: Sequence[HasPath], preprocessing: Preprocessing, batch_size: int = 16) -> None:
         self.entries = entries
         self.preprocessing = preprocessing
         self.batch_size = batch_size
@@ -101,7 +109,7 @@ def float_block_nodes(nodes: Sequence[onnx.NodeProto], blocks: int) -> list[str]
 
 
 def quantize_int8(
-    fp32: Path, out: Path, calibration: list[Entry], preprocessing: Preprocessing, slice_photos: int = 32
+    fp32: Path, out: Path, calibration: Sequence[HasPath], preprocessing: Preprocessing, slice_photos: int = 32
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"

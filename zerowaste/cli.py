@@ -8,14 +8,14 @@ import argparse
 import logging
 import sys
 
-from zerowaste import cli_edge, cli_labels, cli_model, cli_service
+from zerowaste import cli_contamination, cli_edge, cli_labels, cli_model, cli_service
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zerowaste", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    for area in (cli_model, cli_edge, cli_service, cli_labels):
+    for area in (cli_model, cli_edge, cli_service, cli_labels, cli_contamination):
         area.add_parser(sub)
     return parser
 

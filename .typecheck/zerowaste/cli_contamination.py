@@ -1,0 +1,1 @@
+../../zerowaste/cli_contamination.py
