@@ -20,6 +20,7 @@ def contamination_model() -> ContaminationModel:
 
 @pytest.fixture(scope="session")
 def bin_frames(tmp_path_factory: pytest.TempPathFactory) -> list[Frame]:
-    """40 clean and 40 contaminated views (plastic, glass and metal in turn), built once a session."""
-    garbage12, trashnet = shared_folder("garbage12"), shared_folder("trashnet")
-    return build_frames(garbage12, trashnet, tmp_path_factory.mktemp("bin-frames"), clean=40, contaminated=40)
+    """40 clean and 40 contaminated views (every kind in turn) of test-split photos, built once a session."""
+    pytest.importorskip("scipy", reason="composite frames need the train extra")
+    datasets = shared_folder("..", "datasets")
+    return build_frames(datasets, tmp_path_factory.mktemp("bin-frames"), clean=40, contaminated=40)
