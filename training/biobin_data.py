@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 LABELS_DIR = Path(__file__).resolve().parent.parent / "datasets" / "labels" / "contamination"
 PLASTIC_LABELS = LABELS_DIR / "plastic-kind.jsonl"
 REAL_LABELS = LABELS_DIR / "biobin-real.jsonl"
+ORGANIC_LABELS = LABELS_DIR / "organic-pure.jsonl"
 DEFAULT_OUT = Path("runs/biobin")
 CUTOUT_CACHE = Path("runs/cache/cutouts")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -86,6 +87,12 @@ def plastic_kinds(path: Path = PLASTIC_LABELS) -> dict[str, str]:
     }
 
 
+def pure_organic(path: Path = ORGANIC_LABELS) -> set[str]:
+    """sha256 of the organic photos people saw showing organic matter only (no plate, jar, tray, bag,
+    packaging, cutlery, hand or graphic): what a clean bin's view may be made of."""
+    return {str(r["sha256"]) for r in _read_jsonl(path) if r["label"] == "organic_only"}
+
+
 def real_photo_hashes(path: Path = REAL_LABELS) -> set[str]:
     return {str(r["sha256"]) for r in _read_jsonl(path)}
 
@@ -101,8 +108,11 @@ def _split_of(sha: str, splits: dict[str, str]) -> str:
 def list_photos(root: Path, splits_file: Path = RELEASE_SPLITS) -> list[Photo]:
     """Every usable source photo under the shared datasets folder `root`, with its kind and split."""
     splits, kinds, excluded = read_splits(splits_file), plastic_kinds(), real_photo_hashes()
+    organic = pure_organic()
     if not kinds:
         raise BiobinDataError(f"no plastic-kind labels in {PLASTIC_LABELS}: bags cannot be told from other plastic")
+    if not organic:
+        raise BiobinDataError(f"no organic-only labels in {ORGANIC_LABELS}: clean views would show jars and trays")
     photos: list[Photo] = []
     real: list[Path] = []
     for kind, folders in SOURCES.items():
@@ -117,6 +127,8 @@ def list_photos(root: Path, splits_file: Path = RELEASE_SPLITS) -> list[Photo]:
                     real.append(path)
                     continue
                 k = kinds.get(sha) if kind == "plastic" else kind
+                if kind == "organic" and sha not in organic:
+                    continue  # a plate, jar, tray or packaging in it: no part of a clean view
                 if k is not None:
                     photos.append(Photo(path, sha, k, _split_of(sha, splits)))
     return _without_copies_of_real(photos, real)

@@ -53,13 +53,15 @@ class TrainConfig:
     data: Path = Path("runs/biobin")
     out: Path = Path("runs/contamination")
     backbone: str = DEFAULT_BACKBONE
+    # Start from a released classifier's FP32 file instead of ImageNet's weights (None: ImageNet).
+    init_from: Path | None = None
     resolution: int = 224
     # Blocks before `cut` are run once per view and cached (the last two stages, at the 7×7 grid,
     # and the head convolution come after block 11); training learns from `train_from` on (16: the
     # head convolution and the cell head; 17: the cell head alone). training/README.md has the ablation.
     cut: int = 11
-    train_from: int = 11
-    epochs: int = 12
+    train_from: int = 15
+    epochs: int = 10
     patience: int = 3
     batch_size: int = 64
     lr: float = 1e-3
@@ -140,7 +142,7 @@ def val_score(net: ContaminationNet, feats: torch.Tensor, views: ViewSet, cfg: T
 
 def train(cfg: TrainConfig) -> tuple[ContaminationNet, list[dict[str, float]]]:
     set_seed(cfg.seed)
-    net = build(len(CONTAMINANTS), cfg.backbone)
+    net = build(len(CONTAMINANTS), cfg.backbone, cfg.init_from, cfg.cut)
     sets = {s: read_set(cfg.data / s) for s in ("train", "val")}
     feats = {s: _frozen_part(net, trunk_features(net, v, cfg), cfg) for s, v in sets.items()}
     grid = int(net.tail_logits(feats["train"][:1].float(), cfg.train_from).shape[-1])
@@ -189,11 +191,24 @@ def train(cfg: TrainConfig) -> tuple[ContaminationNet, list[dict[str, float]]]:
     return net.eval(), history
 
 
+class _Deployable(nn.Module):
+    """Calls the network as a module named `model`, so that the exporter writes the classifier's node
+    names (/model/blocks.N/...), by which quantisation keeps the first blocks in float."""
+
+    def __init__(self, net: ContaminationNet) -> None:
+        super().__init__()
+        self.model = net
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out: tuple[torch.Tensor, torch.Tensor] = self.model(x)
+        return out
+
+
 def export(net: ContaminationNet, spec: ContaminationSpec, path: Path) -> Path:
     size = spec.preprocessing.crop_size
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.onnx.export(
-        net.eval(),
+        _Deployable(net).eval(),
         (torch.zeros(1, 3, size, size),),
         str(path),
         input_names=[INPUT_NAME],

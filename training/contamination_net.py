@@ -7,6 +7,8 @@ per contaminant is its highest cell: one object anywhere in the bin is enough, a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
@@ -18,8 +20,6 @@ from zerowaste.model.pretrained import pretrained
 class ContaminationNet(nn.Module):
     def __init__(self, model: EfficientNetLite, kinds: int, dropout: float = 0.2) -> None:
         super().__init__()
-        # Named `model` so that the exported node names are /model/blocks.N/..., which quantisation
-        # uses to keep the first blocks in float (training/quantize.py), as for the classifier.
         self.model = model
         self.dropout = nn.Dropout2d(dropout)
         self.cells = nn.Conv2d(FEATURES, kinds, 1)
@@ -52,8 +52,19 @@ class ContaminationNet(nn.Module):
         return torch.sigmoid(torch.amax(logits, dim=(2, 3))), torch.sigmoid(logits)
 
 
-def build(kinds: int, backbone: str = DEFAULT_BACKBONE) -> ContaminationNet:
-    """ImageNet weights in the trunk; the classifier heads are not part of this model."""
-    model = pretrained(1, backbone)
+def build(
+    kinds: int, backbone: str = DEFAULT_BACKBONE, init_from: Path | None = None, cut: int = 11
+) -> ContaminationNet:
+    """ImageNet weights in the trunk, or a released classifier's (`init_from`, its FP32 file): its
+    blocks from `cut` on have learnt plastic, glass, metal and organic matter on the training split's
+    photos. The classifier heads are not part of this model."""
+    from zerowaste.model import taxonomy
+
+    model = pretrained(len(taxonomy.LABELS), backbone)
+    if init_from is not None:
+        from zerowaste.training.onnx_import import load_exported
+
+        with torch.no_grad():
+            load_exported(model, init_from, frozen_blocks=cut)
     del model.waste_head, model.item_head
     return ContaminationNet(model, kinds)

@@ -36,6 +36,7 @@ def _train(args: argparse.Namespace) -> int:
         out=args.out,
         backbone=args.backbone,
         cut=args.cut,
+        train_from=args.train_from,
         epochs=args.epochs,
         seed=args.seed,
         command="zerowaste contamination train " + " ".join(sys.argv[3:]),
@@ -86,7 +87,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     train.add_argument("--out", type=Path, default=Path("runs/contamination"))
     train.add_argument("--backbone", default="efficientnet-lite0")
     train.add_argument("--cut", type=int, default=11, help="blocks before this one stay ImageNet's (default 11)")
-    train.add_argument("--epochs", type=int, default=12)
+    train.add_argument(
+        "--train-from", type=int, default=15, help="first stage trained (16: head conv only, 17: cell head only)"
+    )
+    train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--ship", action="store_true", help="copy the files and card into model/shipped/")
     train.set_defaults(func=_train)
