@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 import zerowaste  # noqa: F401 - first: it switches ONNX Runtime's telemetry off before anything loads it
 
@@ -67,3 +72,21 @@ def rules_session(municipality: str = "wuppertal") -> object:
     load_rules(session, read_rules(rules_path(municipality)))
     session.commit()
     return session
+
+
+def timed(run: Callable[[np.ndarray], object], batch: Sequence[np.ndarray], runs: int) -> dict[str, float]:
+    """p50 and p95 milliseconds of `run` over the inputs in turn after 5 warm-up calls, and this
+    process's peak resident memory (run each backend in its own process: a child inherits its
+    parent's peak on Linux)."""
+    for x in batch[:5]:
+        run(x)
+    times = []
+    for i in range(runs):
+        t = time.perf_counter()
+        run(batch[i % len(batch)])
+        times.append((time.perf_counter() - t) * 1000)
+    return {
+        "p50": float(np.percentile(times, 50)),
+        "p95": float(np.percentile(times, 95)),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine  # noqa: E402
+from common import machine, timed  # noqa: E402
 
 BACKENDS = ("pytorch-eager", "onnx-fp32", "onnx-int8")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -59,18 +57,7 @@ def measure(backend: str, threads: int, runs: int, data: Path) -> dict[str, floa
         def run(x: np.ndarray) -> None:
             model.run(x)
 
-    for x in batch[:5]:
-        run(x)
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        run(batch[i % len(batch)])
-        times.append((time.perf_counter() - t) * 1000)
-    return {
-        "p50": float(np.percentile(times, 50)),
-        "p95": float(np.percentile(times, 95)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return timed(run, batch, runs)
 
 
 def real_photos(model: object) -> dict[str, int]:

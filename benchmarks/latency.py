@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, sample_photos  # noqa: E402
+from common import machine, sample_photos, timed  # noqa: E402
 
 BACKENDS = ("pytorch-eager", "onnx-fp32", "onnx-int8")
 
@@ -50,19 +48,7 @@ def measure(backend: str, threads: int, runs: int) -> dict[str, float]:
         def run(x: np.ndarray) -> None:
             classifier.predict(x)
 
-    for x in batch[:5]:
-        run(x)
-    times = []
-    for i in range(runs):
-        x = batch[i % len(batch)]
-        t = time.perf_counter()
-        run(x)
-        times.append((time.perf_counter() - t) * 1000)
-    return {
-        "p50": float(np.percentile(times, 50)),
-        "p95": float(np.percentile(times, 95)),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return timed(run, batch, runs)
 
 
 def main() -> None:

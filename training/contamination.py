@@ -39,7 +39,7 @@ from zerowaste.training.biobin import cell_targets
 from zerowaste.training.biobin_data import ViewSet, read_set, set_sha256
 from zerowaste.training.contamination_eval import evaluate, fit_thresholds, risk_coverage
 from zerowaste.training.contamination_net import ContaminationNet, build
-from zerowaste.training.export import OPSET
+from zerowaste.training.export import OPSET, set_metadata
 from zerowaste.training.quantize import quantize_int8
 from zerowaste.training.utils import set_seed
 from zerowaste.wire import CONTAMINANTS
@@ -222,13 +222,7 @@ def export(net: ContaminationNet, spec: ContaminationSpec, path: Path) -> Path:
 
 
 def write_spec(path: Path, spec: ContaminationSpec) -> None:
-    model = onnx.load(str(path))
-    del model.metadata_props[:]
-    entry = model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, spec.to_json()
-    model.producer_name = "zerowaste"
-    with atomic.atomic_path(path, suffix=".onnx") as tmp:
-        onnx.save(model, str(tmp))
+    set_metadata(path, METADATA_KEY, spec.to_json())
     onnx.checker.check_model(str(path))
 
 

@@ -45,10 +45,15 @@ class Deployable(nn.Module):
 
 
 def write_metadata(path: Path, spec: ModelSpec) -> None:
+    set_metadata(path, METADATA_KEY, spec.to_json())
+
+
+def set_metadata(path: Path, key: str, value: str) -> None:
+    """The file's one metadata entry (its spec as JSON under `key`), written whole or not at all."""
     model = onnx.load(str(path))
     del model.metadata_props[:]
     entry = model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, spec.to_json()
+    entry.key, entry.value = key, value
     model.producer_name = "zerowaste"
     with atomic.atomic_path(path, suffix=".onnx") as tmp:
         onnx.save(model, str(tmp))

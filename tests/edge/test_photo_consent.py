@@ -8,7 +8,6 @@ network and lost answers, and the device's copy is gone once the service acknowl
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,15 +20,13 @@ from sqlalchemy.orm import Session
 from tests.conftest import shared_folder
 from tests.utils.network import Wire
 from tests.utils.pilot import Enrolled, bearer, enrol
-from tests.utils.server import Server
+from tests.utils.server import Server, sqlite_service
 from zerowaste.edge.agent import AgentConfig, ScaleAgent
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.trace import TraceSpec
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.model.contamination import ContaminationModel
-from zerowaste.service.db.migrate import upgrade
 from zerowaste.service.db.models import Weighing
-from zerowaste.service.keys import create_key
 
 pytestmark = pytest.mark.timeout(300)
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"BM")
@@ -38,17 +35,8 @@ QUEUE_FILES = {"queue.db", "queue.db-wal", "queue.db-shm"}
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    engine = create_engine(url)
-    with Session(engine) as session:
-        staff = bearer(create_key(session, "staff", "staff"))
-    engine.dispose()
-    srv = Server(url, tmp_path / "service")
-    (tmp_path / "service").mkdir()
-    srv.start()
-    yield srv, staff
-    srv.stop(signal.SIGKILL)
+    with sqlite_service(tmp_path) as running:
+        yield running
 
 
 def device(tmp_path: Path, srv: Server, home: Enrolled, consent: bool) -> tuple[AgentConfig, Wire, Uploader]:

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.utils.databases import database
+from tests.utils.network import Wire
 from tests.utils.pilot import bearer
 from tests.utils.server import Server
 from zerowaste.edge.agent import AgentConfig, ScaleAgent
@@ -33,27 +34,6 @@ from zerowaste.service.keys import create_key
 
 HOUSEHOLDS, WEEKS, DAY = 200, 8, 86_400
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
-
-class Network(httpx.HTTPTransport):
-    """The agents' real HTTP connection, which an outage can cut and which loses some answers
-    after the server has acted on the request (the case idempotency exists for)."""
-
-    def __init__(self, rng: random.Random, lose_answers: float) -> None:
-        super().__init__()
-        self.rng, self.lose_answers, self.down = rng, lose_answers, False
-        self.lost = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.down:
-            raise httpx.ConnectError("network outage")
-        response = super().handle_request(request)
-        if self.rng.random() < self.lose_answers:
-            response.read()
-            response.close()
-            self.lost += 1
-            raise httpx.ReadError("answer lost on the way back")
-        return response
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -77,7 +57,7 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
     rng = random.Random(8)
     staff = httpx.Client(base_url=srv.base, headers=bearer(staff_token), timeout=30)
     start = time.time() - WEEKS * 7 * DAY
-    network = Network(rng, lose_answers=0.05)
+    network = Wire(rng=rng, lose_answers=0.05)
 
     # AWG staff enrol the pilot: a device and one or two bins per household, in both quarters.
     agents: list[ScaleAgent] = []

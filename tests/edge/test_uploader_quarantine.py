@@ -7,35 +7,22 @@ the rest. A real service process on SQLite."""
 from __future__ import annotations
 
 import math
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from tests.utils.pilot import bearer, enrol, event
-from tests.utils.server import Server
+from tests.utils.server import Server, sqlite_service
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.uploader import Backoff, Uploader
-from zerowaste.service.db.migrate import upgrade
-from zerowaste.service.keys import create_key
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(url)
-    engine = create_engine(url)
-    with Session(engine) as session:
-        staff = bearer(create_key(session, "staff", "staff"))
-    engine.dispose()
-    srv = Server(url, tmp_path)
-    srv.start()
-    yield srv, staff
-    srv.stop(signal.SIGKILL)
+    with sqlite_service(tmp_path) as running:
+        yield running
 
 
 def test_a_poison_event_is_quarantined_and_the_rest_get_through(server, tmp_path: Path) -> None:

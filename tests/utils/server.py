@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -62,3 +64,29 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def sqlite_service(folder: Path) -> Iterator[tuple[Server, dict[str, str]]]:
+    """A real service process on a fresh SQLite file under `folder`, and a staff key's headers; killed
+    (SIGKILL) afterwards."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from tests.utils.pilot import bearer
+    from zerowaste.service.db.migrate import upgrade
+    from zerowaste.service.keys import create_key
+
+    url = f"sqlite:///{folder / 'db.sqlite'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        staff = bearer(create_key(session, "staff", "staff"))
+    engine.dispose()
+    (folder / "service").mkdir(exist_ok=True)
+    srv = Server(url, folder / "service")
+    srv.start()
+    try:
+        yield srv, staff
+    finally:
+        srv.stop(signal.SIGKILL)
