@@ -55,8 +55,8 @@ class TrainConfig:
     backbone: str = DEFAULT_BACKBONE
     # Start from a released classifier's FP32 file instead of ImageNet's weights (None: ImageNet).
     init_from: Path | None = None
-    resolution: int = 224
-    # Blocks before `cut` are run once per view and cached (the last two stages, at the 7×7 grid,
+    resolution: int = 320
+    # Blocks before `cut` are run once per view and cached (the last two stages, at the last grid,
     # and the head convolution come after block 11); training learns from `train_from` on (16: the
     # head convolution and the cell head; 17: the cell head alone). training/README.md has the ablation.
     cut: int = 11

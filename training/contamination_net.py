@@ -1,7 +1,7 @@
 """The bio-bin camera network: the EfficientNet-Lite trunk and a per-cell contaminant head.
 
 The classifier's trunk with ImageNet weights; its head convolution's features at every cell of the
-last grid (7×7 at 224 px) go through one 1×1 convolution to a logit per contaminant. A view's score
+last grid (10×10 at 320 px, 7×7 at 224) go through one 1×1 convolution to a logit per contaminant. A view's score
 per contaminant is its highest cell: one object anywhere in the bin is enough, and the cells say where.
 """
 

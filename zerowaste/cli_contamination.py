@@ -37,6 +37,7 @@ def _train(args: argparse.Namespace) -> int:
         backbone=args.backbone,
         cut=args.cut,
         train_from=args.train_from,
+        resolution=args.resolution,
         epochs=args.epochs,
         seed=args.seed,
         command="zerowaste contamination train " + " ".join(sys.argv[3:]),
@@ -90,6 +91,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     train.add_argument(
         "--train-from", type=int, default=15, help="first stage trained (16: head conv only, 17: cell head only)"
     )
+    train.add_argument("--resolution", type=int, default=320, help="input side in pixels (the whole view, scaled)")
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--ship", action="store_true", help="copy the files and card into model/shipped/")

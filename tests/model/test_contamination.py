@@ -74,8 +74,8 @@ def test_it_finds_contaminants_in_views_it_never_saw(
     found = int8.assess([v for v, _ in held_out_views])
     clean = [f.contaminated for f, (_, p) in zip(found, held_out_views, strict=True) if not p]
     dirty = [f.contaminated for f, (_, p) in zip(found, held_out_views, strict=True) if p]
-    # The shipped model finds about a quarter of contaminated test views at its thresholds and flags
-    # about 2 % of clean ones (benchmarks/contamination.py, 1,600 views). Loose bounds for 30 + 40
+    # The shipped model finds about a third of contaminated test views at its thresholds and flags
+    # about 5 % of clean ones (benchmarks/contamination.py, 1,600 views). Loose bounds for 30 + 40
     # views: a model that had learnt nothing flags clean and dirty views alike.
     assert np.mean(clean) <= 0.15, f"flagged {np.mean(clean):.0%} of clean views"
     assert np.mean(dirty) >= np.mean(clean) + 0.1, f"found {np.mean(dirty):.0%}, flagged {np.mean(clean):.0%}"
