@@ -31,12 +31,13 @@ PROBS_OUTPUT = "contaminant_probs"  # (N, K): the highest cell per contaminant
 MAP_OUTPUT = "contaminant_map"  # (N, K, h, w): each cell's probability
 SHIPPED_FILES: dict[str, str] = {"int8": "contamination-int8.onnx", "fp32": "contamination-fp32.onnx"}
 
+# What a household reads ("Plastiktüte erkannt, 12. Nov."), and what a model file names its labels.
 NAMES: dict[Contaminant, dict[str, str]] = {
-    "plastic_bag": {"de": "Plastiktüte oder Folie", "en": "plastic bag or film"},
-    "plastic_other": {"de": "anderes Plastik", "en": "other plastic"},
+    "plastic_bag": {"de": "Plastiktüte", "en": "plastic bag"},
+    "plastic_other": {"de": "Kunststoff", "en": "plastic"},
     "glass": {"de": "Glas", "en": "glass"},
     "metal": {"de": "Metall", "en": "metal"},
-    "other": {"de": "anderer Störstoff (Batterie, Textil)", "en": "other contaminant (battery, textile)"},
+    "other": {"de": "Fremdstoff", "en": "foreign matter"},
 }
 
 

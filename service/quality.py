@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from zerowaste.model.contamination import NAMES
 from zerowaste.service.db.models import Household, Neighbourhood, QualityDispute, Weighing
 from zerowaste.service.weighings import utc
 from zerowaste.wire import CONTAMINANTS, BinQuality, Contaminant
@@ -30,13 +31,6 @@ from zerowaste.wire import CONTAMINANTS, BinQuality, Contaminant
 ASSESSED = ("deposit", "emptying")
 Lang = Literal["de", "en"]
 
-NAMES: dict[Contaminant, dict[Lang, str]] = {
-    "plastic_bag": {"de": "Plastiktüte", "en": "plastic bag"},
-    "plastic_other": {"de": "Kunststoff", "en": "plastic"},
-    "glass": {"de": "Glas", "en": "glass"},
-    "metal": {"de": "Metall", "en": "metal"},
-    "other": {"de": "Fremdstoff", "en": "foreign matter"},
-}
 MONTHS: dict[Lang, tuple[str, ...]] = {
     "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
