@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -90,3 +93,22 @@ def timed(run: Callable[[np.ndarray], object], batch: Sequence[np.ndarray], runs
         "p95": float(np.percentile(times, 95)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def latency_table(script: str, backends: Sequence[str], threads: Sequence[int], child_args: Sequence[str]) -> None:
+    """Run `script --child BACKEND THREADS` in a fresh process per backend and thread count (each
+    reports its own peak RSS) and print one table, each row against the first backend's p50."""
+    print("| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
+    print("|---|---|---|---|---|---|")
+    for n in threads:
+        rows = {}
+        for backend in backends:
+            cmd = [sys.executable, script, *child_args, "--child", backend, str(n)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            rows[backend] = json.loads(out.stdout.strip().splitlines()[-1])
+        base = rows[backends[0]]["p50"]
+        for backend, r in rows.items():
+            print(
+                f"| {backend} | {n} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
+                f"{base / r['p50']:.2f}x |"
+            )

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, timed  # noqa: E402
+from common import latency_table, machine, timed  # noqa: E402
 
 BACKENDS = ("pytorch-eager", "onnx-fp32", "onnx-int8")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -129,20 +128,7 @@ def main() -> None:
     # Latency first: a child process inherits its parent's peak RSS on Linux, and the accuracy run
     # below holds every test view's scores.
     print(f"latency per frame: batch 1, {args.runs} timed runs after 5 warm-up runs, composite views\n")
-    print("| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
-    print("|---|---|---|---|---|---|")
-    for threads in args.threads:
-        rows = {}
-        for backend in BACKENDS:
-            cmd = [sys.executable, __file__, "--runs", str(args.runs), "--data", str(args.data)]
-            out = subprocess.run([*cmd, "--child", backend, str(threads)], capture_output=True, text=True, check=True)
-            rows[backend] = json.loads(out.stdout.strip().splitlines()[-1])
-        base = rows["pytorch-eager"]["p50"]
-        for backend, r in rows.items():
-            print(
-                f"| {backend} | {threads} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
-                f"{base / r['p50']:.2f}x |"
-            )
+    latency_table(__file__, BACKENDS, args.threads, ["--runs", str(args.runs), "--data", str(args.data)])
     print()
     accuracy(args.data)
 

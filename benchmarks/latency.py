@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, sample_photos, timed  # noqa: E402
+from common import latency_table, machine, sample_photos, timed  # noqa: E402
 
 BACKENDS = ("pytorch-eager", "onnx-fp32", "onnx-int8")
 
@@ -71,24 +70,7 @@ def main() -> None:
             f"sha256 {OnnxClassifier(path).sha256[:16]}"
         )
     print(f"batch 1, 224x224, {args.runs} timed runs after 5 warm-up runs, real photos\n")
-    print("| backend | threads | p50 ms | p95 ms | peak RSS MB | speed-up vs PyTorch eager (p50) |")
-    print("|---|---|---|---|---|---|")
-    for threads in args.threads:
-        rows = {}
-        for backend in BACKENDS:
-            out = subprocess.run(
-                [sys.executable, __file__, "--runs", str(args.runs), "--child", backend, str(threads)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            rows[backend] = json.loads(out.stdout.strip().splitlines()[-1])
-        base = rows["pytorch-eager"]["p50"]
-        for backend, r in rows.items():
-            print(
-                f"| {backend} | {threads} | {r['p50']:.1f} | {r['p95']:.1f} | {r['peak_rss_mb']:.0f} | "
-                f"{base / r['p50']:.2f}x |"
-            )
+    latency_table(__file__, BACKENDS, args.threads, ["--runs", str(args.runs)])
 
 
 if __name__ == "__main__":
