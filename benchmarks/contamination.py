@@ -59,34 +59,10 @@ def measure(backend: str, threads: int, runs: int, data: Path) -> dict[str, floa
     return timed(run, batch, runs)
 
 
-def real_photos(model: object) -> dict[str, int]:
-    """Counts on the labelled real photos: contaminated ones found, clean ones flagged."""
-    from zerowaste.model.contamination import ContaminationModel
-    from zerowaste.model.image_io import load_image
-    from zerowaste.training.biobin_data import REAL_LABELS
-
-    assert isinstance(model, ContaminationModel)
-    rows = [json.loads(line) for line in REAL_LABELS.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
-    out = {"photos": 0, "contaminated": 0, "found": 0, "clean": 0, "flagged": 0}
-    for r in rows:
-        path = SHARED / r["source"] / r["folder"] / r["file"]
-        if not path.is_file():
-            continue
-        seen = model.assess([load_image(path)])[0]
-        out["photos"] += 1
-        if r["contaminants"]:
-            out["contaminated"] += 1
-            out["found"] += int(seen.contaminated)
-        else:
-            out["clean"] += 1
-            out["flagged"] += int(seen.contaminated)
-    return out
-
-
 def accuracy(data: Path) -> None:
     from zerowaste.model.contamination import ContaminationModel, shipped_contamination_path
     from zerowaste.training.biobin_data import read_set
-    from zerowaste.training.contamination import onnx_scores
+    from zerowaste.training.contamination import onnx_scores, real_photo_counts
     from zerowaste.training.contamination_eval import evaluate
 
     views = read_set(data / "test")
@@ -104,7 +80,7 @@ def accuracy(data: Path) -> None:
             + " | ".join(f"{100 * g[k]['found']:.1f} %" for k in ("plastic", "glass", "metal", "other"))
             + f" | {100 * g['plastic']['found_at_5pct_false_alarms']:.1f} % |"
         )
-        real[precision] = real_photos(model) if SHARED.is_dir() else None
+        real[precision] = real_photo_counts(model, SHARED) if SHARED.is_dir() else None
     print()
     for precision, r in real.items():
         if r:

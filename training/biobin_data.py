@@ -73,7 +73,7 @@ class Photo:
     split: str
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def read_jsonl(path: Path) -> list[dict[str, object]]:
     if not path.is_file():
         return []
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -83,18 +83,18 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
 def plastic_kinds(path: Path = PLASTIC_LABELS) -> dict[str, str]:
     """sha256 -> plastic_bag | plastic_other (unclear photos are left out)."""
     return {
-        str(r["sha256"]): str(r["label"]) for r in _read_jsonl(path) if r["label"] in ("plastic_bag", "plastic_other")
+        str(r["sha256"]): str(r["label"]) for r in read_jsonl(path) if r["label"] in ("plastic_bag", "plastic_other")
     }
 
 
 def pure_organic(path: Path = ORGANIC_LABELS) -> set[str]:
     """sha256 of the organic photos people saw showing organic matter only (no plate, jar, tray, bag,
     packaging, cutlery, hand or graphic): what a clean bin's view may be made of."""
-    return {str(r["sha256"]) for r in _read_jsonl(path) if r["label"] == "organic_only"}
+    return {str(r["sha256"]) for r in read_jsonl(path) if r["label"] == "organic_only"}
 
 
 def real_photo_hashes(path: Path = REAL_LABELS) -> set[str]:
-    return {str(r["sha256"]) for r in _read_jsonl(path)}
+    return {str(r["sha256"]) for r in read_jsonl(path)}
 
 
 def _split_of(sha: str, splits: dict[str, str]) -> str:
@@ -279,7 +279,7 @@ class ViewSet:
 
 
 def read_set(folder: Path) -> ViewSet:
-    rows = _read_jsonl(folder / "views.jsonl")
+    rows = read_jsonl(folder / "views.jsonl")
     if not rows:
         raise BiobinDataError(f"no views in {folder}: run `zerowaste contamination data` first")
     with np.load(folder / "masks.npz") as z:

@@ -36,7 +36,7 @@ from zerowaste.model.image_io import load_image
 from zerowaste.model.preprocess import Preprocessing, preprocess
 from zerowaste.model.spec import INPUT_NAME
 from zerowaste.training.biobin import cell_targets
-from zerowaste.training.biobin_data import ViewSet, read_set, set_sha256
+from zerowaste.training.biobin_data import REAL_LABELS, ViewSet, read_jsonl, read_set, set_sha256
 from zerowaste.training.contamination_eval import evaluate, fit_thresholds, risk_coverage
 from zerowaste.training.contamination_net import ContaminationNet, build
 from zerowaste.training.export import OPSET, set_metadata
@@ -239,6 +239,22 @@ def onnx_scores(path: Path, views: ViewSet, threads: int = 0) -> np.ndarray:
         )
         out.append(model.run(batch)[0])
     return np.concatenate(out)
+
+
+def real_photo_counts(model: ContaminationModel, datasets: Path) -> dict[str, int]:
+    """Counts on the real photos people labelled (biobin-real.jsonl): contaminated ones found, clean
+    ones flagged. Counts, not rates: ten contaminated photos make no percentage."""
+    out = {"photos": 0, "contaminated": 0, "found": 0, "clean": 0, "flagged": 0}
+    for r in read_jsonl(REAL_LABELS):
+        path = datasets / str(r["source"]) / str(r["folder"]) / str(r["file"])
+        if not path.is_file():
+            continue
+        seen = model.assess([load_image(path)])[0]
+        out["photos"] += 1
+        key = ("contaminated", "found") if r["contaminants"] else ("clean", "flagged")
+        out[key[0]] += 1
+        out[key[1]] += int(seen.contaminated)
+    return out
 
 
 def calibrate_and_report(path: Path, spec: ContaminationSpec, sets: dict[str, ViewSet], cfg: TrainConfig) -> None:

@@ -33,8 +33,9 @@ def _rows(name: str, m: dict[str, Any]) -> list[str]:
     return [f"| {name} | {m['views']} | {_pct(m['false_alarm_rate'])} | " + " | ".join(cells) + " |"]
 
 
-def write_card(files: dict[str, Path], out: Path, real: dict[str, Any] | None = None) -> list[Path]:
-    """CONTAMINATION_CARD.md, the metrics JSON and the risk–coverage PNG beside the model files."""
+def write_card(files: dict[str, Path], out: Path, real: dict[str, dict[str, int]] | None = None) -> list[Path]:
+    """CONTAMINATION_CARD.md, the metrics JSON and the risk–coverage PNG beside the model files; `real`:
+    each file's counts on the labelled real photos (`real_photo_counts`), reported beside the composites."""
     specs = {precision: _spec(path) for precision, path in files.items()}
     metrics = {
         p: {"sha256": file_sha256(files[p]), "size": files[p].stat().st_size, **s.metrics, "thresholds": s.thresholds}
@@ -75,8 +76,19 @@ def write_card(files: dict[str, Path], out: Path, real: dict[str, Any] | None = 
         lines += _rows(f"{p} ({files[p].stat().st_size / 1e6:.2f} MB), validation", s.metrics["validation"])
         lines += _rows(f"{p}, test", s.metrics["test"])
     lines += ["", "Thresholds (INT8): " + ", ".join(f"{k} {v:.3f}" for k, v in spec.thresholds.items()), ""]
-    if real is not None:
-        lines += ["## Real photos", "", real.get("summary", ""), ""]
+    if real:
+        lines += [
+            "Real photos of organic waste (`datasets/labels/contamination/biobin-real.jsonl`, labelled by looking;"
+            " mostly stock close-ups of produce, not views into a bin), counts, beside the composite test above:",
+            "",
+            "| file | photos | contaminated found | clean flagged |",
+            "|---|---|---|---|",
+            *(
+                f"| {p} | {r['photos']} | {r['found']} / {r['contaminated']} | {r['flagged']} / {r['clean']} |"
+                for p, r in real.items()
+            ),
+            "",
+        ]
     lines += [f"![risk–coverage]({PLOT})", ""]
     atomic.write_text(out / CARD, "\n".join(lines))
     return [out / CARD, out / METRICS, out / PLOT]

@@ -28,7 +28,8 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from zerowaste.training.contamination import TrainConfig, release
+    from zerowaste.model.contamination import ContaminationModel
+    from zerowaste.training.contamination import TrainConfig, real_photo_counts, release
     from zerowaste.training.contamination_card import write_card
 
     cfg = TrainConfig(
@@ -43,7 +44,8 @@ def _train(args: argparse.Namespace) -> int:
         command="zerowaste contamination train " + " ".join(sys.argv[3:]),
     )
     files = release(cfg)
-    card = write_card(files, args.out)
+    real = {p: real_photo_counts(ContaminationModel(f), args.shared) for p, f in files.items()}
+    card = write_card(files, args.out, real if any(r["photos"] for r in real.values()) else None)
     if args.ship:
         shipped = Path(__file__).resolve().parent.parent / "model" / "shipped"
         for path in (*files.values(), *card):
@@ -94,6 +96,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     train.add_argument("--resolution", type=int, default=320, help="input side in pixels (the whole view, scaled)")
     train.add_argument("--epochs", type=int, default=10)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--shared", type=Path, default=Path("../shared/datasets"), help="for the real photos")
     train.add_argument("--ship", action="store_true", help="copy the files and card into model/shipped/")
     train.set_defaults(func=_train)
     assess = cmds.add_parser("assess", help="what the camera model finds in photos (no torch needed)")
