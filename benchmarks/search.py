@@ -30,6 +30,12 @@ from common import machine, rules_session  # noqa: E402
 QUERIES = Path(__file__).resolve().parents[1] / "datasets" / "search"
 
 
+def read_queries(path: Path) -> list[dict]:
+    """One query a line; a line starting with `#` says who wrote the file, when and how."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
 def answers_of(hits: list) -> list[str]:
     return [f"stream:{h.target.key}" if h.target.kind == "stream" else h.target.key for h in hits]
 
@@ -89,12 +95,14 @@ def main() -> None:
     bin_of = {a.key: a.stream_key for a in items} | {f"stream:{s.key}": s.key for s in streams}
     print("| queries | kind | n | top-1 | top-3 | right bin first | baseline top-1 | baseline top-3 |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for part in ("dev", "heldout"):
-        path = QUERIES / f"{args.municipality}-{part}.jsonl"
-        if not path.exists():
-            print(f"| {part} | (no file {path.name}) | | | | | |")
-            continue
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    paths = sorted(QUERIES.glob(f"{args.municipality}-dev*.jsonl")) + sorted(
+        QUERIES.glob(f"{args.municipality}-heldout*.jsonl")
+    )
+    if not paths:
+        print(f"| (no query files for {args.municipality} in {QUERIES}) | | | | | | | |")
+    for path in paths:
+        part = path.stem.removeprefix(f"{args.municipality}-")
+        rows = read_queries(path)
         scores: dict[str, list[tuple[bool, bool, bool, bool, bool]]] = defaultdict(list)
         for r in rows:
             t0 = time.perf_counter()
@@ -105,8 +113,8 @@ def main() -> None:
             result_old = (right(r["expect"], old, 1), right(r["expect"], old, 3))
             scores[r["kind"]].append((*result, *result_old))
             scores["all"].append((*result, *result_old))
-            if part == "dev" and not result[0]:
-                misses.append(f"- `{r['q']}`: expected {r['expect']}, got {got[:2]}")
+            if part.startswith("dev") and not result[0]:
+                misses.append(f"- {part} `{r['q']}`: expected {r['expect']}, got {got[:2]}")
         for kind in sorted(scores, key=lambda k: (k == "all", k)):
             s = scores[kind]
             cells = " | ".join(f"{100 * sum(x[i] for x in s) / len(s):.1f} %" for i in range(5))

@@ -11,7 +11,12 @@ each under every name and synonym. A query is compared as a whole and word by wo
 - a target named by more of the query's words ranks higher ("Farbeimer mit Farbresten": Farben twice).
 
 Small words ("mit", "alte", "kaputt", "where", "old") say nothing about the thing and are dropped.
-A hit below the relevance floor is not shown, so "a" or "Wetter morgen" finds nothing.
+German and English name the thing last ("Grill Asche" is ash, "phone charger" a charger) unless a
+preposition follows it ("Eimer mit Farbresten" is a bucket): a target naming that head word wins a tie.
+A compound typed as two words ("Grill Asche") is the compound. A hit that leaves a query word
+unexplained *and* names only part of its own name ("happy birthday" against "birthday card") is
+most likely noise and scores below the floor. A hit below the relevance floor is not shown, so "a" or
+"Wetter morgen" finds nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from zerowaste.service.db.models import AbcItem, Stream
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # People type Kühlschrank as kuehlschrank, kuhlschrank or kühlschrank: all compare as "kuhlschrank".
-_SKELETON = (("ae", "a"), ("oe", "o"), ("ue", "u"))
+# After a vowel (or q) "ue" is no umlaut: Sauer, Feuer, neue, Barbecue keep it, so that "staubsauer"
+# stays a typo of Staubsauger and does not become "staubsaur", which ends like Säure.
+_SKELETON = re.compile(r"(?<![aeiouq])([aou])e")
 _ENDINGS = ("innen", "en", "er", "es", "n", "e", "s")  # plural and case endings, longest first
 STOPWORDS = frozenset(
     """
@@ -40,7 +47,15 @@ STOPWORDS = frozenset(
     where which with
     """.split()
 )
+# Words after which the head of a noun phrase has been named ("Eimer mit Farbresten", "box of matches").
+PREPOSITIONS = frozenset("aus fuer im in mit ohne von vom zum zur for from in into of on with without".split())
+# Heads that name an amount of something, not a thing: in "paint leftovers" the thing is paint.
+LIGHT_HEADS = frozenset(
+    "rest reste resten stuck stucke teil teile leftover leftovers remains residue piece pieces part parts".split()
+)
 MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
+HEAD_BONUS = 3.0  # decides between equally good hits for different words of the query
+NOISE_PENALTY = 15.0  # an unexplained query word and a half-named name: "ok google" is not Google Home
 MIN_PART = 4  # the shortest name that may stand inside a compound word
 HEAD = 5  # the shortest head two compounds must share (-flasche, -karton, -dose)
 
@@ -55,9 +70,7 @@ def normalise(text: str) -> str:
 @lru_cache(maxsize=16384)  # every name is folded again on every query otherwise
 def skeleton(text: str) -> str:
     """Letters and digits only, umlauts in one spelling: the form names and queries are compared in."""
-    text = normalise(text)
-    for a, b in _SKELETON:
-        text = text.replace(a, b)
+    text = _SKELETON.sub(r"\1", normalise(text))
     # E-Schrott, e-waste, T-Shirt: one word, however the hyphen is typed
     return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "", text)))
 
@@ -117,9 +130,10 @@ def _word_score(word: str, name: str) -> float:
         ratio = fuzz.ratio(w, n)
         if ratio >= 85:
             return ratio - 3.0  # a typo
-        # a compound: the name at the word's end (its head: a Farbeimer is an Eimer) or its start
+        # a compound: the name at the word's end (its head: a Farbeimer is an Eimer; Werbeprospekte
+        # are Prospekte, so the plural's stem counts too) or its start
         for form in sorted(_forms(name), key=len, reverse=True):
-            if len(form) >= MIN_PART and len(word) > len(form) and word.endswith(form):
+            if len(form) >= MIN_PART and any(len(f) > len(form) and f.endswith(form) for f in (word, w)):
                 return 85.0 + 10.0 * len(form) / len(word)
         for form in sorted(_forms(name), key=len, reverse=True):
             if len(form) >= MIN_PART and len(word) > len(form) and word.startswith(form):
@@ -138,24 +152,55 @@ def _common_suffix(a: str, b: str) -> str:
     return a[len(a) - n :]
 
 
-def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int]]:
-    """(score, which query words the name accounts for) of one name."""
+@dataclass(frozen=True)
+class Query:
+    """A query's content words, the phrase they form and which of them is the head (the thing named)."""
+
+    words: list[str]
+    phrase: str
+    head: int
+
+    @classmethod
+    def parse(cls, query: str) -> Query | None:
+        raw = skeleton(query).split()
+        words = [w for w in raw if w not in STOPWORDS and len(w) >= 2]
+        if not words:
+            return None
+        # the head is the last content word before the first preposition that follows one
+        before = 0
+        for w in raw:
+            if w in PREPOSITIONS and before:
+                break
+            before += w not in STOPWORDS and len(w) >= 2
+        head = (before or len(words)) - 1
+        if head > 0 and words[head] in LIGHT_HEADS:
+            head -= 1
+        return cls(words, " ".join(words), head)
+
+
+def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int], bool]:
+    """(score, which query words the name accounts for, whether all of the name is named) of one name."""
     if not key:
-        return 0.0, set()
+        return 0.0, set(), False
     if phrase == key:
-        return 110.0, set(range(len(words)))
+        return 110.0, set(range(len(words))), True
     parts = _name_parts(key)
     # each query word against the name's best-fitting word; a name only partly named scores less
     per_word = [max(_word_score(w, p) for p in parts) for w in words]
     named = sum(any(_word_score(w, p) > 0 for w in words) for p in parts)
     best = max(per_word) - 6.0 * min(2, len(parts) - named)
+    covered = {i for i, s in enumerate(per_word) if s > 0}
     if len(parts) > 1 and len(phrase) >= MIN_PART:
         ratio = fuzz.token_set_ratio(phrase, key)
         best = max(best, ratio - 2.0 if ratio >= 88 else 0.0)
     elif len(key) >= MIN_PART:  # the whole query against a one-word name: "kuhl schrank"
-        whole = fuzz.ratio(phrase.replace(" ", ""), key)
-        best = max(best, whole - 3.0 if whole >= 85 else 0.0)
-    return best, {i for i, s in enumerate(per_word) if s > 0}
+        joined = phrase.replace(" ", "")
+        if len(words) > 1 and joined == key:  # a compound typed in parts: "grill asche"
+            return 108.0, set(range(len(words))), True
+        whole = fuzz.ratio(joined, key)
+        if whole >= 85:
+            best, covered = max(best, whole - 3.0), set(range(len(words)))
+    return best, covered, named == len(parts)
 
 
 def _name_parts(key: str) -> list[str]:
@@ -216,14 +261,15 @@ class SearchIndex:
             # compounds: a name form at the word's end or start
             for n in range(MIN_PART, len(word)):
                 found |= self._by_form.get(word[-n:], set()) | self._by_form.get(word[:n], set())
+                found |= self._by_form.get(w[-n:], set())
             found |= self._by_tail.get(word[-HEAD:], set())
         return found
 
     def search(self, query: str, limit: int = 10, min_score: float = MIN_SCORE) -> list[Hit]:
-        words = [w for w in skeleton(query).split() if w not in STOPWORDS and len(w) >= 2]
-        if not words:
+        parsed = Query.parse(query)
+        if parsed is None:
             return []
-        phrase = " ".join(words)
+        words, phrase = parsed.words, parsed.phrase
         keys = set(self._by_key.get(phrase, ()))  # names equal to the query
         for word in set(words):
             for part in self._parts_for(word):
@@ -240,24 +286,26 @@ class SearchIndex:
             whole = process.extract(phrase.replace(" ", ""), self._long, scorer=fuzz.ratio, score_cutoff=85, limit=None)
         for key, _score, _i in (*multi, *whole):
             keys.update(self._by_key[key])
-        return _rank(self.targets, [self._names[i] for i in sorted(keys)], words, phrase, limit, min_score)
+        return _rank(self.targets, [self._names[i] for i in sorted(keys)], parsed, limit, min_score)
 
 
-def _rank(
-    all_targets: list[Target], names: Sequence[_Name], words: list[str], phrase: str, limit: int, min_score: float
-) -> list[Hit]:
+def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit: int, min_score: float) -> list[Hit]:
     """The hits among `names`: each target by its best name, raised for naming more of the query's words."""
-    best: dict[int, tuple[float, str]] = {}
+    best: dict[int, tuple[float, str, bool]] = {}
     covered: dict[int, set[int]] = {}
     for n in names:
-        score, named = _score(words, phrase, n.key)
+        score, named, whole = _score(query.words, query.phrase, n.key)
         covered.setdefault(n.target, set()).update(named)
-        if score > best.get(n.target, (0.0, ""))[0]:
-            best[n.target] = (score, n.name)
+        if score > best.get(n.target, (0.0, "", False))[0]:
+            best[n.target] = (score, n.name, whole)
     hits = []
-    for t, (score, matched) in best.items():
+    for t, (score, matched, whole) in best.items():
         # a target whose names account for more of the query's words is the better answer
         score += 6.0 * max(0, len(covered[t]) - 1)
+        if not whole and len(covered[t]) < len(query.words):
+            score -= NOISE_PENALTY
+        elif len(query.words) > 1 and query.head in covered[t]:
+            score += HEAD_BONUS
         if score >= min_score:
             hits.append(Hit(all_targets[t], score, matched))
     # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.

@@ -20,15 +20,15 @@ from zerowaste.service.db.models import AbcItem, Base, Municipality, Offer
 from zerowaste.service.guidance import Guide
 from zerowaste.service.main import create_app
 from zerowaste.service.rules import load_rules, read_rules, rules_path
-from zerowaste.service.search import STOPWORDS, Hit, SearchIndex, _Name, _rank, skeleton
+from zerowaste.service.search import Hit, Query, SearchIndex, _Name, _rank
 
 QUERIES = Path(__file__).parents[2] / "datasets" / "search"
 
 
 def exhaustive(index: SearchIndex, query: str, limit: int, min_score: float) -> list[Hit]:
     """Every name of every target scored: what the index must reproduce."""
-    words = [w for w in skeleton(query).split() if w not in STOPWORDS and len(w) >= 2]
-    if not words:
+    parsed = Query.parse(query)
+    if parsed is None:
         return []
     names = [
         _Name(t, n, k)
@@ -36,7 +36,7 @@ def exhaustive(index: SearchIndex, query: str, limit: int, min_score: float) -> 
         for n, k in zip(target.names, target.keys, strict=True)
         if k
     ]
-    return _rank(index.targets, names, words, " ".join(words), limit, min_score)
+    return _rank(index.targets, names, parsed, limit, min_score)
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,13 @@ def test_search_forgives_case_umlauts_typos_synonyms_and_english(client: TestCli
         ("Kartons", "item", "karton"),
         ("pizzakarton fettig", "item", "pizzakarton"),
         ("kaputter Toaster", "item", "toaster"),
+        # a compound typed in two words is the compound; the head (last word) names the thing
+        ("grill asche", "item", "asche"),
+        ("phone charger", "item", "kabel"),
+        # a plural compound is its head's plural (Werbeprospekte are Prospekte)
+        ("werbeprospekte", "item", "zeitung"),
+        # "sauer" holds no umlaut: the typo stays a vacuum cleaner, not an acid (Säure)
+        ("staubsauer", "item", "staubsauger"),
     ],
 )
 def test_search_finds_streams_compounds_plurals_and_phrases(client: TestClient, q: str, kind: str, key: str) -> None:
@@ -72,7 +79,11 @@ def test_offers_can_be_browsed_without_a_photo(client: TestClient) -> None:
         assert client.get("/v1/offers", params=bad).status_code == 422, bad
 
 
-@pytest.mark.parametrize("q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the"])
+# the last three each name half of an entry's name (birthday card, Google Home, weather station) and
+# leave the other word unexplained
+@pytest.mark.parametrize(
+    "q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the", "happy birthday", "ok google", "weather tomorrow"]
+)
 def test_search_shows_nothing_below_the_relevance_floor(client: TestClient, q: str) -> None:
     assert client.get("/v1/search", params={"q": q}).json()["results"] == []
 
