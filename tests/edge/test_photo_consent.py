@@ -14,10 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.orm import Session
 
 from tests.conftest import shared_folder
+from tests.utils.donated import QUEUE_FILES, carrying_images, files_on, stored
 from tests.utils.network import Wire
 from tests.utils.pilot import Enrolled, bearer, enrol
 from tests.utils.server import Server, sqlite_service
@@ -26,11 +25,8 @@ from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.trace import TraceSpec
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.model.contamination import ContaminationModel
-from zerowaste.service.db.models import Weighing
 
 pytestmark = pytest.mark.timeout(300)
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF", b"GIF8", b"BM")
-QUEUE_FILES = {"queue.db", "queue.db-wal", "queue.db-shm"}
 
 
 @pytest.fixture
@@ -73,19 +69,6 @@ def device(tmp_path: Path, srv: Server, home: Enrolled, consent: bool) -> tuple[
     return config, wire, Uploader(queue, client, batch_size=3, backoff=Backoff(base_s=0, cap_s=0))
 
 
-def stored(srv: Server, ids: set[str]) -> dict[str, Weighing]:
-    engine = create_engine(srv.env["ZEROWASTE_DATABASE_URL"])
-    with Session(engine) as session:
-        rows = {w.event_id: w for w in session.scalars(select(Weighing).where(Weighing.event_id.in_(ids)))}
-        session.expunge_all()
-    engine.dispose()
-    return rows
-
-
-def files_on_device(tmp_path: Path) -> set[str]:
-    return {str(p.relative_to(tmp_path / "device")) for p in (tmp_path / "device").rglob("*") if p.is_file()}
-
-
 @pytest.mark.parametrize("consent", [False, True], ids=["no-consent", "consent"])
 def test_the_frame_leaves_the_device_only_with_consent(
     service: tuple[Server, dict[str, str]], tmp_path: Path, contamination_model: ContaminationModel, consent: bool
@@ -116,12 +99,12 @@ def test_the_frame_leaves_the_device_only_with_consent(
         assert rows[event_id].quality is not None
         assert rows[event_id].quality["model_sha256"] == contamination_model.sha256
     puts = [(path, body) for method, path, body in wire.sent if method == "PUT"]
-    carrying_images = [path for _, path, body in wire.sent if any(m in body for m in IMAGE_MAGIC)]
+    with_images = carrying_images(wire.sent)
 
     if not consent:
-        assert puts == [] and carrying_images == []
+        assert puts == [] and with_images == []
         assert all(w.photo_key is None for w in rows.values())
-        assert files_on_device(tmp_path) <= QUEUE_FILES  # no frame was ever written on the device
+        assert files_on(tmp_path / "device") <= QUEUE_FILES  # no frame was ever written on the device
         assert not config.photo_dir().exists()
         return
 
@@ -129,7 +112,7 @@ def test_the_frame_leaves_the_device_only_with_consent(
     assert wire.lost > 0
     assert {w.event_id for w in rows.values() if w.photo_key is not None} == assessed
     assert {path.split("/")[-2] for path, _ in puts} == assessed
-    assert set(carrying_images) == {path for path, _ in puts}  # frames travel only in their own PUT
+    assert set(with_images) == {path for path, _ in puts}  # frames travel only in their own PUT
     assert all(body[:3] == b"\xff\xd8\xff" for _, body in puts)
     # Each event's resends carry the same frame.
     by_event: dict[str, set[bytes]] = {}
@@ -138,4 +121,4 @@ def test_the_frame_leaves_the_device_only_with_consent(
     assert all(len(bodies) == 1 for bodies in by_event.values())
     # Acknowledged: the device keeps no copy.
     assert uploader.queue.photos() == []
-    assert files_on_device(tmp_path) <= QUEUE_FILES
+    assert files_on(tmp_path / "device") <= QUEUE_FILES
