@@ -56,6 +56,10 @@ class AgentConfig(ServiceLink):
     def photo_dir(self) -> Path:
         return self.contamination.photo_dir or photos.default_folder(self.queue_path)
 
+    def donating_bins(self) -> frozenset[str]:
+        """The bins whose household consented to donating its camera's frames."""
+        return frozenset(b.id for b in self.bins if b.camera is not None and b.camera.donate_photos)
+
     def bin(self, bin_id: str) -> BinConfig:
         for b in self.bins:
             if b.id == bin_id:
@@ -66,6 +70,20 @@ class AgentConfig(ServiceLink):
 def load_config(path: Path) -> AgentConfig:
     with path.open(encoding="utf-8") as f:
         return AgentConfig.model_validate(yaml.safe_load(f))
+
+
+def donors_in(path: Path) -> photos.Donors:
+    """The uploader's consent: the config file read each time it is asked, so that a withdrawal saved
+    to it stops the next frame even while the running agent still holds the old config."""
+
+    def donors() -> frozenset[str] | None:
+        try:
+            return load_config(path).donating_bins()
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            log.warning("photo consent unknown, no donated frame goes: %s cannot be read (%s)", path, exc)
+            return None
+
+    return donors
 
 
 def save_config(path: Path, config: AgentConfig) -> None:
@@ -92,6 +110,8 @@ class ScaleAgent:
             cameras = open_cameras([(b.id, b.camera) for b in config.bins], config.contamination)
         self.cameras = cameras
         self.photo_dir = config.photo_dir()
+        # Before the uploader can start: frames of a bin whose household withdrew consent never go.
+        photos.withdraw(queue, config.donating_bins())
         photos.sweep(self.photo_dir, queue)
         self.detectors: dict[str, StableWeightDetector] = {}
         self.last_t: dict[str, float] = {}  # time of each bin's latest reading

@@ -6,6 +6,12 @@ leaves either both or a file no row names (swept at the next start). It goes to 
 after the event was accepted (the service takes a photo only for an event whose quality says
 `photo_donated`), by PUT to the event's own path: a resend after a lost answer replaces the same
 photo, so retrying is harmless. Acknowledged or finally refused, the local copy is deleted.
+
+Consent can be withdrawn (the bin's camera config says `donate_photos: false` again). From then on
+no frame of that bin leaves the device, however long ago it was taken: the agent deletes them when
+it starts, the uploader before each round, and the uploader asks again just before each frame goes,
+so a withdrawal written while an upload round runs stops the very next frame. Their events still go,
+with their quality, marked not donated where they had not left yet.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +36,9 @@ log = logging.getLogger(__name__)
 FINAL_REFUSALS = frozenset({400, 403, 404, 409, 410, 413, 415, 422})
 FRAME_NAME = re.compile(rf"{ID_CHARS}{{8,64}}\.jpg")
 FRAME_TEMP = re.compile(rf"\.{ID_CHARS}{{8,64}}\.jpg\.[0-9a-f]{{8}}\.tmp")
+# The bins whose household donates its frames as the config says at the moment of asking; None when
+# that cannot be told now (the file is unreadable mid-edit): then no frame goes, and none is deleted.
+Donors = Callable[[], frozenset[str] | None]
 
 
 def default_folder(queue_path: Path) -> Path:
@@ -75,17 +85,39 @@ def drop(queue: EventQueue, event_ids: list[str]) -> None:
         path.unlink(missing_ok=True)
 
 
+def withdraw(queue: EventQueue, donors: frozenset[str]) -> int:
+    """Delete every frame whose bin is not among `donors`, unsent; a frame whose bin is not known (a
+    queue from before frames named it) counts as withdrawn, since keeping it could send it unasked."""
+    paths = queue.withdraw_photos(donors)
+    for path in paths:
+        # Not deleted now, it is named by no row: it never goes, and the next start's sweep takes it.
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+    if paths:
+        log.info("photo consent withdrawn: deleted %d donated frames that had not left the device", len(paths))
+    return len(paths)
+
+
 @dataclass
 class PhotoOutcome:
     sent: int = 0
     error: str | None = None
 
 
-def upload(queue: EventQueue, client: httpx.Client, batch: int = 50) -> PhotoOutcome:
-    """PUT the frames whose events were accepted; stops at the first network or server trouble."""
+def upload(queue: EventQueue, client: httpx.Client, donors: Donors, batch: int = 50) -> PhotoOutcome:
+    """PUT the frames whose events were accepted and whose bin still donates; stops at the first
+    network or server trouble."""
     out = PhotoOutcome()
     while ready := queue.photos_ready(batch):
-        for event_id, path in ready:
+        for event_id, bin_id, path in ready:
+            # Asked for each frame, not once a round: the answer may have changed since the last PUT.
+            now = donors()
+            if now is None:
+                out.error = "photo consent unknown (the agent's config cannot be read); no frame goes"
+                return out
+            if bin_id is None or bin_id not in now:
+                withdraw(queue, now)
+                break  # what is ready has changed
             acknowledged, error = _send(queue, client, event_id, path)
             if error is not None:
                 out.error = error

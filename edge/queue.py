@@ -31,8 +31,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
     at TEXT NOT NULL DEFAULT (datetime('now'))
 );
 -- A donated frame (the household consented) waiting beside the queue: it may go once its event has
--- left the queue as accepted, and its file is deleted when the service has it.
-CREATE TABLE IF NOT EXISTS photo (event_id TEXT PRIMARY KEY, path TEXT NOT NULL);
+-- left the queue as accepted, and its file is deleted when the service has it. Its bin is kept because
+-- consent is given per bin's camera and the event row, which names the bin too, leaves first.
+CREATE TABLE IF NOT EXISTS photo (event_id TEXT PRIMARY KEY, path TEXT NOT NULL, bin TEXT);
 """
 
 
@@ -45,6 +46,28 @@ class EventQueue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        if "bin" not in {row[1] for row in self._db.execute("PRAGMA table_info(photo)")}:
+            self._add_photo_bins()
+
+    def _add_photo_bins(self) -> None:
+        """A queue file from before frames named their bin: named from their events where those are
+        still on the device; the others stay unattributed, and a withdrawal deletes them."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("ALTER TABLE photo ADD COLUMN bin TEXT")
+                rows = self._db.execute(
+                    "SELECT id, payload FROM event WHERE id IN (SELECT event_id FROM photo) UNION ALL "
+                    "SELECT id, payload FROM quarantine WHERE id IN (SELECT event_id FROM photo)"
+                ).fetchall()
+                self._db.executemany(
+                    "UPDATE photo SET bin = ? WHERE event_id = ? AND bin IS NULL",
+                    [(json.loads(payload).get("bin"), i) for i, payload in rows],
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def put(self, event: dict[str, Any], state: dict[str, Any] | None = None, photo: Path | None = None) -> None:
         """`photo`: the event's donated frame, already written; referenced in the event's transaction."""
@@ -57,7 +80,8 @@ class EventQueue:
                 )
                 if photo is not None:
                     self._db.execute(
-                        "INSERT OR REPLACE INTO photo (event_id, path) VALUES (?, ?)", (event["id"], str(photo))
+                        "INSERT OR REPLACE INTO photo (event_id, path, bin) VALUES (?, ?, ?)",
+                        (event["id"], str(photo), event.get("bin")),
                     )
                 self._set_state(state or {})
                 self._db.execute("COMMIT")
@@ -122,15 +146,16 @@ class EventQueue:
             rows = self._db.execute("SELECT id, payload, reason, at FROM quarantine ORDER BY at, id").fetchall()
         return [{"id": i, "event": json.loads(p), "reason": r, "at": a} for i, p, r, a in rows]
 
-    def photos_ready(self, n: int) -> list[tuple[str, Path]]:
-        """Donated frames whose event the service has answered for (no longer queued or quarantined)."""
+    def photos_ready(self, n: int) -> list[tuple[str, str | None, Path]]:
+        """Donated frames (event id, bin, file) whose event the service has answered for (no longer
+        queued or quarantined)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT event_id, path FROM photo WHERE event_id NOT IN (SELECT id FROM event) "
+                "SELECT event_id, bin, path FROM photo WHERE event_id NOT IN (SELECT id FROM event) "
                 "AND event_id NOT IN (SELECT id FROM quarantine) ORDER BY rowid LIMIT ?",
                 (n,),
             ).fetchall()
-        return [(i, Path(p)) for i, p in rows]
+        return [(i, b, Path(p)) for i, b, p in rows]
 
     def photos(self) -> list[tuple[str, Path]]:
         """Every donated frame still on the device, whether its event went yet or not."""
@@ -143,6 +168,39 @@ class EventQueue:
         that no row names, which the agent sweeps away at its next start)."""
         with self._lock:
             self._db.executemany("DELETE FROM photo WHERE event_id = ?", [(i,) for i in event_ids])
+
+    def withdraw_photos(self, donors: frozenset[str]) -> list[Path]:
+        """Forget the frames of every bin not in `donors` (and those of no known bin), and mark their
+        events still on the device as not donated, in one transaction; returns the files for the
+        caller to delete. The events themselves stay: a withdrawal costs the frame, never the weighing,
+        and the service is not told to wait for a frame that will not come."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute("SELECT event_id, bin, path FROM photo").fetchall()
+                gone = [(i, Path(p)) for i, b, p in rows if b is None or b not in donors]
+                self._db.executemany("DELETE FROM photo WHERE event_id = ?", [(i,) for i, _ in gone])
+                for event_id, _ in gone:
+                    self._undonate(event_id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return [path for _, path in gone]
+
+    def _undonate(self, event_id: str) -> None:
+        for select, update in (
+            ("SELECT payload FROM event WHERE id = ?", "UPDATE event SET payload = ? WHERE id = ?"),
+            ("SELECT payload FROM quarantine WHERE id = ?", "UPDATE quarantine SET payload = ? WHERE id = ?"),
+        ):
+            row = self._db.execute(select, (event_id,)).fetchone()
+            if row is None:
+                continue
+            event = json.loads(row[0])
+            quality = event.get("quality")
+            if isinstance(quality, dict) and quality.get("photo_donated"):
+                quality["photo_donated"] = False
+                self._db.execute(update, (json.dumps(event, separators=(",", ":")), event_id))
 
     def __len__(self) -> int:
         with self._lock:

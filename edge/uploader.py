@@ -66,11 +66,13 @@ class Uploader:
         queue: EventQueue,
         client: httpx.Client,
         *,
+        donors: photos.Donors,
         batch_size: int = 100,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.queue, self.client, self.batch_size = queue, client, batch_size
+        self.donors = donors  # asked before each round and each frame: consent may be withdrawn meanwhile
         self._before_isolating: int | None = None  # the batch size to return to once a culprit is found
         self.backoff = backoff or Backoff()
         self.clock = clock
@@ -145,6 +147,9 @@ class Uploader:
 
     def drain(self, max_batches: int = 1_000_000) -> Outcome:
         """Send batches until the queue is empty or one fails; returns the total (and the failure)."""
+        # Before the events, so that a queued event whose frame was withdrawn goes marked not donated.
+        if (donors := self.donors()) is not None:
+            photos.withdraw(self.queue, donors)
         total = Outcome(0, 0)
         for _ in range(max_batches):
             out = self.upload_batch()
@@ -156,7 +161,7 @@ class Uploader:
             if out.sent == 0:
                 break
         # After the events: a frame may go only once the service has its event.
-        sent = photos.upload(self.queue, self.client)
+        sent = photos.upload(self.queue, self.client, self.donors)
         total.photos = sent.sent
         if sent.error is not None:
             total.error, total.retry_in_s = sent.error, self.backoff.next_delay()

@@ -98,7 +98,7 @@ def _scale_run(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from zerowaste.edge.agent import ScaleAgent, load_config
+    from zerowaste.edge.agent import ScaleAgent, donors_in, load_config
     from zerowaste.edge.queue import EventQueue
     from zerowaste.edge.uploader import Uploader
 
@@ -108,7 +108,8 @@ def _scale_run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        ScaleAgent(config, queue).run(stop, Uploader(queue, client, batch_size=config.batch_size))
+        uploader = Uploader(queue, client, batch_size=config.batch_size, donors=donors_in(args.config))
+        ScaleAgent(config, queue).run(stop, uploader)
     except KeyboardInterrupt:
         stop.set()
     print(f"{len(queue)} events still queued in {config.queue_path}", file=sys.stderr)

@@ -174,7 +174,9 @@ def test_fifty_households_eight_weeks_of_bin_quality(
         queue = EventQueue(config.queue_path)
         agents.append(ScaleAgent(config, queue, cameras=cameras))
         client = httpx.Client(base_url=srv.base, headers=bearer(device["token"]), transport=wire, timeout=30)
-        uploaders.append(Uploader(queue, client, batch_size=25, backoff=Backoff(base_s=0, cap_s=0)))
+        uploaders.append(
+            Uploader(queue, client, donors=config.donating_bins, batch_size=25, backoff=Backoff(base_s=0, cap_s=0))
+        )
 
     created: dict[str, dict] = {}
 

@@ -66,7 +66,8 @@ def device(tmp_path: Path, srv: Server, home: Enrolled, consent: bool) -> tuple[
     wire = Wire()
     client = httpx.Client(base_url=srv.base, headers=bearer(home.device_token), transport=wire, timeout=30)
     queue = EventQueue(config.queue_path)
-    return config, wire, Uploader(queue, client, batch_size=3, backoff=Backoff(base_s=0, cap_s=0))
+    uploader = Uploader(queue, client, donors=config.donating_bins, batch_size=3, backoff=Backoff(base_s=0, cap_s=0))
+    return config, wire, uploader
 
 
 @pytest.mark.parametrize("consent", [False, True], ids=["no-consent", "consent"])

@@ -18,12 +18,17 @@ from zerowaste.edge.uploader import Uploader
 from zerowaste.wire import DONATED_PHOTO_PATH, WEIGHINGS_PATH
 
 JPEG = b"\xff\xd8\xff\xe0 a frame"
+BIN = "bio-1"
+
+
+def donors() -> frozenset[str]:
+    return frozenset({BIN})  # the household of the bin consented
 
 
 def queued(queue: EventQueue, folder: Path, *, frame: bool) -> str:
     event_id = str(uuid.uuid4())
     path = photos.save(folder, event_id, JPEG) if frame else None
-    queue.put({"id": event_id, "kind": "deposit"}, None, path)
+    queue.put({"id": event_id, "bin": BIN, "kind": "deposit"}, None, path)
     return event_id
 
 
@@ -49,12 +54,12 @@ def test_an_answer_acknowledges_and_drops_only_the_events_it_was_sent(tmp_path: 
         return httpx.Response(200, json={**body, "accepted": 2, "duplicates": 0, "rejected": 1, "results": results})
 
     client = httpx.Client(base_url="http://service.test", transport=httpx.MockTransport(answer))
-    out = Uploader(queue, client, batch_size=1).upload_batch()
+    out = Uploader(queue, client, donors=donors, batch_size=1).upload_batch()
     assert out.acked == 1
     assert [e["id"] for e in queue.peek(10)] == [waiting]  # still queued, as it was
     assert [i for i, _ in queue.photos()] == [sent, waiting]
     assert (folder / f"{waiting}.jpg").read_bytes() == JPEG  # its frame kept for when it goes
-    photos.upload(queue, client)
+    photos.upload(queue, client, donors)
     assert put == [DONATED_PHOTO_PATH.format(event_id=sent)]
     assert [i for i, _ in queue.photos()] == [waiting] and (folder / f"{waiting}.jpg").exists()
     assert not (folder / f"{sent}.jpg").exists()
@@ -93,6 +98,6 @@ def test_an_unreadable_frame_is_forgotten_and_the_uploads_go_on(tmp_path: Path) 
         return httpx.Response(200, json={"status": "stored"})
 
     client = httpx.Client(base_url="http://service.test", transport=httpx.MockTransport(answer))
-    out = photos.upload(queue, client)  # raised before, and the upload thread died with it
+    out = photos.upload(queue, client, donors)  # raised before, and the upload thread died with it
     assert out.sent == 1 and out.error is None
     assert put == [DONATED_PHOTO_PATH.format(event_id=fine)] and queue.photos() == []

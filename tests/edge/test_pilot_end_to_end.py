@@ -114,7 +114,9 @@ def test_two_hundred_households_eight_weeks_exactly_once(server: tuple[Server, s
         queue = EventQueue(config.queue_path)
         agents.append(ScaleAgent(config, queue))
         client = httpx.Client(base_url=srv.base, headers=bearer(device["token"]), transport=network, timeout=10)
-        uploaders.append(Uploader(queue, client, batch_size=25, backoff=Backoff(base_s=0, cap_s=0)))
+        uploaders.append(
+            Uploader(queue, client, donors=config.donating_bins, batch_size=25, backoff=Backoff(base_s=0, cap_s=0))
+        )
 
     created: dict[str, dict] = {}
 

@@ -35,7 +35,7 @@ def test_a_poison_event_is_quarantined_and_the_rest_get_through(server, tmp_path
     for e in [*good[:6], poison, *good[6:]]:
         queue.put(e)
     client = httpx.Client(base_url=srv.base, headers=bearer(home.device_token), timeout=30)
-    uploader = Uploader(queue, client, batch_size=8, backoff=Backoff(base_s=0, cap_s=0))
+    uploader = Uploader(queue, client, donors=frozenset, batch_size=8, backoff=Backoff(base_s=0, cap_s=0))
 
     out = uploader.drain(max_batches=50)
     assert out.ok and len(queue) == 0, out
