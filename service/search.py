@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from zerowaste.service.db.models import AbcItem, Stream
 
@@ -49,6 +50,8 @@ STOPWORDS = frozenset(
 )
 # Words after which the head of a noun phrase has been named ("Eimer mit Farbresten", "box of matches").
 PREPOSITIONS = frozenset("aus fuer im in mit ohne von vom zum zur for from in into of on with without".split())
+# "X vom Y" names what German writes as the compound YX
+OF = frozenset("von vom".split())
 # Heads that name an amount of something, not a thing: in "paint leftovers" the thing is paint.
 LIGHT_HEADS = frozenset(
     "rest reste resten stuck stucke teil teile leftover leftovers remains residue piece pieces part parts".split()
@@ -58,6 +61,7 @@ HEAD_BONUS = 3.0  # decides between equally good hits for different words of the
 NOISE_PENALTY = 15.0  # an unexplained query word and a half-named name: "ok google" is not Google Home
 MIN_PART = 4  # the shortest name that may stand inside a compound word
 HEAD = 5  # the shortest head two compounds must share (-flasche, -karton, -dose)
+TYPO_LEN = 6  # the shortest word in which one slipped letter is taken for a typo
 
 
 def normalise(text: str) -> str:
@@ -106,43 +110,77 @@ class Hit:
 def targets(items: Sequence[AbcItem], streams: Sequence[Stream]) -> list[Target]:
     out = []
     for s in streams:
-        names = [s.name.get("de", ""), s.name.get("en", ""), *(s.synonyms or [])]
+        names = _with_bare([s.name.get("de", ""), s.name.get("en", ""), *(s.synonyms or [])])
         out.append(Target("stream", s.key, names, [skeleton(n) for n in names], stream=s))
     for a in items:
-        names = [a.name_de, a.name_en, *a.synonyms]
+        names = _with_bare([a.name_de, a.name_en, *a.synonyms])
         out.append(Target("item", a.key, names, [skeleton(n) for n in names], item=a))
     return out
+
+
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
+
+
+def _with_bare(names: list[str]) -> list[str]:
+    """The names, and each qualified one once more without its qualifier: "Spraydose (leer)" is also
+    named by "Spraydose" alone, which would otherwise count as naming only half of it."""
+    bare = [b for n in names if (b := _QUALIFIER.sub("", n).strip()) and b != n]
+    return names + [b for b in dict.fromkeys(bare) if b not in names]
 
 
 def _forms(word: str) -> set[str]:
     return {word, stem(word)}
 
 
+@lru_cache(maxsize=16384)
+def _heads(name: str) -> frozenset[str]:
+    """What a compound ending in `name` may end with: the name, or its stem with any ending (a Bierdose
+    ends in the singular of Dosen), at least MIN_PART letters long (so that Altenheim holds no Eimer)."""
+    if len(name) < MIN_PART:
+        return frozenset()
+    base = stem(name)
+    return frozenset(h for h in (name, *(base + e for e in ("", *_ENDINGS))) if len(h) >= MIN_PART)
+
+
+def _one_slip(w: str, n: str) -> bool:
+    """One letter wrong, missing, extra or swapped with its neighbour ("laptob", "kable") in a word long
+    enough that this rarely makes another word; the first letter is rarely the one mistyped."""
+    return min(len(w), len(n)) >= TYPO_LEN and w[0] == n[0] and OSA.distance(w, n, score_cutoff=1) <= 1
+
+
 @lru_cache(maxsize=65536)  # _score asks twice per name part
-def _word_score(word: str, name: str) -> float:
-    """How well one query word names one word of a name (0 when not at all)."""
+def _word_match(word: str, name: str) -> tuple[float, str]:
+    """How well one query word names one word of a name (0 when not at all), and how: "same", "typo",
+    "end" (the name is the compound's head), "start" (its first part) or "tail" (a shared head)."""
     if word == name:
-        return 100.0
+        return 100.0, "same"
     if _forms(word) & _forms(name):  # Kartons / Karton, Batterien / Batterie
-        return 97.0
+        return 97.0, "same"
     w, n = stem(word), stem(name)
     if min(len(w), len(n)) >= MIN_PART:
         ratio = fuzz.ratio(w, n)
         if ratio >= 85:
-            return ratio - 3.0  # a typo
-        # a compound: the name at the word's end (its head: a Farbeimer is an Eimer; Werbeprospekte
-        # are Prospekte, so the plural's stem counts too) or its start
-        for form in sorted(_forms(name), key=len, reverse=True):
-            if len(form) >= MIN_PART and any(len(f) > len(form) and f.endswith(form) for f in (word, w)):
-                return 85.0 + 10.0 * len(form) / len(word)
+            return ratio - 3.0, "typo"
+        if _one_slip(w, n) or _one_slip(word, name):
+            return 82.0, "typo"
+    # a compound: the name at the word's end (its head: a Farbeimer is an Eimer, Werbeprospekte are
+    # Prospekte) or its start
+    for head in sorted(_heads(name), key=len, reverse=True):
+        if len(word) > len(head) and word.endswith(head):
+            return 85.0 + 10.0 * len(head) / len(word), "end"
+    if min(len(w), len(n)) >= MIN_PART:
         for form in sorted(_forms(name), key=len, reverse=True):
             if len(form) >= MIN_PART and len(word) > len(form) and word.startswith(form):
-                return 82.0 + 10.0 * len(form) / len(word)
+                return 82.0 + 10.0 * len(form) / len(word), "start"
         # two compounds with the same head (Duschgelflasche, Plastikflasche): the weakest kind of match
         head = _common_suffix(word, name)
         if len(head) >= HEAD and len(head) < min(len(word), len(name)):
-            return 80.0 + 5.0 * len(head) / len(word)
-    return 0.0
+            return 80.0 + 5.0 * len(head) / len(word), "tail"
+    return 0.0, ""
+
+
+def _word_score(word: str, name: str) -> float:
+    return _word_match(word, name)[0]
 
 
 def _common_suffix(a: str, b: str) -> str:
@@ -159,6 +197,7 @@ class Query:
     words: list[str]
     phrase: str
     head: int
+    compound: str | None = None  # "Deckel vom Joghurt" is a Joghurtdeckel
 
     @classmethod
     def parse(cls, query: str) -> Query | None:
@@ -175,32 +214,50 @@ class Query:
         head = (before or len(words)) - 1
         if head > 0 and words[head] in LIGHT_HEADS:
             head -= 1
-        return cls(words, " ".join(words), head)
+        compound = None
+        if len(words) == 2 and before == 1 and any(w in OF for w in raw):
+            compound = words[1] + words[0]
+        return cls(words, " ".join(words), head, compound)
 
 
-def _score(words: list[str], phrase: str, key: str) -> tuple[float, set[int], bool]:
-    """(score, which query words the name accounts for, whether all of the name is named) of one name."""
+@dataclass
+class _NameScore:
+    score: float
+    covered: set[int]  # the query words the name accounts for
+    whole: bool = False  # all of the name is named
+    starts: frozenset[int] = frozenset()  # query words whose first part the name is
+    ends: frozenset[int] = frozenset()  # query words whose head the name is
+    same: frozenset[int] = frozenset()  # query words the name is, or a typo of
+
+
+def _score(query: Query, key: str) -> _NameScore:
+    """How well one name answers the query."""
+    words, phrase = query.words, query.phrase
     if not key:
-        return 0.0, set(), False
-    if phrase == key:
-        return 110.0, set(range(len(words))), True
+        return _NameScore(0.0, set())
+    if phrase == key or key == query.compound:
+        return _NameScore(110.0, set(range(len(words))), True, same=frozenset(range(len(words))))
     parts = _name_parts(key)
     # each query word against the name's best-fitting word; a name only partly named scores less
-    per_word = [max(_word_score(w, p) for p in parts) for w in words]
+    matches = [max(_word_match(w, p) for p in parts) for w in words]
+    per_word = [m[0] for m in matches]
     named = sum(any(_word_score(w, p) > 0 for w in words) for p in parts)
     best = max(per_word) - 6.0 * min(2, len(parts) - named)
     covered = {i for i, s in enumerate(per_word) if s > 0}
+    starts = frozenset(i for i, m in enumerate(matches) if m[1] == "start")
+    ends = frozenset(i for i, m in enumerate(matches) if m[1] in ("end", "tail"))
+    same = frozenset(i for i, m in enumerate(matches) if m[1] in ("same", "typo"))
     if len(parts) > 1 and len(phrase) >= MIN_PART:
         ratio = fuzz.token_set_ratio(phrase, key)
         best = max(best, ratio - 2.0 if ratio >= 88 else 0.0)
     elif len(key) >= MIN_PART:  # the whole query against a one-word name: "kuhl schrank"
         joined = phrase.replace(" ", "")
         if len(words) > 1 and joined == key:  # a compound typed in parts: "grill asche"
-            return 108.0, set(range(len(words))), True
+            return _NameScore(108.0, set(range(len(words))), True, same=frozenset(range(len(words))))
         whole = fuzz.ratio(joined, key)
         if whole >= 85:
             best, covered = max(best, whole - 3.0), set(range(len(words)))
-    return best, covered, named == len(parts)
+    return _NameScore(best, covered, named == len(parts), starts, ends, same)
 
 
 def _name_parts(key: str) -> list[str]:
@@ -241,15 +298,19 @@ class SearchIndex:
         self._one_word_long = [k for k in self._long if len(_name_parts(k)) == 1]
         # a part under each of its forms (Batterie, batteri), its stem for typos, its last HEAD letters
         self._by_form: dict[str, set[str]] = {}
+        self._by_head: dict[str, set[str]] = {}
         self._by_stem: dict[str, set[str]] = {}
         self._by_tail: dict[str, set[str]] = {}
         for part in self._by_part:
             for form in _forms(part):
                 self._by_form.setdefault(form, set()).add(part)
+            for head in _heads(part):
+                self._by_head.setdefault(head, set()).add(part)
             self._by_stem.setdefault(stem(part), set()).add(part)
             if len(part) >= HEAD:
                 self._by_tail.setdefault(part[-HEAD:], set()).add(part)
         self._stems = list(self._by_stem)
+        self._parts = list(self._by_part)
 
     def _parts_for(self, word: str) -> set[str]:
         """Every name word `_word_score` may give more than 0 for `word` (a superset; scored exactly later)."""
@@ -258,11 +319,19 @@ class SearchIndex:
         if len(w) >= MIN_PART:
             for s, _score, _i in process.extract(w, self._stems, scorer=fuzz.ratio, score_cutoff=85, limit=None):
                 found |= self._by_stem[s]
-            # compounds: a name form at the word's end or start
+            # compounds: a name form at the word's start
             for n in range(MIN_PART, len(word)):
-                found |= self._by_form.get(word[-n:], set()) | self._by_form.get(word[:n], set())
-                found |= self._by_form.get(w[-n:], set())
+                found |= self._by_form.get(word[:n], set())
             found |= self._by_tail.get(word[-HEAD:], set())
+        if len(w) >= TYPO_LEN:
+            for s, _d, _i in process.extract(w, self._stems, scorer=OSA.distance, score_cutoff=1, limit=None):
+                found |= self._by_stem[s]
+        if len(word) >= TYPO_LEN:
+            for p, _d, _i in process.extract(word, self._parts, scorer=OSA.distance, score_cutoff=1, limit=None):
+                found.add(p)
+        # compounds: a name at the word's end
+        for n in range(MIN_PART, len(word)):
+            found |= self._by_head.get(word[-n:], set())
         return found
 
     def search(self, query: str, limit: int = 10, min_score: float = MIN_SCORE) -> list[Hit]:
@@ -270,7 +339,7 @@ class SearchIndex:
         if parsed is None:
             return []
         words, phrase = parsed.words, parsed.phrase
-        keys = set(self._by_key.get(phrase, ()))  # names equal to the query
+        keys = set(self._by_key.get(phrase, ())) | set(self._by_key.get(parsed.compound or "", ()))
         for word in set(words):
             for part in self._parts_for(word):
                 if _word_score(word, part) > 0:
@@ -293,15 +362,22 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
     """The hits among `names`: each target by its best name, raised for naming more of the query's words."""
     best: dict[int, tuple[float, str, bool]] = {}
     covered: dict[int, set[int]] = {}
+    starts: dict[int, set[int]] = {}
+    ends: dict[int, set[int]] = {}
+    same: dict[int, set[int]] = {}
     for n in names:
-        score, named, whole = _score(query.words, query.phrase, n.key)
-        covered.setdefault(n.target, set()).update(named)
-        if score > best.get(n.target, (0.0, "", False))[0]:
-            best[n.target] = (score, n.name, whole)
+        m = _score(query, n.key)
+        covered.setdefault(n.target, set()).update(m.covered)
+        starts.setdefault(n.target, set()).update(m.starts)
+        ends.setdefault(n.target, set()).update(m.ends)
+        same.setdefault(n.target, set()).update(m.same)
+        if m.score > best.get(n.target, (0.0, "", False))[0]:
+            best[n.target] = (m.score, n.name, m.whole)
     hits = []
     for t, (score, matched, whole) in best.items():
-        # a target whose names account for more of the query's words is the better answer
-        score += 6.0 * max(0, len(covered[t]) - 1)
+        # a target whose names account for more of the query's words, or for both parts of a compound
+        # (Gemüse and Schalen in "Gemüseschalen", where no name is the whole word), is the better answer
+        score += 6.0 * max(0, len(covered[t]) - 1) + 3.0 * len((starts[t] & ends[t]) - same[t])
         if not whole and len(covered[t]) < len(query.words):
             score -= NOISE_PENALTY
         elif len(query.words) > 1 and query.head in covered[t]:

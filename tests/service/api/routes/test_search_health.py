@@ -35,6 +35,15 @@ def test_search_forgives_case_umlauts_typos_synonyms_and_english(client: TestCli
         ("werbeprospekte", "item", "zeitung"),
         # "sauer" holds no umlaut: the typo stays a vacuum cleaner, not an acid (Säure)
         ("staubsauer", "item", "staubsauger"),
+        # "X vom Y" is the compound YX; a compound's head in the singular of a plural name (Dose, Dosen);
+        # a compound named at both ends beats one named at its end only
+        ("Deckel vom Joghurt", "item", "joghurtdeckel"),
+        ("Bierdose", "item", "dosen"),
+        ("Gemüseschalen", "item", "obstreste"),
+        # one swapped or wrong letter in a longer word; a bin by its colour in English; a Bergisch word
+        ("laptob", "item", "laptop"),
+        ("brown bin", "stream", "bio"),
+        ("Plümmo", "item", "bettdecke"),
     ],
 )
 def test_search_finds_streams_compounds_plurals_and_phrases(client: TestClient, q: str, kind: str, key: str) -> None:
