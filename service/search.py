@@ -13,9 +13,10 @@ each under every name and synonym. A query is compared as a whole and word by wo
 Small words ("mit", "alte", "kaputt", "where", "old") say nothing about the thing and are dropped.
 German and English name the thing last ("Grill Asche" is ash, "phone charger" a charger) unless a
 preposition follows it ("Eimer mit Farbresten" is a bucket): a target naming that head word wins a tie.
-A compound typed as two words ("Grill Asche") is the compound. A hit that leaves a query word
-unexplained *and* names only part of its own name ("happy birthday" against "birthday card") is
-most likely noise and scores below the floor. A hit below the relevance floor is not shown, so "a" or
+A compound typed as two words ("Grill Asche") is the compound, and so is "Deckel vom Joghurt". A hit
+that leaves a query word unexplained is most likely noise and scores below the floor, unless it names
+a whole name word for word ("verschimmeltes Brot"): "happy birthday" names half of "birthday card",
+"pizza bestellen" names Teller only inside another word. A hit below the relevance floor is not shown, so "a" or
 "Wetter morgen" finds nothing.
 """
 
@@ -378,7 +379,9 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
         # a target whose names account for more of the query's words, or for both parts of a compound
         # (Gemüse and Schalen in "Gemüseschalen", where no name is the whole word), is the better answer
         score += 6.0 * max(0, len(covered[t]) - 1) + 3.0 * len((starts[t] & ends[t]) - same[t])
-        if not whole and len(covered[t]) < len(query.words):
+        # a query word left unexplained means noise unless a whole name is named word for word
+        # ("verschimmeltes Brot"), not as part of another word ("pizza bestellen" is no Teller)
+        if len(covered[t]) < len(query.words) and not (whole and same[t]):
             score -= NOISE_PENALTY
         elif len(query.words) > 1 and query.head in covered[t]:
             score += HEAD_BONUS

@@ -56,7 +56,7 @@ def queries(guide: Guide) -> list[str]:
         json.loads(line)["q"]
         for part in ("dev", "heldout")
         for line in (QUERIES / f"wuppertal-{part}.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
+        if line.strip() and not line.startswith("#")
     ]
     rnd = random.Random(20261201)
     found = rnd.sample(found, 250)  # scoring every name costs 50 ms a query

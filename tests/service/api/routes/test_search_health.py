@@ -88,10 +88,23 @@ def test_offers_can_be_browsed_without_a_photo(client: TestClient) -> None:
         assert client.get("/v1/offers", params=bad).status_code == 422, bad
 
 
-# the last three each name half of an entry's name (birthday card, Google Home, weather station) and
-# leave the other word unexplained
+# "happy birthday", "ok google" and "weather tomorrow" each name half of an entry's name (birthday card,
+# Google Home, weather station) and leave the other word unexplained; "pizza bestellen" leaves "pizza"
+# unexplained and names Teller only as the end of another word
 @pytest.mark.parametrize(
-    "q", ["a", "ab", "Wetter morgen", "zzqqxx", "und", "the", "happy birthday", "ok google", "weather tomorrow"]
+    "q",
+    [
+        "a",
+        "ab",
+        "Wetter morgen",
+        "zzqqxx",
+        "und",
+        "the",
+        "happy birthday",
+        "ok google",
+        "weather tomorrow",
+        "pizza bestellen",
+    ],
 )
 def test_search_shows_nothing_below_the_relevance_floor(client: TestClient, q: str) -> None:
     assert client.get("/v1/search", params={"q": q}).json()["results"] == []
