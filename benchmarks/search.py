@@ -42,7 +42,7 @@ def answers_of(hits: list) -> list[str]:
 
 def baseline(items: list, query: str, limit: int = 3) -> list[str]:
     """The search as it was: WRatio over every name and synonym, floor 70, items only."""
-    from zerowaste.service.search import normalise
+    from zerowaste.service.search_words import normalise
 
     names, owners = [], []
     for item in items:

@@ -121,7 +121,7 @@ def browse_offers(
 
     A district filter keeps the offers of that district; a position orders by distance where the offer
     has coordinates and by district otherwise, as for a photo."""
-    from zerowaste.service.search import skeleton  # district names compare without case and umlaut trouble
+    from zerowaste.service.search_words import skeleton  # district names compare without case and umlaut trouble
 
     now = now or dt.datetime.now(dt.UTC)
     wanted_district = skeleton(district) if district else None

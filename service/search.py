@@ -23,22 +23,25 @@ a whole name word for word ("verschimmeltes Brot"): "happy birthday" names half 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from zerowaste.service.db.models import AbcItem, Stream
+from zerowaste.service.search_words import (
+    HEAD,
+    MIN_PART,
+    TYPO_LEN,
+    forms,
+    heads,
+    skeleton,
+    stem,
+    word_match,
+    word_score,
+)
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-# People type Kühlschrank as kuehlschrank, kuhlschrank or kühlschrank: all compare as "kuhlschrank".
-# After a vowel (or q) "ue" is no umlaut: Sauer, Feuer, neue, Barbecue keep it, so that "staubsauer"
-# stays a typo of Staubsauger and does not become "staubsaur", which ends like Säure.
-_SKELETON = re.compile(r"(?<![aeiouq])([aou])e")
-_ENDINGS = ("innen", "en", "er", "es", "n", "e", "s")  # plural and case endings, longest first
 STOPWORDS = frozenset(
     """
     a alt alte alten alter altes am an auf aus bei das defekt defekte defekten dem den der des die ein eine
@@ -60,33 +63,6 @@ LIGHT_HEADS = frozenset(
 MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
 HEAD_BONUS = 3.0  # decides between equally good hits for different words of the query
 NOISE_PENALTY = 15.0  # an unexplained query word and a half-named name: "ok google" is not Google Home
-MIN_PART = 4  # the shortest name that may stand inside a compound word
-HEAD = 5  # the shortest head two compounds must share (-flasche, -karton, -dose)
-TYPO_LEN = 6  # the shortest word in which one slipped letter is taken for a typo
-
-
-def normalise(text: str) -> str:
-    text = text.casefold().translate(_FOLD)
-    # Any other accent (é, ñ) compares without it.
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(text.split())
-
-
-@lru_cache(maxsize=16384)  # every name is folded again on every query otherwise
-def skeleton(text: str) -> str:
-    """Letters and digits only, umlauts in one spelling: the form names and queries are compared in."""
-    text = _SKELETON.sub(r"\1", normalise(text))
-    # E-Schrott, e-waste, T-Shirt: one word, however the hyphen is typed
-    return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "", text)))
-
-
-@lru_cache(maxsize=16384)
-def stem(word: str) -> str:
-    """The word without a plural or case ending (Batterien -> batteri, Kartons -> karton, toys -> toy)."""
-    for ending in _ENDINGS:
-        if len(word) - len(ending) >= 3 and word.endswith(ending):
-            return word[: -len(ending)]
-    return word
 
 
 @dataclass
@@ -127,68 +103,6 @@ def _with_bare(names: list[str]) -> list[str]:
     named by "Spraydose" alone, which would otherwise count as naming only half of it."""
     bare = [b for n in names if (b := _QUALIFIER.sub("", n).strip()) and b != n]
     return names + [b for b in dict.fromkeys(bare) if b not in names]
-
-
-def _forms(word: str) -> set[str]:
-    return {word, stem(word)}
-
-
-@lru_cache(maxsize=16384)
-def _heads(name: str) -> frozenset[str]:
-    """What a compound ending in `name` may end with: the name, or its stem with any ending (a Bierdose
-    ends in the singular of Dosen), at least MIN_PART letters long (so that Altenheim holds no Eimer)."""
-    if len(name) < MIN_PART:
-        return frozenset()
-    base = stem(name)
-    return frozenset(h for h in (name, *(base + e for e in ("", *_ENDINGS))) if len(h) >= MIN_PART)
-
-
-def _one_slip(w: str, n: str) -> bool:
-    """One letter wrong, missing, extra or swapped with its neighbour ("laptob", "kable") in a word long
-    enough that this rarely makes another word; the first letter is rarely the one mistyped."""
-    return min(len(w), len(n)) >= TYPO_LEN and w[0] == n[0] and OSA.distance(w, n, score_cutoff=1) <= 1
-
-
-@lru_cache(maxsize=65536)  # _score asks twice per name part
-def _word_match(word: str, name: str) -> tuple[float, str]:
-    """How well one query word names one word of a name (0 when not at all), and how: "same", "typo",
-    "end" (the name is the compound's head), "start" (its first part) or "tail" (a shared head)."""
-    if word == name:
-        return 100.0, "same"
-    if _forms(word) & _forms(name):  # Kartons / Karton, Batterien / Batterie
-        return 97.0, "same"
-    w, n = stem(word), stem(name)
-    if min(len(w), len(n)) >= MIN_PART:
-        ratio = fuzz.ratio(w, n)
-        if ratio >= 85:
-            return ratio - 3.0, "typo"
-        if _one_slip(w, n) or _one_slip(word, name):
-            return 82.0, "typo"
-    # a compound: the name at the word's end (its head: a Farbeimer is an Eimer, Werbeprospekte are
-    # Prospekte) or its start
-    for head in sorted(_heads(name), key=len, reverse=True):
-        if len(word) > len(head) and word.endswith(head):
-            return 85.0 + 10.0 * len(head) / len(word), "end"
-    if min(len(w), len(n)) >= MIN_PART:
-        for form in sorted(_forms(name), key=len, reverse=True):
-            if len(form) >= MIN_PART and len(word) > len(form) and word.startswith(form):
-                return 82.0 + 10.0 * len(form) / len(word), "start"
-        # two compounds with the same head (Duschgelflasche, Plastikflasche): the weakest kind of match
-        head = _common_suffix(word, name)
-        if len(head) >= HEAD and len(head) < min(len(word), len(name)):
-            return 80.0 + 5.0 * len(head) / len(word), "tail"
-    return 0.0, ""
-
-
-def _word_score(word: str, name: str) -> float:
-    return _word_match(word, name)[0]
-
-
-def _common_suffix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return a[len(a) - n :]
 
 
 @dataclass(frozen=True)
@@ -240,9 +154,9 @@ def _score(query: Query, key: str) -> _NameScore:
         return _NameScore(110.0, set(range(len(words))), True, same=frozenset(range(len(words))))
     parts = _name_parts(key)
     # each query word against the name's best-fitting word; a name only partly named scores less
-    matches = [max(_word_match(w, p) for p in parts) for w in words]
+    matches = [max(word_match(w, p) for p in parts) for w in words]
     per_word = [m[0] for m in matches]
-    named = sum(any(_word_score(w, p) > 0 for w in words) for p in parts)
+    named = sum(any(word_score(w, p) > 0 for w in words) for p in parts)
     best = max(per_word) - 6.0 * min(2, len(parts) - named)
     covered = {i for i, s in enumerate(per_word) if s > 0}
     starts = frozenset(i for i, m in enumerate(matches) if m[1] == "start")
@@ -303,9 +217,9 @@ class SearchIndex:
         self._by_stem: dict[str, set[str]] = {}
         self._by_tail: dict[str, set[str]] = {}
         for part in self._by_part:
-            for form in _forms(part):
+            for form in forms(part):
                 self._by_form.setdefault(form, set()).add(part)
-            for head in _heads(part):
+            for head in heads(part):
                 self._by_head.setdefault(head, set()).add(part)
             self._by_stem.setdefault(stem(part), set()).add(part)
             if len(part) >= HEAD:
@@ -314,7 +228,7 @@ class SearchIndex:
         self._parts = list(self._by_part)
 
     def _parts_for(self, word: str) -> set[str]:
-        """Every name word `_word_score` may give more than 0 for `word` (a superset; scored exactly later)."""
+        """Every name word `word_score` may give more than 0 for `word` (a superset; scored exactly later)."""
         found = set(self._by_form.get(word, ())) | set(self._by_form.get(stem(word), ()))
         w = stem(word)
         if len(w) >= MIN_PART:
@@ -343,7 +257,7 @@ class SearchIndex:
         keys = set(self._by_key.get(phrase, ())) | set(self._by_key.get(parsed.compound or "", ()))
         for word in set(words):
             for part in self._parts_for(word):
-                if _word_score(word, part) > 0:
+                if word_score(word, part) > 0:
                     keys.update(self._by_part[part])
         # names the whole query is a typo or a reordering of
         if len(phrase) >= MIN_PART:
@@ -387,6 +301,8 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
             score += HEAD_BONUS
         if score >= min_score:
             hits.append(Hit(all_targets[t], score, matched))
-    # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes.
-    hits.sort(key=lambda h: (-h.score, h.target.kind != "stream", h.target.key))
+    # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes;
+    # then an entry named by its own name before one that lists it among its synonyms ("Rucksack" is the
+    # Rucksack entry, and only a synonym of Handtasche).
+    hits.sort(key=lambda h: (-h.score, h.target.kind != "stream", h.matched not in h.target.names[:2], h.target.key))
     return hits[:limit]
