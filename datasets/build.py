@@ -14,6 +14,7 @@ from zerowaste.datasets.dedup import (
     similar_across,
     similar_pairs,
 )
+from zerowaste.datasets.label_sets import CLASSIFIER
 from zerowaste.datasets.labels import read_labels
 from zerowaste.datasets.manifest import SPLITS, Entry, Problem, read_splits, scan_image_folder, write_manifest
 from zerowaste.datasets.split import DEFAULT_FRACTIONS, assign_splits
@@ -72,7 +73,13 @@ def build_manifest(
     for name, root in sources.items():
         given = None
         if labels and name in labels:
-            given = read_labels(labels[name]).usable()
+            read = read_labels(labels[name])
+            # A bio-bin queue's export says "clean" or "plastic_bag": no waste class a classifier learns.
+            if read.label_set != CLASSIFIER:
+                raise ValueError(
+                    f"{labels[name]}: label set {read.label_set.name!r}, a data set takes classifier labels"
+                )
+            given = read.usable()
         scanned = scan_image_folder(root, name, labels=given)
         entries += scanned.entries
         problems += scanned.problems

@@ -11,9 +11,10 @@ labels mean, the photos' origin and licence, counts); every other line is one ph
     {"sha256": "...", "label": "metal", "status": "agreed",
      "votes": [{"by": "anna", "label": "metal", "pass": 1, "at": "2026-11-30T10:02:11Z"}, ...]}
 
-`label` is a taxonomy label (a class, or a group such as "glass" when the colour could not be told)
-or one of `EXCLUDED` (looked at, not usable for a single-label model); `status` says how it was
-reached: both passes agreed, or a resolver decided a disagreement.
+`label` is one of the header's `label_set` (`datasets/label_sets.py`; `classifier` where the header
+names none): for the classifier a taxonomy label (a class, or a group such as "glass" when the colour
+could not be told) or one of `EXCLUDED` (looked at, not usable for a single-label model); `status` says
+how it was reached: both passes agreed, or a resolver decided a disagreement.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from zerowaste import atomic
-from zerowaste.model import taxonomy
+from zerowaste.datasets.label_sets import CLASSIFIER, LabelSetSpec, UnknownLabelSet, get_label_set
 
 FORMAT = "zerowaste-labels-v1"
 # Looked at and not usable for a single-label material model: several materials in one photo, or no
 # material a person can tell (a drinking glass, a drink carton the taxonomy has no class for).
-EXCLUDED: tuple[str, ...] = ("mixed", "other")
+EXCLUDED: tuple[str, ...] = CLASSIFIER.excluded
 STATUSES = ("agreed", "resolved")
 
 
@@ -40,12 +41,12 @@ class LabelsError(ValueError):
 
 
 def allowed_labels() -> tuple[str, ...]:
-    """Every label a person may give: the taxonomy's classes and groups, then the exclusions."""
-    return (*taxonomy.LABELS, *taxonomy.GROUPS, *EXCLUDED)
+    """Every label of the classifier set: the taxonomy's classes and groups, then the exclusions."""
+    return CLASSIFIER.allowed
 
 
 def is_allowed(label: str) -> bool:
-    return taxonomy.is_known_label(label) or label in EXCLUDED
+    return CLASSIFIER.is_allowed(label)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class PhotoLabel:
 
     @property
     def usable(self) -> bool:
-        """True when the label trains and scores a model (not an exclusion)."""
+        """True when the label trains and scores a classifier (not an exclusion). A photo knows no label
+        set: `LabelSet.usable()` judges by its file's."""
         return self.label not in EXCLUDED
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,16 +88,24 @@ class LabelSet:
     version: str
     meta: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, PhotoLabel] = field(default_factory=dict)  # sha256 -> label
+    label_set: LabelSetSpec = CLASSIFIER
 
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(p.label for p in self.labels.values()).items()))
 
     def usable(self) -> dict[str, str]:
         """sha256 -> label for every photo a model may train or be scored on."""
-        return {sha: p.label for sha, p in self.labels.items() if p.usable}
+        return {sha: p.label for sha, p in self.labels.items() if self.label_set.is_usable(p.label)}
 
 
-def _check_photo(raw: dict[str, Any], where: str) -> PhotoLabel:
+def _label_set(name: Any, where: str) -> LabelSetSpec:
+    try:
+        return get_label_set(str(name))
+    except UnknownLabelSet as exc:
+        raise LabelsError(f"{where}: {exc}") from None
+
+
+def _check_photo(raw: dict[str, Any], where: str, spec: LabelSetSpec = CLASSIFIER) -> PhotoLabel:
     try:
         sha, label, status = str(raw["sha256"]), str(raw["label"]), str(raw["status"])
         votes = tuple(Vote(str(v["by"]), str(v["label"]), int(v["pass"]), str(v["at"])) for v in raw.get("votes", []))
@@ -105,12 +115,12 @@ def _check_photo(raw: dict[str, Any], where: str) -> PhotoLabel:
         raise LabelsError(f"{where}: a vote's pass must be 1, 2 or 3 (3 resolves a disagreement)")
     if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
         raise LabelsError(f"{where}: sha256 {sha!r} is not 64 lower-case hex digits")
-    if not is_allowed(label):
-        raise LabelsError(f"{where}: label {label!r} is not one of {', '.join(allowed_labels())}")
+    if not spec.is_allowed(label):
+        raise LabelsError(f"{where}: label {label!r} is not one of {', '.join(spec.allowed)} (label set {spec.name})")
     if status not in STATUSES:
         raise LabelsError(f"{where}: status {status!r} is not one of {', '.join(STATUSES)}")
     for v in votes:
-        if not is_allowed(v.label):
+        if not spec.is_allowed(v.label):
             raise LabelsError(f"{where}: a vote by {v.by!r} has the unknown label {v.label!r}")
     return PhotoLabel(sha, label, status, votes)
 
@@ -131,7 +141,12 @@ def read_labels(path: str | Path) -> LabelSet:
         raise LabelsError(f'{path}:{first}: the first line must be the header {{"_meta": {{...}}}}')
     if header.get("format") != FORMAT:
         raise LabelsError(f"{path}:{first}: format {header.get('format')!r}, expected {FORMAT!r}")
-    result = LabelSet(name=str(header.get("name", path.stem)), version=str(header.get("version", "")), meta=header)
+    result = LabelSet(
+        name=str(header.get("name", path.stem)),
+        version=str(header.get("version", "")),
+        meta=header,
+        label_set=_label_set(header.get("label_set", CLASSIFIER.name), f"{path}:{first}"),
+    )
     for n, line in lines[1:]:
         where = f"{path}:{n}"
         try:
@@ -140,7 +155,7 @@ def read_labels(path: str | Path) -> LabelSet:
             raise LabelsError(f"{where}: not JSON ({exc.msg})") from None
         if not isinstance(raw, dict):
             raise LabelsError(f"{where}: a photo line is a JSON object")
-        photo = _check_photo(raw, where)
+        photo = _check_photo(raw, where, result.label_set)
         if photo.sha256 in result.labels:
             raise LabelsError(f"{where}: photo {photo.sha256[:12]}… is listed twice")
         result.labels[photo.sha256] = photo
@@ -148,14 +163,20 @@ def read_labels(path: str | Path) -> LabelSet:
 
 
 def write_labels(
-    path: str | Path, name: str, version: str, photos: Iterable[PhotoLabel], meta: dict[str, Any] | None = None
+    path: str | Path,
+    name: str,
+    version: str,
+    photos: Iterable[PhotoLabel],
+    meta: dict[str, Any] | None = None,
+    *,
+    label_set: LabelSetSpec = CLASSIFIER,
 ) -> LabelSet:
     """Write a labels file (header, then photos sorted by sha256, so a diff shows what changed)."""
     path = Path(path)
     chosen = sorted(photos, key=lambda p: p.sha256)
-    result = LabelSet(name=name, version=version, labels={})
+    result = LabelSet(name=name, version=version, labels={}, label_set=label_set)
     for p in chosen:
-        checked = _check_photo(p.to_dict(), f"photo {p.sha256[:12]}")
+        checked = _check_photo(p.to_dict(), f"photo {p.sha256[:12]}", label_set)
         if checked.sha256 in result.labels:
             raise LabelsError(f"photo {p.sha256[:12]}… is listed twice")
         result.labels[checked.sha256] = checked
@@ -164,6 +185,7 @@ def write_labels(
         "name": name,
         "version": version,
         **(meta or {}),
+        "label_set": label_set.name,
         "counts": result.counts(),
         "photos": len(result.labels),
     }
