@@ -23,6 +23,7 @@ from sqlalchemy import CursorResult, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from zerowaste.datasets.label_sets import CONTAMINATION
 from zerowaste.service import schemas
 from zerowaste.service.db.models import (
     Device,
@@ -34,6 +35,7 @@ from zerowaste.service.db.models import (
     Weighing,
 )
 from zerowaste.service.errors import Conflict, NotFound
+from zerowaste.service.labelling import LabelSetMismatch, ensure_queue
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.weighings import utc
 from zerowaste.wire import BinQuality
@@ -125,8 +127,13 @@ def attach_photo(
 
 
 def enqueue(session: Session, photos: PhotoStore, w: Weighing, dispute: QualityDispute, queue: str) -> None:
-    """The event's frame as a photo of the labelling queue (the same stored file). The caller commits."""
+    """The event's frame as a photo of the labelling queue (the same stored file). The caller commits.
+
+    The queue is labelled with the contamination set (clean, or the contaminants seen): the classifier's
+    waste classes cannot say what a bio-bin frame shows. The service made it so at start
+    (`ensure_quality_queue`); a queue of another set raises LabelSetMismatch here rather than take it."""
     assert w.photo_key is not None
+    ensure_queue(session, queue, CONTAMINATION.name)
     sha = hashlib.sha256(photos.get(w.photo_key)).hexdigest()
     photo_id = session.scalars(select(LabelPhoto.id).where(LabelPhoto.queue == queue, LabelPhoto.sha256 == sha)).first()
     if photo_id is None:
@@ -146,6 +153,17 @@ def enqueue(session: Session, photos: PhotoStore, w: Weighing, dispute: QualityD
         session.flush()
         photo_id = row.id
     dispute.label_photo_id = photo_id
+
+
+def ensure_quality_queue(session: Session, queue: str) -> None:
+    """Make ZEROWASTE_QUALITY_QUEUE a contamination queue at the service's start, or refuse to start: a
+    queue of the classifier's labels (imported into under that name, or voted on before label sets)
+    would take disputed frames nobody could label for what they show."""
+    try:
+        ensure_queue(session, queue, CONTAMINATION.name)
+    except LabelSetMismatch as exc:
+        raise LabelSetMismatch(f"ZEROWASTE_QUALITY_QUEUE={queue!r}: {exc}") from None
+    session.commit()
 
 
 # --- disputes -----------------------------------------------------------------------------------------

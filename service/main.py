@@ -27,6 +27,7 @@ from zerowaste.service.batching import MicroBatcher
 from zerowaste.service.config import Settings, get_settings
 from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import migration_lock, upgrade
+from zerowaste.service.disputes import ensure_quality_queue
 from zerowaste.service.guidance import GuideCache
 from zerowaste.service.model_store import ModelStore
 from zerowaste.service.photos import PhotoStore
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # later ones find them and change nothing (found by tests/service/test_two_processes.py).
         with migration_lock(url), app.state.sessionmaker() as session:
             written = load_rules(session, rules)
+            ensure_quality_queue(session, settings.quality_queue)
         log.info("rules for %s loaded: %s", settings.municipality, written)
         classifier = OnnxClassifier(settings.model_path or shipped_model_path("int8"), settings.model_threads)
         log.info("model %s loaded", classifier.sha256[:12])

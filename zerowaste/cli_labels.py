@@ -1,6 +1,6 @@
 """`zerowaste labels ...`: the staff labelling queue from the command line, on the service's database.
 
-    zerowaste labels import FOLDER --queue NAME [--model FILE]
+    zerowaste labels import FOLDER --queue NAME [--label-set classifier|contamination] [--model FILE]
     zerowaste labels report --queue NAME [--json]
     zerowaste labels export --queue NAME --out datasets/labels/NAME.jsonl --version V [--meta key=value ...]
     zerowaste labels vote --queue NAME --labeller NAME --pass N --file votes.jsonl
@@ -34,7 +34,13 @@ def _import(args: argparse.Namespace) -> int:
     with database() as (settings, session):
         try:
             result = import_folder(
-                session, PhotoStore(settings.photo_dir), classifier, args.folder, args.queue, batch_size=args.batch_size
+                session,
+                PhotoStore(settings.photo_dir),
+                classifier,
+                args.folder,
+                args.queue,
+                batch_size=args.batch_size,
+                label_set=args.label_set,
             )
         except LabellingError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -44,7 +50,8 @@ def _import(args: argparse.Namespace) -> int:
     print(
         f"{result.queue}: {result.added} photos added, {result.already} already in the queue, "
         f"{result.duplicates} the same file as another, {len(result.problems)} unreadable "
-        f"(of {result.files} files); priorities from model {result.model_sha256[:12]}"
+        f"(of {result.files} files); priorities from model {result.model_sha256[:12]}; "
+        f"labelled with the {result.label_set} label set"
     )
     return 0
 
@@ -69,6 +76,7 @@ def _report(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "queue": p.queue,
+                    "label_set": r.label_set.name,
                     "progress": {
                         "total": p.total,
                         "pass1_done": p.pass1,
@@ -89,7 +97,7 @@ def _report(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    print(f"queue {p.queue}: {p.total} photos")
+    print(f"queue {p.queue}: {p.total} photos, labelled with the {r.label_set.name} label set")
     print(f"  pass 1 done   {p.pass1:6d}")
     print(f"  pass 2 done   {p.pass2:6d}")
     print(f"  agreed        {p.agreed:6d}")
@@ -132,10 +140,9 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_ballots(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
-    """(line number, sha256, label) per line of a votes file, and what is wrong with the file."""
-    from zerowaste.datasets.labels import allowed_labels, is_allowed
-
+def _read_ballots(path: Path, allowed: tuple[str, ...]) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """(line number, sha256, label) per line of a votes file, and what is wrong with the file (a label
+    not among `allowed`, the queue's label set's)."""
     rows: list[tuple[int, str, str]] = []
     errors: list[str] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -147,8 +154,8 @@ def _read_ballots(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             errors.append(f'{path}:{n}: not {{"sha256": ..., "label": ...}} ({type(exc).__name__}: {exc})')
             continue
-        if not is_allowed(label):
-            errors.append(f"{path}:{n}: unknown label {label!r}; allowed: {', '.join(allowed_labels())}")
+        if label not in allowed:
+            errors.append(f"{path}:{n}: unknown label {label!r}; allowed: {', '.join(allowed)}")
             continue
         rows.append((n, sha, label))
     return rows, errors
@@ -156,17 +163,17 @@ def _read_ballots(path: Path) -> tuple[list[tuple[int, str, str]], list[str]]:
 
 def _vote(args: argparse.Namespace) -> int:
     from zerowaste.cli_common import database
-    from zerowaste.service.labelling import Ballot, LabellingError, photo_ids, submit_votes
+    from zerowaste.service.labelling import Ballot, LabellingError, photo_ids, queue_label_set, submit_votes
 
-    rows, errors = _read_ballots(args.file)
-    if errors:
-        # A file with mistakes is refused whole, before any vote is saved, so that fixing it and running
-        # it again is all it takes.
-        for e in errors:
-            print(e, file=sys.stderr)
-        print(f"nothing saved: {len(errors)} bad lines", file=sys.stderr)
-        return 2
     with database() as (_settings, session):
+        rows, errors = _read_ballots(args.file, queue_label_set(session, args.queue).allowed)
+        if errors:
+            # A file with mistakes is refused whole, before any vote is saved, so that fixing it and running
+            # it again is all it takes.
+            for e in errors:
+                print(e, file=sys.stderr)
+            print(f"nothing saved: {len(errors)} bad lines", file=sys.stderr)
+            return 2
         try:
             ids = photo_ids(session, args.queue, (sha for _, sha, _ in rows))
             ballots = [(n, Ballot(ids[sha], args.pass_no, label)) for n, sha, label in rows if sha in ids]
@@ -191,12 +198,22 @@ def _vote(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `zerowaste labels ...` on the console script's sub-commands."""
+    from zerowaste.datasets.label_sets import LABEL_SETS  # taxonomy and wire only: light enough for --help
+
     labels = sub.add_parser("labels", help="the staff labelling queue: import, report, export, enter votes")
     commands = labels.add_subparsers(dest="labels_command", required=True)
 
     imp = commands.add_parser("import", help="add a folder of unlabelled photos to a queue, ordered by the model")
     imp.add_argument("folder", type=Path, help="folder of photos (sub-folders too)")
     imp.add_argument("--queue", required=True, help="queue name, e.g. drinks (also the labels file's name)")
+    imp.add_argument(
+        "--label-set",
+        choices=sorted(LABEL_SETS),
+        default=None,
+        help="what its photos are labelled with, for a new queue: classifier (waste classes) or contamination "
+        "(bio-bin frames: clean or the contaminant seen); an existing queue keeps its own (default: its own, "
+        "classifier for a new queue)",
+    )
     imp.add_argument("--model", type=Path, default=None, help="ONNX file for the priorities (default: shipped INT8)")
     imp.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads, 0 = automatic (default: 0)")
     imp.add_argument("--batch-size", type=int, default=32, help="photos scored and committed at once (default: 32)")

@@ -11,7 +11,9 @@ CLI alike:
 - votes are final: the same vote sent again changes nothing, a different one is refused.
 
 A photo's final label is the agreed one, or the resolver's; only those are exported, as a labels file
-(`datasets/labels.py`). Errors here are this module's own; the HTTP layer maps them to status codes.
+(`datasets/labels.py`). Each queue has one label set (`datasets/label_sets.py`, kept in `label_queue`):
+the classifier's by default, the bio-bin contamination set for disputed frames; votes, reports and
+exports follow the queue's own. Errors here are this module's own; the HTTP layer maps them to status codes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from zerowaste.service.labelling.common import (
     VERSION_PATTERN,
     InvalidRequest,
     LabellingError,
+    LabelSetMismatch,
+    UnknownLabel,
     UnknownPhoto,
     UnknownQueue,
     check_pass,
@@ -52,6 +56,7 @@ from zerowaste.service.labelling.queue import (
     photo_key,
     queue_progress,
 )
+from zerowaste.service.labelling.sets import ensure_queue, queue_label_set
 from zerowaste.service.labelling.votes import Ballot, BallotResult, submit_votes
 
 __all__ = [
@@ -64,6 +69,7 @@ __all__ = [
     "ImportProblem",
     "ImportResult",
     "InvalidRequest",
+    "LabelSetMismatch",
     "LabellingError",
     "MAX_BATCH",
     "PASSES",
@@ -71,12 +77,14 @@ __all__ = [
     "QueueProgress",
     "RESERVED_META",
     "Report",
+    "UnknownLabel",
     "UnknownPhoto",
     "UnknownQueue",
     "VERSION_PATTERN",
     "check_pass",
     "check_queue_name",
     "cohen_kappa",
+    "ensure_queue",
     "export_labels",
     "export_text",
     "final_labels",
@@ -87,6 +95,7 @@ __all__ = [
     "parse_meta",
     "photo_ids",
     "photo_key",
+    "queue_label_set",
     "queue_progress",
     "report",
     "submit_votes",

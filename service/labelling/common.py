@@ -23,13 +23,24 @@ DISPLAY_MAX_SIDE = 1600
 # The header keys write_labels sets itself; meta given for an export must not replace them.
 # What the export computes itself: a --meta entry may not pass for it.
 RESERVED_META = frozenset(
-    {"format", "name", "version", "counts", "photos", "queue", "description", "allowed_labels", "agreement"}
+    {
+        "format",
+        "name",
+        "version",
+        "counts",
+        "photos",
+        "queue",
+        "description",
+        "label_set",
+        "allowed_labels",
+        "agreement",
+    }
 )
+# The export's description: this, then what the queue's label set's labels mean (LabelSetSpec.meaning).
 DESCRIPTION = (
     "Labelled in the zerowaste staff labelling queue: two independent passes per photo by different labellers "
     "(different staff keys or --labeller names; the queue cannot tell whether they are different people); "
-    "photos where they disagreed were decided by a third labeller who saw both votes. 'glass': glass of a "
-    "colour nobody could tell; 'mixed' and 'other': looked at, not usable for a single-label model."
+    "photos where they disagreed were decided by a third labeller who saw both votes."
 )
 
 Status = Literal["saved", "unchanged", "rejected"]
@@ -49,6 +60,22 @@ class UnknownQueue(LabellingError):
 
 class UnknownPhoto(LabellingError):
     pass
+
+
+class UnknownLabel(InvalidRequest):
+    """Votes with labels the queue's label set does not have; none of the request's votes is saved."""
+
+    def __init__(self, queue: str, label_set: str, allowed: tuple[str, ...], found: list[tuple[int, str]]) -> None:
+        self.queue, self.label_set, self.allowed, self.found = queue, label_set, allowed, found
+        super().__init__("; ".join(self.message(label) for _, label in found))
+
+    def message(self, label: str) -> str:
+        allowed = ", ".join(self.allowed)
+        return f"unknown label {label!r} in queue {self.queue!r} (label set {self.label_set}); allowed: {allowed}"
+
+
+class LabelSetMismatch(LabellingError):
+    """A queue asked for with another label set than the one it has."""
 
 
 def now() -> dt.datetime:

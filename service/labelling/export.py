@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zerowaste.datasets.labels import LabelSet, PhotoLabel, Vote, allowed_labels, write_labels
+from zerowaste.datasets.label_sets import LabelSetSpec
+from zerowaste.datasets.labels import LabelSet, PhotoLabel, Vote, write_labels
 from zerowaste.service.db.models import LabelPhoto, LabelVote
 from zerowaste.service.labelling.common import (
     DESCRIPTION,
@@ -30,11 +31,13 @@ from zerowaste.service.labelling.queue import (
     queue_progress,
     votes_joined,
 )
+from zerowaste.service.labelling.sets import queue_label_set
 
 
 @dataclass(frozen=True)
 class Report:
     progress: QueueProgress
+    label_set: LabelSetSpec
     compared: int  # photos with both passes
     agreement: float | None
     kappa: float | None
@@ -81,6 +84,7 @@ def report(session: Session, queue: str) -> Report:
         labellers.setdefault(name, {})[int(pass_no)] = int(n)
     return Report(
         progress=progress,
+        label_set=queue_label_set(session, queue),
         compared=len(pairs),
         agreement=sum(a == b for a, b in pairs) / len(pairs) if pairs else None,
         kappa=cohen_kappa(pairs),
@@ -137,10 +141,10 @@ def parse_meta(items: Iterable[str]) -> dict[str, str]:
 def export_labels(
     session: Session, queue: str, path: str | Path, *, version: str, meta: dict[str, Any] | None = None
 ) -> LabelSet:
-    """Write the queue's final labels as a labels file (the queue's name is the label set's name).
+    """Write the queue's final labels as a labels file (the queue's name is the file's name).
 
-    The header records the queue, what the labels mean, the agreement of the two passes, and `meta`
-    (give the photos' origin and licence there)."""
+    The header records the queue, its label set and what the labels mean, the agreement of the two
+    passes, and `meta` (give the photos' origin and licence there)."""
     if not re.fullmatch(VERSION_PATTERN, version):
         raise InvalidRequest(f"version {version!r}: letters, digits, '.', '_', '+' and '-', at most 40")
     meta = dict(meta or {})
@@ -150,8 +154,8 @@ def export_labels(
     r = report(session, queue)
     header: dict[str, Any] = {
         "queue": queue,
-        "description": DESCRIPTION,
-        "allowed_labels": list(allowed_labels()),
+        "description": f"{DESCRIPTION} {r.label_set.meaning}",
+        "allowed_labels": list(r.label_set.allowed),
         "agreement": {
             "photos_compared": r.compared,
             "rate": None if r.agreement is None else round(r.agreement, 4),
@@ -161,7 +165,7 @@ def export_labels(
         },
         **meta,
     }
-    return write_labels(path, queue, version, final_labels(session, queue), header)
+    return write_labels(path, queue, version, final_labels(session, queue), header, label_set=r.label_set)
 
 
 def export_text(session: Session, queue: str, *, version: str, meta: dict[str, Any] | None = None) -> str:

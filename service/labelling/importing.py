@@ -20,6 +20,7 @@ from zerowaste.model.runtime import Classifier
 from zerowaste.model.uncertainty import signals
 from zerowaste.service.db.models import LabelPhoto
 from zerowaste.service.labelling.common import DISPLAY_MAX_SIDE, InvalidRequest, check_queue_name, now
+from zerowaste.service.labelling.sets import ensure_queue
 from zerowaste.service.photos import PhotoStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class ImportProblem:
 @dataclass
 class ImportResult:
     queue: str
+    label_set: str = ""
     files: int = 0
     added: int = 0
     already: int = 0  # in the queue before this import
@@ -121,8 +123,12 @@ def import_folder(
     *,
     batch_size: int = 32,
     progress: bool = True,
+    label_set: str | None = None,
 ) -> ImportResult:
     """Add every photo of `folder` (and its sub-folders) to `queue` that is not in it yet.
+
+    A new queue is made with `label_set` (default: the classifier's); an existing one keeps its own, and
+    naming another is refused (LabelSetMismatch) before anything is added.
 
     A file that cannot be read or decoded is listed in `problems` (the caller reports them) and skipped.
     Each batch is committed on its own, so an interrupted import keeps what it did and a second run adds
@@ -134,6 +140,10 @@ def import_folder(
     root = Path(folder)
     if not root.is_dir():
         raise InvalidRequest(f"{root} is not a folder")
+    spec = ensure_queue(session, queue, label_set)
+    # Committed on its own: a batch that meets another import's photos rolls back, and must not take
+    # the queue's row with it.
+    session.commit()
     files = sorted(
         p
         for p in root.rglob("*")
@@ -141,7 +151,7 @@ def import_folder(
     )
     before = set(session.scalars(select(LabelPhoto.sha256).where(LabelPhoto.queue == queue)))
     known = set(before)
-    result = ImportResult(queue=queue, files=len(files), model_sha256=classifier.sha256)
+    result = ImportResult(queue=queue, label_set=spec.name, files=len(files), model_sha256=classifier.sha256)
     seen: set[str] = set()
     batch: list[_Decoded] = []
     for path in tqdm(files, desc=f"import {queue}", unit="photo", disable=not progress):

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from zerowaste.datasets.labels import allowed_labels, is_allowed
 from zerowaste.service.db.models import LabelPhoto, LabelVote
-from zerowaste.service.labelling.common import PASSES, InvalidRequest, Status, now, require_queue
+from zerowaste.service.labelling.common import PASSES, InvalidRequest, Status, UnknownLabel, now, require_queue
+from zerowaste.service.labelling.sets import queue_label_set
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,8 @@ class _Cast:
 
 
 def _judge(ballot: Ballot, votes: dict[int, _Cast] | None, labeller: str, queue: str) -> tuple[Status, str | None]:
-    """Whether `labeller` may give `ballot`, given the photo's votes so far (None: not in the queue)."""
-    if not is_allowed(ballot.label):
-        return "rejected", f"unknown label {ballot.label!r}; allowed: {', '.join(allowed_labels())}"
+    """Whether `labeller` may give `ballot`, given the photo's votes so far (None: not in the queue).
+    Its label is the queue's: submit_votes checked every label before judging any vote."""
     if ballot.pass_no not in PASSES:
         return "rejected", f"pass must be 1, 2 or 3, not {ballot.pass_no!r}"
     if votes is None:
@@ -73,10 +72,17 @@ def submit_votes(
     session: Session, queue: str, labeller: str, ballots: Sequence[Ballot], *, at: dt.datetime | None = None
 ) -> list[BallotResult]:
     """Judge every ballot by the rules (in order: a pass-1 vote earlier in the list counts for later
-    ones) and save those allowed, in one transaction. One result per ballot, in the same order."""
+    ones) and save those allowed, in one transaction. One result per ballot, in the same order.
+
+    A label the queue's label set lacks is no vote to judge but a mistake in the request (a classifier
+    label in a bio-bin queue, a typo): UnknownLabel names each, and nothing is saved."""
     require_queue(session, queue)
     if not labeller.strip() or len(labeller) > 100:
         raise InvalidRequest("a labeller needs a name of 1 to 100 characters")
+    spec = queue_label_set(session, queue)
+    unknown = [(i, b.label) for i, b in enumerate(ballots) if not spec.is_allowed(b.label)]
+    if unknown:
+        raise UnknownLabel(queue, spec.name, spec.allowed, unknown)
     at = at or now()
     ids = sorted({b.photo_id for b in ballots})
     for attempt in range(3):

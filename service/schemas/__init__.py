@@ -29,8 +29,8 @@ from zerowaste.service.schemas.citizen import (
     StreamPublic,
 )
 from zerowaste.service.schemas.labelling import (
-    AllowedLabel,
     ConfusionCell,
+    Label,
     LabelBatch,
     LabelBatchPhoto,
     LabellerVotes,
@@ -85,7 +85,6 @@ from zerowaste.service.schemas.registry import (
 
 __all__ = [
     "AbcHit",
-    "AllowedLabel",
     "AuditEntry",
     "Badge",
     "BinIn",
@@ -119,6 +118,7 @@ __all__ = [
     "ItemPublic",
     "ItemStreamPatch",
     "Key",
+    "Label",
     "LabelBatch",
     "LabelBatchPhoto",
     "LabellerVotes",

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from zerowaste.datasets.labels import allowed_labels, is_allowed
+from zerowaste.datasets.label_sets import LABEL_SETS
 
-
-def _allowed_label(label: str) -> str:
-    if not is_allowed(label):
-        raise ValueError(f"unknown label {label!r}; allowed: {', '.join(allowed_labels())}")
-    return label
-
-
-AllowedLabel = Annotated[str, Field(max_length=64, examples=["metal"]), AfterValidator(_allowed_label)]
+# Which labels a vote may carry depends on its queue's label set, which the body cannot know: the
+# queue checks them (service/labelling/votes.py), and answers an unknown one with the same 422 as this.
+Label = Annotated[str, Field(min_length=1, max_length=64, examples=["metal", "plastic_bag"])]
+LabelSetName = Annotated[
+    str, Field(examples=list(LABEL_SETS), description="the queue's label set: " + ", ".join(LABEL_SETS))
+]
 PassNo = Literal[1, 2, 3]
 
 
@@ -54,6 +52,8 @@ class LabelBatch(BaseModel):
     queue: str
     pass_: int = Field(alias="pass", ge=1, le=3)
     labeller: str = Field(description="the staff key's name: votes are recorded under it")
+    # The set's name only: its labels (the report lists them) would put label words into passes 1 and 2.
+    label_set: LabelSetName
     progress: QueueProgressPublic
     photos: list[LabelBatchPhoto] = Field(description="highest priority first; held for this labeller a while")
 
@@ -63,7 +63,7 @@ class VoteIn(BaseModel):
 
     photo_id: int = Field(ge=1, le=2**31 - 1)
     pass_: PassNo = Field(alias="pass", description="1 and 2: independent labels; 3: resolves a disagreement")
-    label: AllowedLabel
+    label: Label = Field(description="one of the queue's label set's labels (its report lists them)")
 
 
 class VoteResult(BaseModel):
@@ -101,6 +101,8 @@ class LabellerVotes(BaseModel):
 
 class LabellingReport(BaseModel):
     progress: QueueProgressPublic
+    label_set: LabelSetName
+    allowed_labels: list[str]
     compared: int = Field(description="photos with both passes")
     agreement: float | None = Field(description="share of compared photos where passes 1 and 2 agree")
     kappa: float | None = Field(description="Cohen's kappa between pass 1 and pass 2 (null where undefined)")

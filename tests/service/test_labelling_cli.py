@@ -125,3 +125,25 @@ def test_import_vote_report_export_from_the_command_line(
     assert "meta may not set name" in capsys.readouterr().err
     assert main(["labels", "report", "--queue", "never-imported"]) == 2
     assert "no labelling queue 'never-imported'" in capsys.readouterr().err
+
+
+def test_a_queue_of_bio_bin_labels_from_the_command_line(
+    cli_env: None, client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photos = drinks_copy(tmp_path / "photos", 2)
+    queue = queue_name("cli-frames")
+    imp = ["labels", "import", str(tmp_path / "photos"), "--queue", queue]
+    assert main([*imp, "--label-set", "contamination"]) == 0
+    assert "2 photos added" in (out := capsys.readouterr().out) and "the contamination label set" in out
+    assert main([*imp, "--label-set", "classifier"]) == 2  # a queue keeps its set
+    assert "is labelled with the contamination label set, not classifier" in capsys.readouterr().err
+
+    vote = ["labels", "vote", "--queue", queue, "--labeller", "anna", "--pass", "1", "--file"]
+    wrong = write_votes(tmp_path / "wrong.jsonl", [(photos[0], "clean"), (photos[1], "battery")])
+    assert main([*vote, str(wrong)]) == 2
+    assert f"{wrong}:2: unknown label 'battery'; allowed: clean, plastic_bag" in capsys.readouterr().err
+    right = write_votes(tmp_path / "right.jsonl", [(photos[0], "clean"), (photos[1], "plastic_bag")])
+    assert main([*vote, str(right)]) == 0
+    assert "anna, pass 1: 2 saved" in capsys.readouterr().out
+    assert main(["labels", "report", "--queue", queue, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["label_set"] == "contamination"

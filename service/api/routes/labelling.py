@@ -31,6 +31,14 @@ STATUS = {labelling.UnknownQueue: 404, labelling.UnknownPhoto: 404, labelling.In
 def _answering() -> Iterator[None]:
     try:
         yield
+    except labelling.UnknownLabel as exc:
+        # The body's labels are checked against the queue's label set only here, past validation; the
+        # answer is the one a bad body gets (FastAPI's 422 list), naming each vote, as before label sets.
+        detail = [
+            {"type": "value_error", "loc": ["body", i, "label"], "msg": exc.message(label), "input": label}
+            for i, label in exc.found
+        ]
+        raise HTTPException(422, detail) from exc
     except labelling.LabellingError as exc:
         raise HTTPException(STATUS.get(type(exc), 409), str(exc)) from exc
 
@@ -69,10 +77,12 @@ def batch(
     with _answering():
         photos = labelling.next_batch(session, queue, key.name, pass_, limit)
         progress = labelling.queue_progress(session, queue)
+        label_set = labelling.queue_label_set(session, queue).name
     return schemas.LabelBatch(
         queue=queue,
         pass_=pass_,
         labeller=key.name,
+        label_set=label_set,
         progress=_progress(progress),
         photos=[
             schemas.LabelBatchPhoto(
@@ -108,7 +118,7 @@ async def photo(queue: Queue, photo_id: RowId, session: SessionDep, photos: Phot
     summary="Give labels: each vote is judged by the rules and answered on its own",
     responses={
         **NOT_FOUND,
-        422: {"description": "a malformed body or an unknown label: nothing was saved"},
+        422: {"description": "a malformed body or a label not in the queue's label set: nothing was saved"},
     },
 )
 def votes(
@@ -145,6 +155,8 @@ def report(queue: Queue, session: SessionDep, _key: StaffDep) -> schemas.Labelli
         r = labelling.report(session, queue)
     return schemas.LabellingReport(
         progress=_progress(r.progress),
+        label_set=r.label_set.name,
+        allowed_labels=list(r.label_set.allowed),
         compared=r.compared,
         agreement=r.agreement,
         kappa=r.kappa,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zerowaste.service.db.models.base import Base
 from zerowaste.service.db.models.citizen import ApiKey, Classification, Feedback
-from zerowaste.service.db.models.labelling import LabelClaim, LabelPhoto, LabelVote
+from zerowaste.service.db.models.labelling import LabelClaim, LabelPhoto, LabelQueue, LabelVote
 from zerowaste.service.db.models.pilot import (
     Bin,
     Challenge,
@@ -37,6 +37,7 @@ __all__ = [
     "Household",
     "LabelClaim",
     "LabelPhoto",
+    "LabelQueue",
     "LabelVote",
     "ModelAudit",
     "ModelVersion",

@@ -20,6 +20,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from zerowaste.service.db.models.base import Base
 
 
+class LabelQueue(Base):
+    """A labelling queue and the label set its photos are labelled with (`datasets/label_sets.py`). Stored,
+    not read off the queue's name: the label set decides what a vote may say and what an export means.
+    A queue gets its row when its first photo comes (an import, a disputed frame), and keeps its set.
+    `label_photo.queue` has no foreign key to it (see migration 0015); a queue without a row is read as a
+    classifier queue, which every queue was before there were two sets."""
+
+    __tablename__ = "label_queue"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label_set: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LabelPhoto(Base):
     """A photo waiting in (or done with) a staff labelling queue. The sha256 is the original file's, so a
     labels file joins it again with the folder it came from; the stored copy is only for showing it."""
@@ -31,7 +45,7 @@ class LabelPhoto(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    queue: Mapped[str] = mapped_column(String(64))
+    queue: Mapped[str] = mapped_column(String(64))  # a LabelQueue's name
     sha256: Mapped[str] = mapped_column(String(64))
     photo_key: Mapped[str] = mapped_column(String(80))
     file_name: Mapped[str] = mapped_column(String(500))

@@ -149,7 +149,7 @@ def test_a_dispute_puts_the_donated_frame_into_the_labelling_queue(client, staff
     mine = dispute_of_summary(client, home, e["id"])
     assert mine["dispute"]["status"] == "open" and mine["dispute"]["in_labelling_queue"]
 
-    # Staff label it in the queue like any photo: two passes by two people.
+    # Staff label it in the queue like any photo: two passes by two people, with the bio-bin labels.
     anna, anna_h = staff_key(client, "anna")
     _, ben_h = staff_key(client, "ben")
     batch = client.get(f"/v1/staff/labelling/{QUEUE}/batch?pass=1&limit=200", headers=anna_h).json()
@@ -161,7 +161,7 @@ def test_a_dispute_puts_the_donated_frame_into_the_labelling_queue(client, staff
         assert row.photo_key == key and row.signals["source"] == "dispute" and anna
     assert img.status_code == 200 and img.content == client.app.state.photos.get(key)
     for headers, pass_no in ((anna_h, 1), (ben_h, 2)):
-        vote = [{"photo_id": photo["id"], "pass": pass_no, "label": "biological"}]
+        vote = [{"photo_id": photo["id"], "pass": pass_no, "label": "clean"}]
         assert client.post(f"/v1/staff/labelling/{QUEUE}/votes", json=vote, headers=headers).json()["saved"] == 1
 
     # ... and decide the dispute: clean, so the event no longer counts as contaminated.
