@@ -29,6 +29,7 @@ from zerowaste.service.db.engine import make_engine
 from zerowaste.service.db.migrate import migration_lock, upgrade
 from zerowaste.service.disputes import ensure_quality_queue
 from zerowaste.service.guidance import GuideCache
+from zerowaste.service.labelling.names import page_label_sets
 from zerowaste.service.model_store import ModelStore
 from zerowaste.service.photos import PhotoStore
 from zerowaste.service.rules import configured_rules, load_rules
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     page = page.replace("__MAP__", map_config.replace("<", "\\u003c"))  # inside <script>: no "</script>"
     staff_page = (resources.files("zerowaste.service") / "static" / "staff.html").read_text(encoding="utf-8")
     staff_page = staff_page.replace("__TAXONOMY__", classes)
+    label_sets = json.dumps(page_label_sets(), ensure_ascii=False)
+    staff_page = staff_page.replace("__LABEL_SETS__", label_sets.replace("<", "\\u003c"))  # no "</script>"
 
     household_page = (resources.files("zerowaste.service") / "static" / "household.html").read_text(encoding="utf-8")
 

@@ -159,3 +159,8 @@ def test_the_service_refuses_to_start_on_a_quality_queue_of_classifier_labels(
     with pytest.raises(LabelSetMismatch, match=f"ZEROWASTE_QUALITY_QUEUE='{queue}'"), TestClient(app):
         pass
 
+
+def test_the_staff_page_knows_the_bio_bin_labels_by_their_german_names(client: TestClient) -> None:
+    page = client.get("/staff").text
+    assert "__LABEL_SETS__" not in page
+    assert '{"key": "clean", "de": "sauber (nur Bioabfall)"' in page and '"de": "Plastiktüte"' in page
