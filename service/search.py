@@ -42,23 +42,32 @@ from zerowaste.service.search_words import (
     word_score,
 )
 
-STOPWORDS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    # in the spelling queries are compared in ("für" is "fur" there, not "fuer")
+    return frozenset(skeleton(w) for w in text.split())
+
+
+# Words that say nothing about the thing: articles, pronouns, "old", "broken", and how people ask.
+STOPWORDS = _words(
     """
-    a alt alte alten alter altes am an auf aus bei das defekt defekte defekten dem den der des die ein eine
-    einem einen einer entsorgen entsorgung fuer gebraucht gebrauchte gebrauchter hin ich im in ist kaputt
+    a alt alte alten alter altem altes am an auf aus bei das defekt defekte defekten dem den der des die ein
+    eine einem einen einer entsorgen entsorgung für gebraucht gebrauchte gebrauchter hin ich im in ist kaputt
     kaputte kaputten kaputter kaputtes kann mein meine mit muss nach oder so von vom was weg wegwerfen wie
     wo wohin zu zum zur und
+    mache machen macht tue tun gehört gehören darf dürfen soll sollen sollte kommt kommen werfe werfen
+    entsorge entsorgt schmeiße schmeissen wegschmeißen richtig richtige richtigen man
     an and broken bin do dispose for get how i in into is it my of old on put rid the throw to used what
-    where which with
-    """.split()
+    where which with does goes can should recycle away
+    """
 )
 # Words after which the head of a noun phrase has been named ("Eimer mit Farbresten", "box of matches").
-PREPOSITIONS = frozenset("aus fuer im in mit ohne von vom zum zur for from in into of on with without".split())
+PREPOSITIONS = _words("aus für im in mit ohne von vom zum zur for from in into of on with without")
 # "X vom Y" names what German writes as the compound YX
-OF = frozenset("von vom".split())
+OF = _words("von vom")
 # Heads that name an amount of something, not a thing: in "paint leftovers" the thing is paint.
-LIGHT_HEADS = frozenset(
-    "rest reste resten stuck stucke teil teile leftover leftovers remains residue piece pieces part parts".split()
+LIGHT_HEADS = _words(
+    "rest reste resten stück stücke teil teile leftover leftovers remains residue piece pieces part parts"
 )
 MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
 HEAD_BONUS = 3.0  # decides between equally good hits for different words of the query
@@ -113,6 +122,7 @@ class Query:
     phrase: str
     head: int
     compound: str | None = None  # "Deckel vom Joghurt" is a Joghurtdeckel
+    named: int = 0  # how many words name the thing; those after a preposition only describe it
 
     @classmethod
     def parse(cls, query: str) -> Query | None:
@@ -132,7 +142,7 @@ class Query:
         compound = None
         if len(words) == 2 and before == 1 and any(w in OF for w in raw):
             compound = words[1] + words[0]
-        return cls(words, " ".join(words), head, compound)
+        return cls(words, " ".join(words), head, compound, before or len(words))
 
 
 @dataclass
@@ -143,6 +153,7 @@ class _NameScore:
     starts: frozenset[int] = frozenset()  # query words whose first part the name is
     ends: frozenset[int] = frozenset()  # query words whose head the name is
     same: frozenset[int] = frozenset()  # query words the name is, or a typo of
+    exact: frozenset[int] = frozenset()  # query words the name is (a form of), no typo
 
 
 def _score(query: Query, key: str) -> _NameScore:
@@ -151,7 +162,8 @@ def _score(query: Query, key: str) -> _NameScore:
     if not key:
         return _NameScore(0.0, set())
     if phrase == key or key == query.compound:
-        return _NameScore(110.0, set(range(len(words))), True, same=frozenset(range(len(words))))
+        every = frozenset(range(len(words)))
+        return _NameScore(110.0, set(every), True, same=every, exact=every)
     parts = _name_parts(key)
     # each query word against the name's best-fitting word; a name only partly named scores less
     matches = [max(word_match(w, p) for p in parts) for w in words]
@@ -162,17 +174,19 @@ def _score(query: Query, key: str) -> _NameScore:
     starts = frozenset(i for i, m in enumerate(matches) if m[1] == "start")
     ends = frozenset(i for i, m in enumerate(matches) if m[1] in ("end", "tail"))
     same = frozenset(i for i, m in enumerate(matches) if m[1] in ("same", "typo"))
+    exact = frozenset(i for i, m in enumerate(matches) if m[1] == "same")
     if len(parts) > 1 and len(phrase) >= MIN_PART:
         ratio = fuzz.token_set_ratio(phrase, key)
         best = max(best, ratio - 2.0 if ratio >= 88 else 0.0)
     elif len(key) >= MIN_PART:  # the whole query against a one-word name: "kuhl schrank"
         joined = phrase.replace(" ", "")
         if len(words) > 1 and joined == key:  # a compound typed in parts: "grill asche"
-            return _NameScore(108.0, set(range(len(words))), True, same=frozenset(range(len(words))))
+            every = frozenset(range(len(words)))
+            return _NameScore(108.0, set(every), True, same=every, exact=every)
         whole = fuzz.ratio(joined, key)
         if whole >= 85:
             best, covered = max(best, whole - 3.0), set(range(len(words)))
-    return _NameScore(best, covered, named == len(parts), starts, ends, same)
+    return _NameScore(best, covered, named == len(parts), starts, ends, same, exact)
 
 
 def _name_parts(key: str) -> list[str]:
@@ -280,12 +294,14 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
     starts: dict[int, set[int]] = {}
     ends: dict[int, set[int]] = {}
     same: dict[int, set[int]] = {}
+    exact: dict[int, set[int]] = {}
     for n in names:
         m = _score(query, n.key)
         covered.setdefault(n.target, set()).update(m.covered)
         starts.setdefault(n.target, set()).update(m.starts)
         ends.setdefault(n.target, set()).update(m.ends)
         same.setdefault(n.target, set()).update(m.same)
+        exact.setdefault(n.target, set()).update(m.exact)
         if m.score > best.get(n.target, (0.0, "", False))[0]:
             best[n.target] = (m.score, n.name, m.whole)
     hits = []
@@ -294,8 +310,9 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
         # (Gemüse and Schalen in "Gemüseschalen", where no name is the whole word), is the better answer
         score += 6.0 * max(0, len(covered[t]) - 1) + 3.0 * len((starts[t] & ends[t]) - same[t])
         # a query word left unexplained means noise unless a whole name is named word for word
-        # ("verschimmeltes Brot"), not as part of another word ("pizza bestellen" is no Teller)
-        if len(covered[t]) < len(query.words) and not (whole and same[t]):
+        # ("verschimmeltes Brot"), not as part of another word ("pizza bestellen" is no Teller) nor
+        # through a typo ("Kita Platz Wuppertal" is no plate)
+        if not covered[t].issuperset(range(query.named)) and not (whole and exact[t]):
             score -= NOISE_PENALTY
         elif len(query.words) > 1 and query.head in covered[t]:
             score += HEAD_BONUS

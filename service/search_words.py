@@ -55,12 +55,14 @@ def forms(word: str) -> set[str]:
 
 @lru_cache(maxsize=16384)
 def heads(name: str) -> frozenset[str]:
-    """What a compound ending in `name` may end with: the name, or its stem with any ending (a Bierdose
-    ends in the singular of Dosen), at least MIN_PART letters long (so that Altenheim holds no Eimer)."""
+    """What a compound ending in `name` may end with: the name, or, for a name with an ending, its stem
+    with any ending (a Bierdose ends in the singular of Dosen; a Schal has no ending, so Schalen are no
+    scarves), at least MIN_PART letters long (so that Altenheim holds no Eimer)."""
     if len(name) < MIN_PART:
         return frozenset()
     base = stem(name)
-    return frozenset(h for h in (name, *(base + e for e in ("", *_ENDINGS))) if len(h) >= MIN_PART)
+    endings = ("", *_ENDINGS) if base != name else ("",)
+    return frozenset(h for h in (name, *(base + e for e in endings)) if len(h) >= MIN_PART)
 
 
 def one_slip(w: str, n: str) -> bool:
@@ -79,17 +81,18 @@ def word_match(word: str, name: str) -> tuple[float, str]:
     if forms(word) & forms(name):  # Kartons / Karton, Batterien / Batterie
         return 97.0, "same"
     w, n = stem(word), stem(name)
+    typo = 0.0
     if min(len(w), len(n)) >= MIN_PART:
         ratio = fuzz.ratio(w, n)
-        if ratio >= 85:
-            return ratio - 3.0, "typo"
-        if one_slip(w, n) or one_slip(word, name):
-            return 82.0, "typo"
+        typo = ratio - 3.0 if ratio >= 85 else 82.0 if one_slip(w, n) or one_slip(word, name) else 0.0
     # a compound: the name at the word's end (its head: a Farbeimer is an Eimer, Werbeprospekte are
-    # Prospekte) or its start
+    # Prospekte) or its start. Rigipsplatten end in Gipsplatten, which is more than a typo of them.
     for head in sorted(heads(name), key=len, reverse=True):
         if len(word) > len(head) and word.endswith(head):
-            return 85.0 + 10.0 * len(head) / len(word), "end"
+            end = 85.0 + 10.0 * len(head) / len(word)
+            return (end, "end") if end > typo else (typo, "typo")
+    if typo:
+        return typo, "typo"
     if min(len(w), len(n)) >= MIN_PART:
         for form in sorted(forms(name), key=len, reverse=True):
             if len(form) >= MIN_PART and len(word) > len(form) and word.startswith(form):
