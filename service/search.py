@@ -22,6 +22,7 @@ a whole name word for word ("verschimmeltes Brot"): "happy birthday" names half 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -238,25 +239,34 @@ class SearchIndex:
             self._by_stem.setdefault(stem(part), set()).add(part)
             if len(part) >= HEAD:
                 self._by_tail.setdefault(part[-HEAD:], set()).add(part)
-        self._stems = list(self._by_stem)
-        self._parts = list(self._by_part)
+        # by length: a typo changes the length by little, so a word is only compared with names of about its length
+        self._stems_by_len: dict[int, list[str]] = {}
+        for s in self._by_stem:
+            self._stems_by_len.setdefault(len(s), []).append(s)
+        self._parts_by_len: dict[int, list[str]] = {}
+        for p in self._by_part:
+            self._parts_by_len.setdefault(len(p), []).append(p)
 
     def _parts_for(self, word: str) -> set[str]:
         """Every name word `word_score` may give more than 0 for `word` (a superset; scored exactly later)."""
         found = set(self._by_form.get(word, ())) | set(self._by_form.get(stem(word), ()))
         w = stem(word)
         if len(w) >= MIN_PART:
-            for s, _score, _i in process.extract(w, self._stems, scorer=fuzz.ratio, score_cutoff=85, limit=None):
+            # fuzz.ratio is at most 2·min(a, b) / (a + b): at 85 a length within 0.74 and 1.35 times
+            near = _of_lengths(self._stems_by_len, math.ceil(len(w) * 0.85 / 1.15 - 1e-9), len(w) * 115 // 85)
+            for s, _score, _i in process.extract(w, near, scorer=fuzz.ratio, score_cutoff=85, limit=None):
                 found |= self._by_stem[s]
             # compounds: a name form at the word's start
             for n in range(MIN_PART, len(word)):
                 found |= self._by_form.get(word[:n], set())
             found |= self._by_tail.get(word[-HEAD:], set())
         if len(w) >= TYPO_LEN:
-            for s, _d, _i in process.extract(w, self._stems, scorer=OSA.distance, score_cutoff=1, limit=None):
+            near = _of_lengths(self._stems_by_len, len(w) - 1, len(w) + 1)
+            for s, _d, _i in process.extract(w, near, scorer=OSA.distance, score_cutoff=1, limit=None):
                 found |= self._by_stem[s]
         if len(word) >= TYPO_LEN:
-            for p, _d, _i in process.extract(word, self._parts, scorer=OSA.distance, score_cutoff=1, limit=None):
+            near = _of_lengths(self._parts_by_len, len(word) - 1, len(word) + 1)
+            for p, _d, _i in process.extract(word, near, scorer=OSA.distance, score_cutoff=1, limit=None):
                 found.add(p)
         # compounds: a name at the word's end
         for n in range(MIN_PART, len(word)):
@@ -285,6 +295,10 @@ class SearchIndex:
         for key, _score, _i in (*multi, *whole):
             keys.update(self._by_key[key])
         return _rank(self.targets, [self._names[i] for i in sorted(keys)], parsed, limit, min_score)
+
+
+def _of_lengths(by_len: dict[int, list[str]], low: int, high: int) -> list[str]:
+    return [s for n in range(low, high + 1) for s in by_len.get(n, ())]
 
 
 def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit: int, min_score: float) -> list[Hit]:
