@@ -23,8 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import shared_folder
-from tests.utils.donated import QUEUE_FILES, carrying_images, files_on, stored
+from tests.utils.donated import QUEUE_FILES, bio_bin, carrying_images, files_on, stored
 from tests.utils.network import Wire
 from tests.utils.pilot import bearer, enrol
 from tests.utils.server import Server, sqlite_service
@@ -32,7 +31,6 @@ from zerowaste.edge import photos
 from zerowaste.edge.agent import ScaleAgent, donors_in, load_config
 from zerowaste.edge.queue import EventQueue
 from zerowaste.edge.scales import ScaleReader
-from zerowaste.edge.trace import TraceSpec
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.model.contamination import ContaminationModel
 from zerowaste.wire import DONATED_PHOTO_PATH
@@ -73,24 +71,7 @@ def test_withdrawn_consent_keeps_every_earlier_frame_on_the_device(
         "device_id": home.device,
         "server_url": srv.base,
         "queue_path": str(device_dir / "queue.db"),
-        "bins": [
-            {
-                "id": bio,
-                "stream": "bio",
-                "calibration": {"zero": 8400.0, "factor": -1 / 21000},
-                "driver": {
-                    "type": "simulated",
-                    "start": start,
-                    "generate": TraceSpec(seed=4, days=days, deposits_per_day=2).model_dump(),
-                },
-                "camera": {
-                    "kind": "simulated",
-                    "frames": str(shared_folder("garbage12", "biological")),
-                    "order": "random",
-                    "seed": 2,
-                },
-            }
-        ],
+        "bins": [bio_bin(bio, start, days)],
     }
     write_config(config_path, config, **{bio: True})
     wire = Wire()

@@ -15,14 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import shared_folder
-from tests.utils.donated import QUEUE_FILES, carrying_images, files_on, stored
+from tests.utils.donated import QUEUE_FILES, bio_bin, carrying_images, files_on, stored
 from tests.utils.network import Wire
 from tests.utils.pilot import Enrolled, bearer, enrol
 from tests.utils.server import Server, sqlite_service
 from zerowaste.edge.agent import AgentConfig, ScaleAgent
 from zerowaste.edge.queue import EventQueue
-from zerowaste.edge.trace import TraceSpec
 from zerowaste.edge.uploader import Backoff, Uploader
 from zerowaste.model.contamination import ContaminationModel
 
@@ -42,25 +40,7 @@ def device(tmp_path: Path, srv: Server, home: Enrolled, consent: bool) -> tuple[
             "device_id": home.device,
             "server_url": srv.base,
             "queue_path": str(tmp_path / "device" / "queue.db"),
-            "bins": [
-                {
-                    "id": home.bins["bio"],
-                    "stream": "bio",
-                    "calibration": {"zero": 8400.0, "factor": -1 / 21000},
-                    "driver": {
-                        "type": "simulated",
-                        "start": time.time() - days * 86_400,
-                        "generate": TraceSpec(seed=4, days=days, deposits_per_day=2).model_dump(),
-                    },
-                    "camera": {
-                        "kind": "simulated",
-                        "frames": str(shared_folder("garbage12", "biological")),
-                        "order": "random",
-                        "seed": 2,
-                        "donate_photos": consent,
-                    },
-                }
-            ],
+            "bins": [bio_bin(home.bins["bio"], time.time() - days * 86_400, days, consent)],
         }
     )
     wire = Wire()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from tests.conftest import shared_folder
 from tests.utils.server import Server
+from zerowaste.edge.trace import TraceSpec
 from zerowaste.service.db.models import Weighing
 
 # The first bytes of every image format a frame could be sent as.
@@ -32,3 +35,27 @@ def stored(srv: Server, ids: set[str]) -> dict[str, Weighing]:
 def files_on(folder: Path) -> set[str]:
     """Every file under the device's folder, relative to it."""
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def bio_bin(bin_id: str, start: float, days: int, consent: bool | None = None) -> dict[str, Any]:
+    """A simulated bio bin with a simulated lid camera on real biowaste photos, as both consent tests use
+    it; `consent` None leaves `donate_photos` out, for a test that writes it into the file itself."""
+    camera: dict[str, Any] = {
+        "kind": "simulated",
+        "frames": str(shared_folder("garbage12", "biological")),
+        "order": "random",
+        "seed": 2,
+    }
+    if consent is not None:
+        camera["donate_photos"] = consent
+    return {
+        "id": bin_id,
+        "stream": "bio",
+        "calibration": {"zero": 8400.0, "factor": -1 / 21000},
+        "driver": {
+            "type": "simulated",
+            "start": start,
+            "generate": TraceSpec(seed=4, days=days, deposits_per_day=2).model_dump(),
+        },
+        "camera": camera,
+    }
