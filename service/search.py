@@ -71,6 +71,7 @@ LIGHT_HEADS = _words(
     "rest reste resten stück stücke teil teile leftover leftovers remains residue piece pieces part parts"
 )
 MIN_SCORE = 80.0  # the relevance floor: below it a hit is noise (Mütze for Kühlschrank)
+MODIFIER_PENALTY = 10.0  # a hit for the words after a preposition only
 HEAD_BONUS = 3.0  # decides between equally good hits for different words of the query
 NOISE_PENALTY = 15.0  # an unexplained query word and a half-named name: "ok google" is not Google Home
 
@@ -330,6 +331,9 @@ def _rank(all_targets: list[Target], names: Sequence[_Name], query: Query, limit
             score -= NOISE_PENALTY
         elif len(query.words) > 1 and query.head in covered[t]:
             score += HEAD_BONUS
+        if covered[t].isdisjoint(range(query.named)):
+            # it names only what the thing came from: "Fett aus der Pfanne" is no pan
+            score -= MODIFIER_PENALTY
         if score >= min_score:
             hits.append(Hit(all_targets[t], score, matched))
     # On a tie the stream goes first: a query naming a stream ("Altglas") asks where that stream goes;

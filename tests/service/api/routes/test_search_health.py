@@ -38,6 +38,9 @@ def test_search_forgives_case_umlauts_typos_synonyms_and_english(client: TestCli
         # "X vom Y" is the compound YX; a compound's head in the singular of a plural name (Dose, Dosen);
         # a compound named at both ends beats one named at its end only
         ("Deckel vom Joghurt", "item", "joghurtdeckel"),
+        # what the thing came from only describes it: the box, not the tablets; the fat, not the pan
+        ("Pappschachtel von den Tabletten", "item", "karton"),
+        ("gebrauchtes Fett aus der Pfanne", "item", "frittierfett"),
         ("Bierdose", "item", "dosen"),
         ("Gemüseschalen", "item", "obstreste"),
         # one swapped or wrong letter in a longer word; a bin by its colour in English; a Bergisch word
