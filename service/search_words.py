@@ -25,7 +25,15 @@ HEAD = 5  # the shortest head two compounds must share (-flasche, -karton, -dose
 TYPO_LEN = 6  # the shortest word in which one slipped letter is taken for a typo
 
 
+# Hyphens and dashes of every width are typed for the one in E-Schrott.
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+
+
 def normalise(text: str) -> str:
+    # Compatibility forms first (bold or full-width letters, ligatures), while umlauts are still whole;
+    # then away with invisible format characters (soft hyphen, zero-width space) that split a word.
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = text.casefold().translate(_FOLD)
     # Any other accent (é, ñ) compares without it.
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
@@ -36,8 +44,9 @@ def normalise(text: str) -> str:
 def skeleton(text: str) -> str:
     """Letters and digits only, umlauts in one spelling: the form names and queries are compared in."""
     text = _SKELETON.sub(r"\1", normalise(text))
-    # E-Schrott, e-waste, T-Shirt: one word, however the hyphen is typed
-    return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=\w)-(?=\w)", "", text)))
+    # E-Schrott, e-waste, T-Shirt: one word, however the hyphen is typed, and without it ("e zigarette")
+    text = re.sub(r"(?<=\w)-(?=\w)", "", text)
+    return " ".join(re.findall(r"[a-z0-9]+", re.sub(r"\b([b-hj-z]) (?=[a-z])", r"\1", text)))
 
 
 @lru_cache(maxsize=16384)
