@@ -46,8 +46,11 @@ class EventQueue:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
-        if "bin" not in {row[1] for row in self._db.execute("PRAGMA table_info(photo)")}:
+        if not self._photos_name_bins():
             self._add_photo_bins()
+
+    def _photos_name_bins(self) -> bool:
+        return "bin" in {row[1] for row in self._db.execute("PRAGMA table_info(photo)")}
 
     def _add_photo_bins(self) -> None:
         """A queue file from before frames named their bin: named from their events where those are
@@ -55,6 +58,12 @@ class EventQueue:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Asked again under the write lock: another process (the CLI's status beside the
+                # running agent) may have upgraded the file since the look outside, and a second
+                # ALTER fails with "duplicate column name".
+                if self._photos_name_bins():
+                    self._db.execute("COMMIT")
+                    return
                 self._db.execute("ALTER TABLE photo ADD COLUMN bin TEXT")
                 rows = self._db.execute(
                     "SELECT id, payload FROM event WHERE id IN (SELECT event_id FROM photo) UNION ALL "

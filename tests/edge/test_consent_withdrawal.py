@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +23,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.utils.donated import QUEUE_FILES, bio_bin, carrying_images, files_on, stored
+from tests.utils.donated import QUEUE_FILES, bio_bin, carrying_images, files_on, pre_bin_queue, stored
 from tests.utils.network import Wire
 from tests.utils.pilot import bearer, enrol
 from tests.utils.server import Server, sqlite_service
@@ -195,12 +195,7 @@ def test_frames_queued_before_frames_named_their_bin(tmp_path: Path) -> None:
     event; a frame whose event is gone cannot be, and a withdrawal deletes it rather than risk it."""
     path, folder = tmp_path / "queue.db", tmp_path / "queue-photos"
     ids = {name: str(uuid.uuid4()) for name in ("queued-a", "queued-b", "gone")}
-    db = sqlite3.connect(path)
-    db.executescript(
-        "CREATE TABLE event (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,"
-        " attempts INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE photo (event_id TEXT PRIMARY KEY, path TEXT NOT NULL);"
-    )
+    db = pre_bin_queue(path)
     for name, event_id in ids.items():
         db.execute("INSERT INTO photo VALUES (?, ?)", (event_id, str(photos.save(folder, event_id, JPEG))))
         if name != "gone":
@@ -215,3 +210,45 @@ def test_frames_queued_before_frames_named_their_bin(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [f"{ids['queued-a']}.jpg"]
     donated = {e["id"]: e["quality"]["photo_donated"] for e in queue.peek(10)}
     assert donated == {ids["queued-a"]: True, ids["queued-b"]: False}
+
+
+def open_together(path: Path, openers: int) -> tuple[list[EventQueue], list[BaseException]]:
+    """`openers` threads, each with its own connection as a process has, opening one queue file at once."""
+    together = threading.Barrier(openers)
+    opened: list[EventQueue] = []
+    failures: list[BaseException] = []
+
+    def open_queue() -> None:
+        together.wait()
+        try:
+            opened.append(EventQueue(path))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_queue) for _ in range(openers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return opened, failures
+
+
+def test_processes_opening_a_pre_bin_queue_at_once_upgrade_it_once(tmp_path: Path) -> None:
+    """The running agent and a `zerowaste edge scale status` (or two agents after an upgrade) open the
+    old file together: each looks for the `bin` column and adds it if missing; none may fail because
+    another added it in between ("duplicate column name: bin")."""
+    for attempt in range(5):  # the window is narrow: several files, many openers each
+        path = tmp_path / f"queue-{attempt}.db"
+        event_id = str(uuid.uuid4())
+        db = pre_bin_queue(path)
+        db.execute("INSERT INTO photo VALUES (?, ?)", (event_id, str(tmp_path / f"{event_id}.jpg")))
+        db.execute(
+            "INSERT INTO event (id, payload) VALUES (?, ?)", (event_id, json.dumps({"id": event_id, "bin": "b"}))
+        )
+        db.commit()
+        db.close()
+        opened, failures = open_together(path, 16)
+        assert failures == []
+        assert photos.withdraw(opened[0], frozenset({"b"})) == 0  # the frame was named by its event
+        for queue in opened:
+            queue.close()

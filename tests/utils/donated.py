@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +60,19 @@ def bio_bin(bin_id: str, start: float, days: int, consent: bool | None = None) -
         },
         "camera": camera,
     }
+
+
+def pre_bin_queue(path: Path) -> sqlite3.Connection:
+    """A queue file as the agent wrote it before frames named their bin (no `bin` column in `photo`),
+    in WAL mode as that agent left it; the caller fills it and closes the connection."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(
+        "CREATE TABLE event (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE quarantine (id TEXT PRIMARY KEY, payload TEXT NOT NULL, reason TEXT NOT NULL,"
+        " at TEXT NOT NULL DEFAULT (datetime('now')));"
+        "CREATE TABLE photo (event_id TEXT PRIMARY KEY, path TEXT NOT NULL);"
+    )
+    return db
