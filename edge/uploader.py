@@ -170,5 +170,13 @@ class Uploader:
 
     def run(self, stop: threading.Event, interval_s: float) -> None:
         while not stop.is_set():
-            out = self.drain()
+            try:
+                out = self.drain()
+            except Exception:
+                # The thread's end would be silent (a daemon) and the weighings would pile up until a
+                # restart; a locked queue or an unreadable config is gone by a later round.
+                delay = self.backoff.next_delay()
+                log.exception("upload round failed; retry in %.0f s", delay)
+                stop.wait(delay)
+                continue
             stop.wait(out.retry_in_s if not out.ok else interval_s)
