@@ -67,12 +67,6 @@ class PhotoLabel:
     status: str
     votes: tuple[Vote, ...] = ()
 
-    @property
-    def usable(self) -> bool:
-        """True when the label trains and scores a classifier (not an exclusion). A photo knows no label
-        set: `LabelSet.usable()` judges by its file's."""
-        return self.label not in EXCLUDED
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "sha256": self.sha256,

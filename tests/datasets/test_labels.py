@@ -85,7 +85,6 @@ def test_usable_drops_the_excluded_labels(tmp_path: Path) -> None:
     usable = read_labels(path).usable()
     assert usable == {_sha("can"): "metal", _sha("bottle"): "plastic", _sha("jar"): "glass", _sha("tin"): "metal"}
     assert not set(usable.values()) & set(EXCLUDED)
-    assert not PhotoLabel(_sha("x"), "mixed", "agreed").usable and PhotoLabel(_sha("x"), "paper", "agreed").usable
 
 
 def test_allowed_labels_are_the_classes_the_groups_and_the_exclusions() -> None:

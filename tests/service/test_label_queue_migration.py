@@ -63,9 +63,11 @@ def test_queues_get_their_label_set_and_the_migration_undoes(fresh_url: str) -> 
             session.add(Household(id="h1", neighbourhood_id=hood.id, api_key_id=key.id))
             drinks = [photo("drinks", 3), photo("drinks", 1)]
             fresh, voted = photo("biobin-disputes", 2), photo("old-disputes", 4)
-            session.add_all([*drinks, fresh, voted])
+            # an imported photo and a disputed frame in one queue, nobody voted yet
+            mixed = [photo("mixed", 5), photo("mixed", 6)]
+            session.add_all([*drinks, fresh, voted, *mixed])
             session.flush()
-            for i, p in enumerate((fresh, voted)):
+            for i, p in enumerate((fresh, voted, mixed[1])):
                 session.add(QualityDispute(device_id="d", event_id=f"e{i}", household_id="h1", reason="",
                                            created_at=T0, status="open", label_photo_id=p.id))  # fmt: skip
             # Votes given before there were label sets: in the classifier's, the only one there was.
@@ -83,6 +85,7 @@ def test_queues_get_their_label_set_and_the_migration_undoes(fresh_url: str) -> 
             "drinks": ("classifier", T0 + dt.timedelta(hours=1)),  # its first photo's time
             "biobin-disputes": ("contamination", T0 + dt.timedelta(hours=2)),
             "old-disputes": ("classifier", T0 + dt.timedelta(hours=4)),  # its votes keep their meaning
+            "mixed": ("classifier", T0 + dt.timedelta(hours=5)),  # its imported photo is no bio-bin frame
         }
 
         command.downgrade(alembic_config(fresh_url), "0014")

@@ -16,14 +16,19 @@ branch_labels = None
 depends_on = None
 
 # Every queue so far was labelled with the classifier's labels, the only set there was. A queue that
-# holds disputed bio-bin frames and no vote yet becomes a contamination queue, as the service makes
+# holds only disputed bio-bin frames and no vote yet becomes a contamination queue, as the service makes
 # its quality queue from now on; one already voted on keeps the set its votes were given in (the
-# service then asks for another ZEROWASTE_QUALITY_QUEUE at start rather than mixing two sets).
+# service then asks for another ZEROWASTE_QUALITY_QUEUE at start rather than mixing two sets), and so
+# does one that also holds imported photos, which the contamination labels could not describe.
 BACKFILL = """
 INSERT INTO label_queue (name, label_set, created_at)
 SELECT queue,
        CASE WHEN queue IN (SELECT p.queue FROM label_photo p JOIN quality_dispute d ON d.label_photo_id = p.id)
              AND queue NOT IN (SELECT p.queue FROM label_photo p JOIN label_vote v ON v.photo_id = p.id)
+             AND queue NOT IN (
+                 SELECT p.queue FROM label_photo p
+                 WHERE NOT EXISTS (SELECT 1 FROM quality_dispute d WHERE d.label_photo_id = p.id)
+             )
             THEN 'contamination' ELSE 'classifier' END,
        MIN(created_at)
 FROM label_photo
