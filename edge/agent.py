@@ -103,11 +103,14 @@ class ScaleAgent:
         queue: EventQueue,
         scales: dict[str, ScaleReader] | None = None,
         cameras: dict[str, BinCamera] | None = None,
+        donors: photos.Donors | None = None,
     ) -> None:
+        """`donors`: the consent the cameras ask before keeping each frame; `donors_in(config file)`
+        where the agent runs from one, so that a withdrawal saved while it runs stops the next frame."""
         self.config, self.queue = config, queue
         self.scales = scales if scales is not None else {b.id: open_scale(b.driver) for b in config.bins}
         if cameras is None:
-            cameras = open_cameras([(b.id, b.camera) for b in config.bins], config.contamination)
+            cameras = open_cameras([(b.id, b.camera) for b in config.bins], config.contamination, donors=donors)
         self.cameras = cameras
         self.photo_dir = config.photo_dir()
         # Before the uploader can start: frames of a bin whose household withdrew consent never go.

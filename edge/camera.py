@@ -3,8 +3,9 @@ the contamination model run on the device, and the result carried by the weighin
 
 Cameras sit behind one interface, like the scale drivers: each kind owns its config, the configs form
 a union tagged on `kind`, and `open_camera` builds one from a registry. The frame stays in memory
-and is dropped after the model has seen it; only with the household's consent (`donate_photos`) is it
-encoded as a JPEG and handed to the agent, which keeps it beside the queue until the service has it.
+and is dropped after the model has seen it; only with the household's consent (`donate_photos`, asked of
+the config file at each frame) is it encoded as a JPEG and handed to the agent, which keeps it beside
+the queue until the service has it.
 
 A camera never holds up a weighing: capture and model run in a worker thread with a deadline, and a
 camera that fails or is late only means an event without quality (and a line in the log).
@@ -29,6 +30,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from zerowaste.edge.photos import Donors
 from zerowaste.model.contamination import ContaminationModel, shipped_contamination_path
 from zerowaste.model.image_io import load_image
 from zerowaste.wire import BinQuality, Camera, EventKind
@@ -203,8 +205,11 @@ class BinCamera:
         config: OpenCVCameraConfig | SimulatedCameraConfig,
         source: FrameSource,
         model: ContaminationModel,
+        donors: Donors | None = None,
     ) -> None:
         self.bin_id, self.config, self.source, self.model = bin_id, config, source, model
+        # The consent as the config file says now (agent.donors_in); without one, the config given.
+        self.donors = donors
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"camera-{bin_id}")
         self._busy: Future[Observation] | None = None
 
@@ -232,11 +237,24 @@ class BinCamera:
         started = time.perf_counter()
         frame = self.source.grab()
         (assessment,) = self.model.assess([frame])
-        donated = self.config.donate_photos
+        donated = self._donating()  # asked last, for a withdrawal saved while the frame came
         jpeg = encode_jpeg(frame) if donated else None
         del frame  # without consent this was the only copy, and it was never written anywhere
         quality = assessment.to_wire(self.model.sha256, self.config.role, at, donated)
         return Observation(quality, jpeg, (time.perf_counter() - started) * 1000)
+
+    def _donating(self) -> bool:
+        """Whether this frame may be kept. The config this camera was built from is the agent's at its
+        start, and a household that withdrew since must not have one more frame written; consent that
+        cannot be told now (the file unreadable mid-edit) counts as withdrawn for this frame."""
+        if self.donors is None:
+            return self.config.donate_photos
+        try:
+            now = self.donors()
+        except Exception:  # the quality is still worth having, only the frame is not kept
+            log.exception("%s: photo consent unknown; the frame is not kept", self.bin_id)
+            return False
+        return now is not None and self.bin_id in now
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -251,6 +269,7 @@ def open_cameras(
     bins: list[tuple[str, OpenCVCameraConfig | SimulatedCameraConfig | None]],
     config: ContaminationConfig,
     model: ContaminationModel | None = None,
+    donors: Donors | None = None,
 ) -> dict[str, BinCamera]:
     """A BinCamera per bin that has one. What cannot be opened is logged and left out: the scales
     keep weighing without quality rather than the agent refusing to start."""
@@ -266,7 +285,7 @@ def open_cameras(
     cameras: dict[str, BinCamera] = {}
     for bin_id, cam in wanted:
         try:
-            cameras[bin_id] = BinCamera(bin_id, cam, open_camera(cam), model)
+            cameras[bin_id] = BinCamera(bin_id, cam, open_camera(cam), model, donors)
         except CameraError as exc:
             log.error("%s: camera not opened (%s); weighing without quality", bin_id, exc)
     return cameras

@@ -108,8 +108,9 @@ def _scale_run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        uploader = Uploader(queue, client, batch_size=config.batch_size, donors=donors_in(args.config))
-        ScaleAgent(config, queue).run(stop, uploader)
+        donors = donors_in(args.config)  # one consent for both: what the file says at each frame
+        uploader = Uploader(queue, client, batch_size=config.batch_size, donors=donors)
+        ScaleAgent(config, queue, donors=donors).run(stop, uploader)
     except KeyboardInterrupt:
         stop.set()
     print(f"{len(queue)} events still queued in {config.queue_path}", file=sys.stderr)
