@@ -86,10 +86,21 @@ def donors_in(path: Path) -> photos.Donors:
     return donors
 
 
-def save_config(path: Path, config: AgentConfig) -> None:
-    """Atomic: a power cut leaves the old file or the new one, never half of each."""
-    text = yaml.safe_dump(config.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True)
-    atomic.write_text(path, text)
+def save_calibration(path: Path, bin_id: str, calibration: Calibration) -> AgentConfig:
+    """One bin's calibration into the file as it is on disk now, everything else left as it is there: a
+    tare waits minutes at the installer's Enter, and writing back the config loaded before it would
+    undo what the household's app saved meanwhile (a withdrawn photo consent). Atomic: a power cut
+    leaves the old file or the new one. Raises (nothing written) when the file no longer reads as a
+    config with this bin."""
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    AgentConfig.model_validate(data).bin(bin_id)  # a dict with this bin, before it is looked into
+    for b in data["bins"]:
+        if b["id"] == bin_id:
+            b["calibration"] = calibration.model_dump(mode="json")
+    config = AgentConfig.model_validate(data)
+    atomic.write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return config
 
 
 def _iso(t: float) -> str:

@@ -124,7 +124,9 @@ def _median_raw(scale: ScaleReader, samples: int) -> float:
 
 
 def _scale_calibrate(args: argparse.Namespace) -> int:
-    from zerowaste.edge.agent import load_config, save_config
+    import yaml
+
+    from zerowaste.edge.agent import load_config, save_calibration
     from zerowaste.edge.calibration import CalibrationError, two_point
     from zerowaste.edge.queue import EventQueue
     from zerowaste.edge.scales import open_scale
@@ -150,7 +152,11 @@ def _scale_calibrate(args: argparse.Namespace) -> int:
                 return 1
     finally:
         scale.close()
-    save_config(args.config, config)
+    try:
+        save_calibration(args.config, b.id, b.calibration)
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:  # the file changed under the wait
+        print(f"calibration not saved, {args.config}: {exc}", file=sys.stderr)
+        return 1
     # Kilograms changed meaning: the agent starts from the next settled weight, not the old reference.
     EventQueue(config.queue_path).set_state({f"bin:{b.id}": {"reference": None, "lifted": False}})
     print(json.dumps({"bin": b.id, **b.calibration.model_dump(mode="json")}))

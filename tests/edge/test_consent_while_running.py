@@ -1,5 +1,6 @@
-"""A household withdraws its photo consent while the agent runs: no restart is needed for the camera
-to stop keeping frames.
+"""A household withdraws its photo consent while the agent runs, or while an installer tares its
+scale: no restart is needed for the camera to stop keeping frames, and no tool writes the old consent
+back.
 
 The real agent (simulated scale and lid camera on real biowaste photos, the shipped contamination
 model) runs from its config file, which changes under it as the household's app would save it."""
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from tests.utils.donated import bio_bin
+from zerowaste.cli import main as cli
 from zerowaste.edge.agent import AgentConfig, ScaleAgent, donors_in, load_config
 from zerowaste.edge.camera import BinCamera, open_camera
 from zerowaste.edge.queue import EventQueue
@@ -96,3 +98,38 @@ def test_a_consent_that_cannot_be_asked_keeps_the_quality_not_the_frame(
     camera.close()
     assert seen is not None and seen.jpeg is None and seen.quality.photo_donated is False
     assert any("photo consent unknown" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_tare_saves_only_its_calibration_over_a_withdrawal_saved_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tare loads the config, waits at Enter while the installer empties the bin, and saves: what
+    the household's app wrote into the file during that wait stays."""
+    path, config = tmp_path / "scale.yaml", device_config(tmp_path, time.time() - DAY, 1)
+    config["upload_interval_s"] = 30.0
+    path.write_text(with_consent(config, True))
+
+    def enter(prompt: str) -> str:
+        path.write_text(with_consent(config, False))  # the withdrawal, saved while the installer waits
+        return ""
+
+    monkeypatch.setattr("builtins.input", enter)
+    assert cli(["edge", "scale", "tare", "--config", str(path), "--bin", BIN, "--samples", "5"]) == 0
+    saved = yaml.safe_load(path.read_text())
+    camera = saved["bins"][0].pop("camera")
+    assert camera["donate_photos"] is False
+    calibration = saved["bins"][0].pop("calibration")
+    assert calibration["version"] == 1 and calibration["zero"] != config["bins"][0]["calibration"]["zero"]
+    config["bins"][0].pop("camera"), config["bins"][0].pop("calibration")
+    assert saved == config  # everything else as the file had it, not a dump of the loaded model
+
+    # The bin is gone from the file by the time of saving: nothing written, the tare says so.
+    renamed = yaml.safe_dump({**config, "bins": [{**config["bins"][0], "id": "bio-2"}]})
+
+    def rename(prompt: str) -> str:
+        path.write_text(renamed)
+        return ""
+
+    monkeypatch.setattr("builtins.input", rename)
+    assert cli(["edge", "scale", "tare", "--config", str(path), "--bin", BIN, "--samples", "5"]) == 1
+    assert path.read_text() == renamed
